@@ -1,0 +1,161 @@
+# Portcullis: `make` builds the hypervisor for BOARD (default qemu-virt); `make run` boots it
+# in QEMU; `make test` runs every test. See README.md.
+
+BOARD ?= qemu-virt
+include board/$(BOARD)/board.mk
+
+CROSS ?= aarch64-linux-gnu-
+CC := $(CROSS)gcc
+OBJCOPY := $(CROSS)objcopy
+SIZE := $(CROSS)size
+HOSTCC ?= gcc
+QEMU ?= qemu-system-aarch64
+PYTHON ?= /usr/bin/python3
+
+BUILD := build/$(BOARD)
+SYSROOT := build/sysroot-arm64
+LIBFDT_A := $(SYSROOT)/usr/lib/aarch64-linux-gnu/libfdt.a
+DEPS_STAMP := build/.deps-ok
+
+# Everything in these folders is hypervisor code; drivers are chosen at run time from the
+# device tree, so every board builds every driver.
+SRC_DIRS := arch/arm64 core core/lib drivers/uart drivers/gic drivers/timer iommu
+SRCS := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
+OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(SRCS)))
+
+LOG_LEVEL ?= 2
+CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-ffreestanding -fno-builtin -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
+	-fpie -fno-plt -fno-common -fstack-protector-strong \
+	-fno-tree-loop-distribute-patterns \
+	-mgeneral-regs-only -mstrict-align -mno-outline-atomics -march=armv8-a \
+	-I. -Icore/lib/include -I$(SYSROOT)/usr/include -DLOG_LEVEL=$(LOG_LEVEL) \
+	-DBOARD_NAME='"$(BOARD)"' -DBOARD_EARLY_UART_BASE=$(BOARD_EARLY_UART_BASE) \
+	-DBOARD_EARLY_UART_COMPAT='"$(BOARD_EARLY_UART_COMPAT)"' \
+	-MMD -MP
+ASFLAGS := $(filter-out -std=gnu11,$(CFLAGS)) -D__ASSEMBLER__
+LDFLAGS := -nostdlib -Wl,-pie -Wl,--no-dynamic-linker -Wl,-z,norelro -Wl,-z,noexecstack \
+	-Wl,--build-id=none -Wl,--no-warn-rwx-segments -Wl,-T,linker/portcullis.ld
+
+.PHONY: all deps run test unit boot-test test-images linux-test clean
+all: $(BUILD)/portcullis.bin
+
+deps:
+	tools/deps.sh
+
+# Install anything missing before the first build (cheap when all is present).
+$(DEPS_STAMP): tools/deps.sh
+	tools/deps.sh
+	@mkdir -p $(@D) && touch $@
+
+$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.S | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ASFLAGS) -c $< -o $@
+
+$(BUILD)/portcullis.elf: $(OBJS) linker/portcullis.ld
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LIBFDT_A) -lgcc
+	@$(SIZE) $@
+
+$(BUILD)/portcullis.bin: $(BUILD)/portcullis.elf
+	$(OBJCOPY) -O binary $< $@
+
+# ---- a bootable image: the hypervisor, a VM config and the guests' images in one file ----
+# make image CONFIG=board/qemu-virt/default.dts VM0_KERNEL=... [VM0_INITRD=...] [VM1_...]
+# The config is preprocessed with cpp, so it names images as /incbin/(VM0_KERNEL).
+IMAGE_NAME ?= default
+IMAGE_DIR := $(BUILD)/images/$(IMAGE_NAME)
+IMAGE_VARS := $(foreach i,0 1 2 3 4 5 6 7,VM$(i)_KERNEL VM$(i)_INITRD VM$(i)_DTB)
+IMAGE_DEFS := $(foreach v,$(IMAGE_VARS),$(if $($(v)),-D$(v)='"$(abspath $($(v)))"'))
+IMAGE_OBJS := $(filter-out $(BUILD)/obj/core/vmconfig_blob.o,$(OBJS)) $(IMAGE_DIR)/vmconfig_blob.o
+
+.PHONY: image FORCE
+image: $(IMAGE_DIR)/portcullis.bin
+	@echo "image: $<"
+
+$(IMAGE_DIR)/vmconfig.dtb: FORCE | $(DEPS_STAMP)
+	@test -n "$(CONFIG)" || { echo "make image: set CONFIG=<config .dts>"; exit 1; }
+	@mkdir -p $(@D)
+	cpp -nostdinc -undef -x assembler-with-cpp -P -I board/$(BOARD) $(IMAGE_DEFS) $(CONFIG) \
+		| dtc -q -I dts -O dtb -o $@ -
+
+$(IMAGE_DIR)/vmconfig_blob.o: core/vmconfig_blob.S $(IMAGE_DIR)/vmconfig.dtb
+	$(CC) $(ASFLAGS) -DVMCONFIG_DTB='"$(IMAGE_DIR)/vmconfig.dtb"' -c $< -o $@
+
+$(IMAGE_DIR)/portcullis.elf: $(IMAGE_OBJS) linker/portcullis.ld
+	$(CC) $(LDFLAGS) -o $@ $(IMAGE_OBJS) $(LIBFDT_A) -lgcc
+
+$(IMAGE_DIR)/portcullis.bin: $(IMAGE_DIR)/portcullis.elf
+	$(OBJCOPY) -O binary $< $@
+
+# ---- Linux guests: Debian's linux-source + tests/linux/guest.config, busybox initramfs ----
+# Built once into $${PORTCULLIS_CACHE:-~/.cache/portcullis}, keyed by their inputs.
+LINUX ?= 6.12
+LINUX_VERSIONS ?= 6.12 6.1
+.PHONY: linux linux-images
+linux: | $(DEPS_STAMP)
+	@tests/linux/build.sh $(LINUX)
+	@tests/linux/initramfs.sh
+
+# The board's default config with the Linux guests in it (what `make run` boots).
+linux-images: | $(DEPS_STAMP)
+	@set -e; i=$$(tests/linux/initramfs.sh); for v in $(LINUX_VERSIONS); do \
+		k=$$(tests/linux/build.sh $$v); \
+		$(MAKE) --no-print-directory image IMAGE_NAME=default-linux-$$v \
+			CONFIG=board/$(BOARD)/default.dts VM0_KERNEL=$$k VM0_INITRD=$$i \
+			VM1_KERNEL=$$k VM1_INITRD=$$i; done
+
+QEMU_ARGS := -machine $(QEMU_MACHINE) -cpu $(QEMU_CPU) -smp $(QEMU_SMP) -m $(QEMU_MEM) \
+	-nographic -nic none
+run: | $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory linux-images LINUX_VERSIONS=$(LINUX)
+	@echo "Starting QEMU: Ctrl-] moves console input between the VMs and the hypervisor"
+	@echo "prompt; quit with Ctrl-A then X."
+	$(QEMU) $(QEMU_ARGS) -kernel $(BUILD)/images/default-linux-$(LINUX)/portcullis.bin
+
+# ---- host unit tests (cmocka, with AddressSanitizer and UBSan) ----
+UNIT_BUILD := build/unit
+UNIT_SRCS := core/lib/string.c core/lib/fmt.c core/lib/errno.c core/lib/ranges.c \
+	core/platform.c core/platform_gic.c core/platform_io.c core/fdt_util.c core/alloc.c \
+	core/vmconfig.c core/guest_dt.c core/console_prompt.c core/vpl011.c core/vgic_irq.c core/vgic_mmio.c \
+	iommu/pgtable.c arch/fake/fake.c arch/fake/fake_log.c arch/arm64/esr.c
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(UNIT_BUILD)/%,$(wildcard tests/unit/test_*.c))
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. \
+	-DLIB_HOST_PREFIX -DUNIT_TEST -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+
+$(UNIT_BUILD)/%: tests/unit/%.c $(UNIT_SRCS) $(wildcard tests/unit/*.h) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(UNIT_SRCS) -lcmocka -lfdt
+
+include tests/unit/dtbs.mk
+include tests/unit/vmconfig.mk
+
+unit: $(UNIT_TESTS) $(UNIT_DTBS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; UNIT_DTB_DIR=$(UNIT_DTB_DIR) $$t; done
+
+# ---- QEMU boot tests (pytest) ----
+include tests/guest/guest.mk
+# Images the boot tests start: the test guest under each config of tests/guest.
+TEST_IMAGES := $(basename $(notdir $(wildcard tests/guest/*.dts)))
+test-images: $(GUEST_BUILD)/test-guest.bin
+	@set -e; for n in $(TEST_IMAGES); do \
+		$(MAKE) --no-print-directory image IMAGE_NAME=$$n CONFIG=tests/guest/$$n.dts \
+			VM0_KERNEL=$(GUEST_BUILD)/test-guest.bin; done
+
+boot-test: all test-images
+	BOARD=$(BOARD) $(PYTHON) -m pytest -v tests/boot
+
+# Linux guests: directly on QEMU, and under Portcullis with the default config.
+linux-test: all linux-images
+	BOARD=$(BOARD) $(PYTHON) -m pytest -v tests/linux
+
+test: unit boot-test linux-test
+
+clean:
+	rm -rf build/$(BOARD) build/unit build/guest
+
+-include $(OBJS:.o=.d)

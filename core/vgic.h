@@ -1,0 +1,100 @@
+/*
+ * Virtual GICv3 (Arm IHI 0069): an emulated distributor per VM and redistributor per vCPU,
+ * with virtual interrupts delivered through the ICH list registers. A physical SPI owned by
+ * a VM, and the virtual timer PPI, are forwarded with the HW bit, so the guest's
+ * deactivation deactivates the physical interrupt. A guest can only configure interrupts
+ * that belong to it. See docs/vgic.md.
+ */
+#ifndef CORE_VGIC_H
+#define CORE_VGIC_H
+
+#include "core/lib/spinlock.h"
+#include "core/lib/types.h"
+
+#define VGIC_NR_PRIVATE 32 /* SGIs and PPIs, per vCPU */
+#define VGIC_NR_SGIS 16
+#define VGIC_NR_SPIS 96    /* SPIs a VM can have: INTIDs 32..127 */
+#define VGIC_NR_IRQS (VGIC_NR_PRIVATE + VGIC_NR_SPIS)
+#define VGIC_MAX_LRS 16
+#define VGIC_MAX_APRS 4
+#define VGIC_NO_VCPU 0xff     /* an SPI routed to an affinity no vCPU has */
+
+/*
+ * One virtual interrupt. Protected by the VM's vgic lock (struct vgic_dist.lock).
+ * Pending state: pending_latch (an edge, a write to ISPENDR, an SGI) or, for a
+ * level-sensitive interrupt, line_level (the emulated device's output).
+ */
+struct virq {
+	u16 intid;
+	u16 hw_intid;  /* physical INTID when hw */
+	u8 priority;
+	u8 target;     /* SPIs: the vCPU its IROUTER names, or VGIC_NO_VCPU */
+	u8 lr_vcpu;    /* the vCPU whose list registers hold it (in_lr) or held it last */
+	bool owned;    /* SPIs: the VM may use it (forwarded, or a virtual device's) */
+	bool hw;       /* forwarded physical interrupt (an SPI, or the virtual timer PPI) */
+	bool hw_active; /* the physical one is active, waiting for the guest's deactivation */
+	bool group1;
+	bool enabled;
+	bool level;    /* level-sensitive (ICFGR) */
+	bool pending_latch;
+	bool line_level;
+	bool active;
+	bool in_lr;    /* in lr_vcpu's list registers while it runs the guest */
+	u64 irouter;   /* SPIs: the affinity the guest wrote */
+};
+
+/* Per vCPU: its SGIs and PPIs, its redistributor, and its virtual CPU interface. */
+struct vgic_cpu {
+	struct virq priv[VGIC_NR_PRIVATE];
+	u64 lr[VGIC_MAX_LRS]; /* what vgic_flush wrote to ICH_LR<n>_EL2 */
+	struct virq *lr_irq[VGIC_MAX_LRS]; /* ... for which interrupt */
+	unsigned used_lrs;    /* ... and how many, until vgic_sync takes them back */
+	unsigned nr_lrs;      /* ICH_VTR_EL2.ListRegs + 1, read in vgic_cpu_load */
+	bool lr_overflow;     /* more interrupts wanted a list register than there were */
+	u64 vmcr;             /* ICH_VMCR_EL2 while the vCPU is off its CPU */
+	u32 ap0r[VGIC_MAX_APRS], ap1r[VGIC_MAX_APRS];
+	bool waker_sleep;     /* GICR_WAKER.ProcessorSleep */
+};
+
+struct vgic_hw_ops;
+
+/* Per VM: its distributor. The lock covers every virq of the VM (SPIs and each vCPU's
+ * private ones) and the distributor registers. */
+struct vgic_dist {
+	spinlock_t lock;
+	u32 ctlr; /* GICD_CTLR.EnableGrp0/EnableGrp1 */
+	struct virq spi[VGIC_NR_SPIS];
+	const struct vgic_hw_ops *hw; /* the physical side: the GIC driver, or a test double */
+};
+
+struct vm;
+struct vcpu;
+
+/* Register the distributor and redistributor MMIO regions and reset state. */
+int vgic_vm_init(struct vm *vm);
+/* Reset distributor and every redistributor to their power-on state (VM reset). */
+void vgic_vm_reset(struct vm *vm);
+/* Forward physical SPI intid (owned by the VM) to the guest as the same INTID, HW bit set. */
+int vgic_forward_spi(struct vm *vm, unsigned intid);
+
+/* Raise a virtual interrupt: an emulated device's SPI, to the vCPU it is routed to, or an
+ * SGI/PPI of v. vgic_inject_spi is an edge, or when the guest made the SPI level-sensitive
+ * the line going high; vgic_set_level drives the line. Kicks the target vCPU. */
+void vgic_inject_spi(struct vm *vm, unsigned intid);
+void vgic_set_level(struct vm *vm, unsigned intid, bool high);
+void vgic_inject_private(struct vcpu *v, unsigned intid);
+/* The physical interrupt intid fired and belongs to this CPU's vCPU (forwarded SPI or the
+ * virtual timer): queue it with the HW bit. */
+void vgic_inject_hw(struct vcpu *v, unsigned intid);
+
+/* Around each guest entry: move pending interrupts into list registers, and after the
+ * exit, take back what the guest did with them. */
+void vgic_flush(struct vcpu *v);
+void vgic_sync(struct vcpu *v);
+/* The guest wrote ICC_SGI1R_EL1 (trapped): send SGIs to the addressed vCPUs of its VM. */
+void vgic_sgi1r_write(struct vcpu *v, u64 value);
+/* Load and save the virtual CPU interface (ICH_*) when a vCPU takes or leaves its CPU. */
+void vgic_cpu_load(struct vcpu *v);
+void vgic_cpu_put(struct vcpu *v);
+
+#endif

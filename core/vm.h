@@ -1,0 +1,109 @@
+/*
+ * Virtual machines and their vCPUs. A VM owns physical CPUs (one vCPU pinned to each, no
+ * scheduler), RAM carved from the page allocator and mapped by its own stage 2, devices, and
+ * emulated devices (vGIC, virtual UART). See docs/architecture.md "Guests".
+ */
+#ifndef CORE_VM_H
+#define CORE_VM_H
+
+#include "core/emul.h"
+#include "core/lib/spinlock.h"
+#include "core/vgic.h"
+#include "core/vmconfig.h"
+#include "core/vuart.h"
+#include "iommu/pgtable.h"
+
+/* The guest's general-purpose state, saved on every exit (arch/arm64/guest.S). */
+struct vcpu_regs {
+	u64 x[31];
+	u64 pc;     /* ELR_EL2 */
+	u64 pstate; /* SPSR_EL2 */
+};
+
+/* EL1 system registers and FP/SIMD, saved and restored when a vCPU leaves or takes its
+ * physical CPU (arch/arm64/vcpu_ctx.c). */
+struct el1_ctx {
+	u64 sctlr, ttbr0, ttbr1, tcr, mair, amair, vbar, contextidr;
+	u64 esr, far, afsr0, afsr1, par, elr, spsr, sp_el1, sp_el0;
+	u64 tpidr_el0, tpidrro_el0, tpidr_el1, cpacr, cntkctl, mdscr, csselr;
+	u64 cntv_ctl, cntv_cval, cntvoff;
+	u64 vmpidr;
+	u64 fpcr, fpsr;
+	u64 v[64]; /* q0-q31 as pairs */
+};
+
+enum vcpu_power { VCPU_OFF, VCPU_ON };
+
+/* Why a vCPU left the guest (arch/arm64/guest.S). */
+enum vcpu_exit { EXIT_SYNC, EXIT_IRQ, EXIT_FIQ, EXIT_SERROR };
+
+struct vm;
+
+struct vcpu_stats {
+	u64 exits, hvc, smc, wfx, mmio, sysreg, irq, aborts_injected;
+};
+
+struct vcpu {
+	struct vcpu_regs regs; /* must stay first: guest.S addresses it from struct vcpu */
+	struct vm *vm;
+	unsigned id;   /* index in the VM */
+	unsigned pcpu; /* the physical CPU it is pinned to */
+	struct el1_ctx ctx;
+	struct vgic_cpu vgic;
+	volatile enum vcpu_power power;
+	volatile bool reset_pending; /* the VM is being reset or stopped: leave the guest */
+	u64 on_entry, on_ctx; /* PSCI CPU_ON entry point and context id */
+	struct vcpu_stats stats;
+};
+
+enum vm_state { VM_STOPPED, VM_RUNNING };
+
+struct vm {
+	unsigned id; /* VMID = id + 1 (VMID 0 is never used by a guest) */
+	const struct vm_config *cfg;
+	volatile enum vm_state state;
+	spinlock_t lock;
+	struct pgtable s2;
+	struct pgt_pool s2_pool;
+	u64 vttbr;
+	pa_t ram_pa[VM_MAX_RAM]; /* backing of cfg->ram[i] */
+	unsigned n_vcpus;
+	struct vcpu vcpus[VM_MAX_VCPUS];
+	struct emul_region emul[VM_MAX_EMUL];
+	unsigned n_emul;
+	struct vgic_dist vgic;
+	struct vuart vuart;
+	u64 cntvoff;          /* the guest's virtual counter starts near 0 at (re)boot */
+	u64 entry, dtb_ipa;   /* where vCPU 0 starts, with x0 = dtb_ipa */
+	bool stopping;        /* a stop or restart is in progress */
+	bool restart;         /* ... and the VM boots again when every vCPU has stopped */
+	unsigned stopped;     /* vCPUs that acknowledged the stop */
+	unsigned resets;
+};
+
+extern struct vm vms[VM_MAX];
+extern unsigned n_vms;
+
+/* The vCPU pinned to this physical CPU, or NULL. */
+struct vcpu *vcpu_of_cpu(unsigned pcpu);
+/* Make the vCPU's physical CPU leave the guest soon (an SGI), so that it notices new
+ * pending interrupts or a reset. Safe from any CPU, including its own. */
+void vcpu_kick(struct vcpu *v);
+/* Translate a guest-physical range inside one RAM region of the VM to a hypervisor
+ * pointer; NULL if any byte is outside the VM's RAM. */
+void *vm_ram_ptr(struct vm *vm, ipa_t ipa, u64 size);
+
+/* Stop every vCPU of the VM (PSCI SYSTEM_OFF) or stop and boot it again (SYSTEM_RESET).
+ * Called from one of its vCPUs or from the console; the others are kicked out. */
+void vm_request_stop(struct vm *vm, bool restart);
+/* A vCPU saw its VM's stop request and has left the guest (called on its CPU). */
+void vm_vcpu_stopped(struct vcpu *v);
+/* Create and start every configured VM (boot, on CPU 0). Returns 0 or -E_*; a VM that
+ * cannot be created is reported and left out, the others run. */
+int vm_create_all(const struct vm_configs *cfgs);
+/* Let every CPU look up its vCPU: called once by CPU 0 after vm_create_all. */
+void vm_publish(void);
+/* Wait (on any CPU) until vm_publish() has been called. */
+void vm_wait_published(void);
+
+#endif

@@ -1,0 +1,19 @@
+/* The Arm generic timer (Arm ARM D11): the system counter for time, and the EL2 physical
+ * timer (CNTHP_*) for the hypervisor's own ticks. */
+#ifndef DRIVERS_TIMER_TIMER_H
+#define DRIVERS_TIMER_TIMER_H
+
+#include "core/platform.h"
+
+void timer_init(const struct plat_timer *t);
+/* Enable the EL2 timer's PPI on this CPU. */
+void timer_cpu_init(void);
+u32 timer_frequency(void);
+u64 timer_counter(void);
+u64 timer_now_us(void);
+/* Arm the EL2 physical timer to fire every period_us, count ticks times, then stop. */
+void timer_start_ticks(u64 period_us, unsigned ticks);
+/* Boot demonstration: ten 10 ms ticks on the boot CPU, measured against the counter. */
+void timer_demo_tick(void);
+
+#endif

@@ -1,0 +1,108 @@
+"""Start QEMU with Portcullis and read its console: the harness every boot test uses.
+
+QEMU always gets `-nic none` (no network), its serial console on a pipe, and is always
+killed when the test ends (the `qemu` fixture in conftest.py).
+"""
+import os
+import re
+import select
+import subprocess
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BOARD = os.environ.get("BOARD", "qemu-virt")
+QEMU = os.environ.get("QEMU", "qemu-system-aarch64")
+
+
+def board_settings(board=BOARD):
+    """The `NAME := value` lines of board/<board>/board.mk."""
+    settings = {}
+    for line in (ROOT / "board" / board / "board.mk").read_text().splitlines():
+        m = re.match(r"^(\w+)\s*:=\s*(.*)$", line)
+        if m:
+            settings[m.group(1)] = m.group(2).strip()
+    return settings
+
+
+def image_path(name=None, board=BOARD):
+    """The plain hypervisor, or the image `make image IMAGE_NAME=name` built."""
+    if name:
+        return ROOT / "build" / board / "images" / name / "portcullis.bin"
+    return ROOT / "build" / board / "portcullis.bin"
+
+
+def machine_args(machine=None, cpu=None, smp=None, mem=None, board=BOARD):
+    s = board_settings(board)
+    return ["-machine", machine or s["QEMU_MACHINE"], "-cpu", cpu or s["QEMU_CPU"],
+            "-smp", str(smp or s["QEMU_SMP"]), "-m", mem or s["QEMU_MEM"]]
+
+
+def dump_dtb(path, **kw):
+    """Have QEMU write the device tree it would pass for these machine settings."""
+    args = machine_args(**kw)
+    i = args.index("-machine") + 1
+    args[i] += f",dumpdtb={path}"
+    subprocess.run([QEMU, *args, "-nographic", "-nic", "none"], check=True,
+                   capture_output=True, timeout=60)
+    return path
+
+
+class Qemu:
+    """One QEMU run; read what the console printed with wait_for()."""
+
+    def __init__(self, args, extra=(), image=None):
+        self.cmd = [QEMU, *args, "-display", "none", "-nic", "none", "-monitor", "none",
+                    "-serial", "stdio", "-kernel", str(image_path(image)), *extra]
+        self.output = ""
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    def send(self, text):
+        """Type text on the serial console."""
+        self.proc.stdin.write(text.encode())
+        self.proc.stdin.flush()
+
+    def _read_some(self, timeout):
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if not ready:
+            return False
+        chunk = os.read(self.proc.stdout.fileno(), 65536)
+        if not chunk:
+            return False
+        self.output += chunk.decode(errors="replace").replace("\r", "")
+        return True
+
+    def wait_for(self, pattern, timeout=30, since=0):
+        """Wait until pattern (a regex, multiline) appears in the output from offset since
+        on; returns the match (positions relative to the whole output), or raises with the
+        console output so far."""
+        deadline = time.monotonic() + timeout
+        regex = re.compile(pattern, re.M)
+        while True:
+            m = regex.search(self.output, since)
+            if m:
+                return m
+            left = deadline - time.monotonic()
+            if left <= 0 or (self.proc.poll() is not None and not self._read_some(0)):
+                raise AssertionError(
+                    f"timed out after {timeout}s waiting for {pattern!r}; console:\n{self.output}")
+            self._read_some(min(left, 0.2))
+
+    def settle(self, seconds):
+        """Read whatever the console prints in the next seconds."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self._read_some(max(0.0, min(0.2, deadline - time.monotonic())))
+        return self.output
+
+    def elapsed(self):
+        return time.monotonic() - self.started
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=10)
+        self.proc.stdout.close()
+        self.proc.stdin.close()

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Builds the Linux guest kernel from Debian's linux-source-<ver> and guest.config; prints the
+# path of its Image (progress goes to stderr). Usage: tests/linux/build.sh [6.12|6.1]
+#
+# Debian's own arm64 kernels lack VIRTIO_IOMMU, hence this build. Results live outside the
+# checkout, in ${PORTCULLIS_CACHE:-~/.cache/portcullis}/linux-<ver>-<hash>/{Image,.config},
+# where hash covers everything that shapes the kernel: the source package's version, the
+# cross compiler, guest.config and this script. Only Image and .config are kept.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+VER=${1:-6.12}
+case $VER in 6.12|6.1) ;; *) echo "usage: $0 [6.12|6.1]" >&2; exit 2 ;; esac
+CROSS=aarch64-linux-gnu-
+PKG=linux-source-$VER
+TARBALL=/usr/src/$PKG.tar.xz
+CONFIG=$HERE/guest.config
+
+if ! pkgver=$(dpkg-query -W -f='${Version}' "$PKG" 2>/dev/null) || [ ! -f "$TARBALL" ]; then
+  echo "build.sh: $PKG is not installed: run tools/deps.sh" >&2
+  exit 1
+fi
+hash=$({ echo "$PKG $pkgver"; "${CROSS}gcc" --version | head -1; cat "$CONFIG" "$0"; } |
+  sha256sum | cut -c1-16)
+OUT=${PORTCULLIS_CACHE:-$HOME/.cache/portcullis}/linux-$VER-$hash
+mkdir -p "$OUT"
+
+# A second caller waits here for the first one's build instead of starting its own.
+exec 9>"$OUT/.lock"
+flock -n 9 || { echo "build.sh: waiting for the build under way in $OUT" >&2; flock 9; }
+
+if [ ! -f "$OUT/Image" ]; then
+  echo "build.sh: building Linux $VER ($PKG $pkgver) in $OUT" >&2
+  start=$SECONDS
+  SRC=$OUT/src
+  rm -rf "$SRC"   # left by an interrupted or failed build
+  mkdir -p "$SRC"
+  tar xJf "$TARBALL" -C "$SRC" --strip-components=1
+  kmake() { make -C "$SRC" ARCH=arm64 CROSS_COMPILE="$CROSS" "$@" >&2; }
+  # KCONFIG_ALLCONFIG forces the fragment's values; allnoconfig turns everything else off.
+  kmake KCONFIG_ALLCONFIG="$CONFIG" allnoconfig
+  kmake olddefconfig
+  # Kconfig silently drops a symbol whose dependencies are unmet: refuse such a kernel.
+  missing=$(grep -E '^CONFIG_[A-Za-z0-9_]+=y$' "$CONFIG" | grep -vxF -f "$SRC/.config" || true)
+  if [ -n "$missing" ]; then
+    echo "build.sh: Linux $VER: these guest.config symbols are not =y after olddefconfig" \
+      "(unmet dependencies?); the source tree is kept in $SRC:" >&2
+    echo "$missing" >&2
+    exit 1
+  fi
+  kmake -j"$(nproc)" Image
+  cp "$SRC/.config" "$OUT/.config"
+  cp "$SRC/arch/arm64/boot/Image" "$OUT/Image.tmp"
+  mv "$OUT/Image.tmp" "$OUT/Image"   # Image appears only once complete
+  rm -rf "$SRC"
+  echo "build.sh: Linux $VER built in $((SECONDS - start)) s" >&2
+fi
+echo "$OUT/Image"

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds the Linux guests' initramfs: Debian's static arm64 busybox (unpacked by
+# tools/deps.sh) and tests/linux/init; prints the path of the gzip cpio archive.
+# Cached like build.sh's kernels, in ${PORTCULLIS_CACHE:-~/.cache/portcullis}/initramfs-<hash>/,
+# hash covering the busybox binary, init and this script.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BUSYBOX=${PORTCULLIS_SYSROOT:-$ROOT/build/sysroot-arm64}/bin/busybox
+[ -x "$BUSYBOX" ] || { echo "initramfs.sh: $BUSYBOX missing: run tools/deps.sh" >&2; exit 1; }
+
+hash=$(cat "$BUSYBOX" "$HERE/init" "$0" | sha256sum | cut -c1-16)
+OUT=${PORTCULLIS_CACHE:-$HOME/.cache/portcullis}/initramfs-$hash
+mkdir -p "$OUT"
+exec 9>"$OUT/.lock"
+flock 9   # another caller may be writing this very archive
+
+if [ ! -f "$OUT/initramfs.cpio.gz" ]; then
+  echo "initramfs.sh: building $OUT/initramfs.cpio.gz" >&2
+  stage=$(mktemp -d)
+  trap 'rm -rf "$stage"' EXIT
+  # The applets' links are made at boot (busybox --install -s) in these directories.
+  # No /dev/console node (so no root needed): the kernel's own built-in initramfs
+  # (usr/default_cpio_list, linked in as INITRAMFS_SOURCE is empty) has it, and is unpacked
+  # before this archive.
+  mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev}
+  cp "$BUSYBOX" "$stage/bin/busybox"
+  cp "$HERE/init" "$stage/init"
+  (cd "$stage" && find . -mindepth 1 | cpio --quiet -o -H newc --owner=0:0) |
+    gzip -9 > "$OUT/initramfs.cpio.gz.tmp"
+  mv "$OUT/initramfs.cpio.gz.tmp" "$OUT/initramfs.cpio.gz"
+fi
+echo "$OUT/initramfs.cpio.gz"
