@@ -48,7 +48,7 @@ static void msg_write(const void *fdt, int node, char *buf, size_t len, const ch
 	fmt_vsnprintf(buf + n, len - n, fmt, ap);
 }
 
-int fail(struct fdt_ctx *c, int node, const char *fmt, ...)
+int dt_fail(struct fdt_ctx *c, int node, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -59,7 +59,7 @@ int fail(struct fdt_ctx *c, int node, const char *fmt, ...)
 }
 
 /* A finding that does not stop discovery. Past PLAT_MAX_WARN they are dropped. */
-void warn(struct fdt_ctx *c, int node, const char *fmt, ...)
+void dt_warn(struct fdt_ctx *c, int node, const char *fmt, ...)
 {
 	struct platform *p = c->p;
 	va_list ap;
@@ -77,7 +77,7 @@ void warn(struct fdt_ctx *c, int node, const char *fmt, ...)
  * A property as *n entries of 'unit' cells each. Returns -E_NOENT, with no message, when the
  * property is absent, so that the caller decides whether that is an error.
  */
-int prop_cells(struct fdt_ctx *c, int node, const char *name, u32 unit,
+int dt_prop_cells(struct fdt_ctx *c, int node, const char *name, u32 unit,
 	       const fdt32_t **cells, u32 *n)
 {
 	int len;
@@ -86,9 +86,9 @@ int prop_cells(struct fdt_ctx *c, int node, const char *name, u32 unit,
 	if (!v)
 		return -E_NOENT;
 	if (len % 4)
-		return fail(c, node, "'%s' is %d bytes, not a whole number of cells", name, len);
+		return dt_fail(c, node, "'%s' is %d bytes, not a whole number of cells", name, len);
 	if ((u32)(len / 4) % unit)
-		return fail(c, node, "'%s' has %d cells, expected a multiple of %u", name, len / 4,
+		return dt_fail(c, node, "'%s' has %d cells, expected a multiple of %u", name, len / 4,
 			    unit);
 	*cells = v;
 	*n = (u32)(len / 4) / unit;
@@ -96,7 +96,7 @@ int prop_cells(struct fdt_ctx *c, int node, const char *name, u32 unit,
 }
 
 /* The big-endian number in 'cells' cells (1 or 2, checked by the caller). */
-u64 read_num(const fdt32_t *p, u32 cells)
+u64 dt_read_num(const fdt32_t *p, u32 cells)
 {
 	u64 v = 0;
 
@@ -106,33 +106,33 @@ u64 read_num(const fdt32_t *p, u32 cells)
 }
 
 /* A number of exactly 'cells' cells; *out is left alone (the default) when absent. */
-int prop_num(struct fdt_ctx *c, int node, const char *name, u32 cells, u64 *out)
+int dt_prop_num(struct fdt_ctx *c, int node, const char *name, u32 cells, u64 *out)
 {
 	const fdt32_t *v;
 	u32 n;
-	int ret = prop_cells(c, node, name, 1, &v, &n);
+	int ret = dt_prop_cells(c, node, name, 1, &v, &n);
 
 	if (ret == -E_NOENT)
 		return 0;
 	if (ret)
 		return ret;
 	if (n != cells)
-		return fail(c, node, "'%s' has %u cells, expected %u", name, n, cells);
-	*out = read_num(v, cells);
+		return dt_fail(c, node, "'%s' has %u cells, expected %u", name, n, cells);
+	*out = dt_read_num(v, cells);
 	return 0;
 }
 
-int prop_u32(struct fdt_ctx *c, int node, const char *name, u32 *out)
+int dt_prop_u32(struct fdt_ctx *c, int node, const char *name, u32 *out)
 {
 	u64 v = *out;
-	int ret = prop_num(c, node, name, 1, &v);
+	int ret = dt_prop_num(c, node, name, 1, &v);
 
 	*out = (u32)v;
 	return ret;
 }
 
 /* A string property: present and NUL-terminated within its length. */
-int prop_str(struct fdt_ctx *c, int node, const char *name, const char **out)
+int dt_prop_str(struct fdt_ctx *c, int node, const char *name, const char **out)
 {
 	int len;
 	const char *s = fdt_getprop(c->fdt, node, name, &len);
@@ -140,13 +140,13 @@ int prop_str(struct fdt_ctx *c, int node, const char *name, const char **out)
 	if (!s)
 		return -E_NOENT;
 	if (len < 1 || strnlen(s, (size_t)len) == (size_t)len)
-		return fail(c, node, "'%s' is not a NUL-terminated string", name);
+		return dt_fail(c, node, "'%s' is not a NUL-terminated string", name);
 	*out = s;
 	return 0;
 }
 
 /* [DT] 2.3.4: a node is usable when 'status' is absent or "okay" (or the older "ok"). */
-bool node_enabled(const void *fdt, int node)
+bool dt_node_enabled(const void *fdt, int node)
 {
 	int len;
 	const char *s = fdt_getprop(fdt, node, "status", &len);
@@ -157,11 +157,11 @@ bool node_enabled(const void *fdt, int node)
 }
 
 /* The first enabled node after 'from' (-1: the start) compatible with 'compat', or < 0. */
-int find_compatible(const void *fdt, int from, const char *compat)
+int dt_find_compatible(const void *fdt, int from, const char *compat)
 {
 	int node = fdt_node_offset_by_compatible(fdt, from, compat);
 
-	while (node >= 0 && !node_enabled(fdt, node))
+	while (node >= 0 && !dt_node_enabled(fdt, node))
 		node = fdt_node_offset_by_compatible(fdt, node, compat);
 	return node;
 }
@@ -170,7 +170,7 @@ int find_compatible(const void *fdt, int from, const char *compat)
  * [DT] 2.3.10 dma-coherent. Like Linux (of_dma_is_coherent), an ancestor's dma-coherent
  * or dma-noncoherent counts too: QEMU's virt machine puts dma-coherent on the root.
  */
-bool dma_coherent(const void *fdt, int node)
+bool dt_dma_coherent(const void *fdt, int node)
 {
 	for (; node >= 0; node = fdt_parent_offset(fdt, node)) {
 		if (fdt_getprop(fdt, node, "dma-coherent", NULL))
@@ -181,11 +181,11 @@ bool dma_coherent(const void *fdt, int node)
 	return false;
 }
 
-int parent_of(struct fdt_ctx *c, int node, int *parent)
+int dt_parent_of(struct fdt_ctx *c, int node, int *parent)
 {
 	*parent = fdt_parent_offset(c->fdt, node);
 	if (*parent < 0)
-		return fail(c, node, "has no parent node");
+		return dt_fail(c, node, "has no parent node");
 	return 0;
 }
 
@@ -193,28 +193,28 @@ int parent_of(struct fdt_ctx *c, int node, int *parent)
  * [DT] 2.3.5: '#address-cells' (default 2) and '#size-cells' (default 1) of a bus's children.
  * Addresses and sizes are 64-bit here, so each must be 1 or 2.
  */
-int bus_cells(struct fdt_ctx *c, int bus, u32 *ac, u32 *sc)
+int dt_bus_cells(struct fdt_ctx *c, int bus, u32 *ac, u32 *sc)
 {
 	int ret;
 
 	*ac = 2;
 	*sc = 1;
-	ret = prop_u32(c, bus, "#address-cells", ac);
+	ret = dt_prop_u32(c, bus, "#address-cells", ac);
 	if (!ret)
-		ret = prop_u32(c, bus, "#size-cells", sc);
+		ret = dt_prop_u32(c, bus, "#size-cells", sc);
 	if (ret)
 		return ret;
 	if (*ac < 1 || *ac > 2)
-		return fail(c, bus, "'#address-cells' is %u, expected 1 or 2", *ac);
+		return dt_fail(c, bus, "'#address-cells' is %u, expected 1 or 2", *ac);
 	if (*sc < 1 || *sc > 2)
-		return fail(c, bus, "'#size-cells' is %u, expected 1 or 2", *sc);
+		return dt_fail(c, bus, "'#size-cells' is %u, expected 1 or 2", *sc);
 	return 0;
 }
 
-int check_wrap(struct fdt_ctx *c, int node, const char *name, u32 i, u64 base, u64 size)
+int dt_check_wrap(struct fdt_ctx *c, int node, const char *name, u32 i, u64 base, u64 size)
 {
 	if (size && base + (size - 1) < base)
-		return fail(c, node, "'%s' entry %u wraps around the address space", name, i);
+		return dt_fail(c, node, "'%s' entry %u wraps around the address space", name, i);
 	return 0;
 }
 
@@ -226,28 +226,28 @@ static int ranges_map(struct fdt_ctx *c, int bus, u64 *addr, u64 size)
 	const fdt32_t *r;
 	u32 cac, csc, pac, psc, n;
 	int up;
-	int ret = parent_of(c, bus, &up);
+	int ret = dt_parent_of(c, bus, &up);
 
 	if (!ret)
-		ret = bus_cells(c, bus, &cac, &csc);
+		ret = dt_bus_cells(c, bus, &cac, &csc);
 	if (!ret)
-		ret = bus_cells(c, up, &pac, &psc);
+		ret = dt_bus_cells(c, up, &pac, &psc);
 	if (!ret)
-		ret = prop_cells(c, bus, "ranges", cac + pac + csc, &r, &n);
+		ret = dt_prop_cells(c, bus, "ranges", cac + pac + csc, &r, &n);
 	if (ret)
 		return ret;
 	for (u32 i = 0; i < n; i++, r += cac + pac + csc) {
-		u64 child = read_num(r, cac), parent = read_num(r + cac, pac);
-		u64 len = read_num(r + cac + pac, csc), off = *addr - child;
+		u64 child = dt_read_num(r, cac), parent = dt_read_num(r + cac, pac);
+		u64 len = dt_read_num(r + cac + pac, csc), off = *addr - child;
 
 		if (*addr < child || off >= len || size > len - off)
 			continue;
 		if (parent + off < parent)
-			return fail(c, bus, "'ranges' entry %u wraps around the address space", i);
+			return dt_fail(c, bus, "'ranges' entry %u wraps around the address space", i);
 		*addr = parent + off;
 		return 0;
 	}
-	return fail(c, bus, "'ranges' does not map 0x%llx", (unsigned long long)*addr);
+	return dt_fail(c, bus, "'ranges' does not map 0x%llx", (unsigned long long)*addr);
 }
 
 /*
@@ -255,18 +255,18 @@ static int ranges_map(struct fdt_ctx *c, int bus, u64 *addr, u64 size)
  * the 'ranges' of every ancestor below the root. An empty 'ranges' is the identity; a bus
  * without one is not memory mapped.
  */
-int translate(struct fdt_ctx *c, int node, u64 *addr, u64 size)
+int dt_translate(struct fdt_ctx *c, int node, u64 *addr, u64 size)
 {
 	int bus, len;
-	int ret = parent_of(c, node, &bus);
+	int ret = dt_parent_of(c, node, &bus);
 
 	while (!ret && bus != 0) {
 		if (!fdt_getprop(c->fdt, bus, "ranges", &len))
-			return fail(c, bus, "no 'ranges': its children are not memory mapped");
+			return dt_fail(c, bus, "no 'ranges': its children are not memory mapped");
 		if (len)
 			ret = ranges_map(c, bus, addr, size);
 		if (!ret)
-			ret = parent_of(c, bus, &bus);
+			ret = dt_parent_of(c, bus, &bus);
 	}
 	return ret;
 }
@@ -274,50 +274,50 @@ int translate(struct fdt_ctx *c, int node, u64 *addr, u64 size)
 /* ---- reg ---- */
 
 /* [DT] 2.3.6: 'reg' is (address, length) pairs in the parent's cell counts. */
-int reg_open(struct fdt_ctx *c, int node, struct reg_list *r)
+int dt_reg_open(struct fdt_ctx *c, int node, struct reg_list *r)
 {
 	int parent;
-	int ret = parent_of(c, node, &parent);
+	int ret = dt_parent_of(c, node, &parent);
 
 	r->node = node;
 	if (!ret)
-		ret = bus_cells(c, parent, &r->ac, &r->sc);
+		ret = dt_bus_cells(c, parent, &r->ac, &r->sc);
 	if (!ret)
-		ret = prop_cells(c, node, "reg", r->ac + r->sc, &r->cells, &r->n);
+		ret = dt_prop_cells(c, node, "reg", r->ac + r->sc, &r->cells, &r->n);
 	if (ret == -E_NOENT)
-		return fail(c, node, "missing 'reg'");
+		return dt_fail(c, node, "missing 'reg'");
 	if (!ret && r->n == 0)
-		return fail(c, node, "'reg' is empty");
+		return dt_fail(c, node, "'reg' is empty");
 	return ret;
 }
 
 /* Entry i (< r->n) of a 'reg', as a CPU physical range. */
-int reg_get(struct fdt_ctx *c, const struct reg_list *r, u32 i, struct mem_range *out)
+int dt_reg_get(struct fdt_ctx *c, const struct reg_list *r, u32 i, struct mem_range *out)
 {
 	const fdt32_t *e = r->cells + i * (r->ac + r->sc);
-	u64 base = read_num(e, r->ac), size = read_num(e + r->ac, r->sc);
-	int ret = check_wrap(c, r->node, "reg", i, base, size);
+	u64 base = dt_read_num(e, r->ac), size = dt_read_num(e + r->ac, r->sc);
+	int ret = dt_check_wrap(c, r->node, "reg", i, base, size);
 
 	if (!ret)
-		ret = translate(c, r->node, &base, size);
+		ret = dt_translate(c, r->node, &base, size);
 	out->base = pa(base);
 	out->size = size;
 	return ret;
 }
 
 /* The first 'reg' entry of a device, which must have a size. */
-int reg_first(struct fdt_ctx *c, int node, pa_t *base, u64 *size)
+int dt_reg_first(struct fdt_ctx *c, int node, pa_t *base, u64 *size)
 {
 	struct reg_list r;
 	struct mem_range m;
-	int ret = reg_open(c, node, &r);
+	int ret = dt_reg_open(c, node, &r);
 
 	if (!ret)
-		ret = reg_get(c, &r, 0, &m);
+		ret = dt_reg_get(c, &r, 0, &m);
 	if (ret)
 		return ret;
 	if (m.size == 0)
-		return fail(c, node, "'reg' entry 0 has size 0");
+		return dt_fail(c, node, "'reg' entry 0 has size 0");
 	*base = m.base;
 	*size = m.size;
 	return 0;
@@ -327,21 +327,21 @@ int reg_first(struct fdt_ctx *c, int node, pa_t *base, u64 *size)
  * Append node's 'reg' entries (those with a size) to arr. Returns 1 when arr filled up
  * first and must_fit is false (the caller warns and stops), an error when must_fit.
  */
-int reg_append(struct fdt_ctx *c, int node, struct mem_range *arr, unsigned *n,
+int dt_reg_append(struct fdt_ctx *c, int node, struct mem_range *arr, unsigned *n,
 	       unsigned max, bool must_fit)
 {
 	struct reg_list r;
 	struct mem_range m;
-	int ret = reg_open(c, node, &r);
+	int ret = dt_reg_open(c, node, &r);
 
 	for (u32 i = 0; !ret && i < r.n; i++) {
-		ret = reg_get(c, &r, i, &m);
+		ret = dt_reg_get(c, &r, i, &m);
 		if (ret || m.size == 0)
 			continue;
 		if (*n == max && !must_fit)
 			return 1;
 		if (*n == max)
-			return fail(c, node, "more than %u reserved ranges", max);
+			return dt_fail(c, node, "more than %u reserved ranges", max);
 		arr[(*n)++] = m;
 	}
 	return ret;
@@ -356,16 +356,16 @@ static int irq_parent_step(struct fdt_ctx *c, int node, int *cur)
 	int next, ret;
 
 	if (!fdt_getprop(c->fdt, *cur, "interrupt-parent", NULL)) {
-		if (parent_of(c, *cur, cur))
-			return fail(c, node, "no interrupt parent");
+		if (dt_parent_of(c, *cur, cur))
+			return dt_fail(c, node, "no interrupt parent");
 		return 0;
 	}
-	ret = prop_u32(c, *cur, "interrupt-parent", &ph);
+	ret = dt_prop_u32(c, *cur, "interrupt-parent", &ph);
 	if (ret)
 		return ret;
 	next = fdt_node_offset_by_phandle(c->fdt, ph);
 	if (next < 0)
-		return fail(c, *cur, "'interrupt-parent' <0x%x> names no node", ph);
+		return dt_fail(c, *cur, "'interrupt-parent' <0x%x> names no node", ph);
 	*cur = next;
 	return 0;
 }
@@ -388,25 +388,25 @@ static int irq_parent(struct fdt_ctx *c, int node, int *out)
 			return 0;
 		}
 	}
-	return fail(c, node, "interrupt parent chain longer than %d links", IRQ_PARENT_MAX_HOPS);
+	return dt_fail(c, node, "interrupt parent chain longer than %d links", IRQ_PARENT_MAX_HOPS);
 }
 
 /* 'interrupts-extended' = <phandle specifier>...: every phandle must be the GICv3's. */
 static int irq_open_extended(struct fdt_ctx *c, int node, struct irq_list *l)
 {
-	int ret = prop_cells(c, node, "interrupts-extended", 4, &l->cells, &l->n);
+	int ret = dt_prop_cells(c, node, "interrupts-extended", 4, &l->cells, &l->n);
 
 	if (ret)
 		return ret == -E_NOENT ? 0 : ret;
 	l->stride = 4;
 	for (u32 i = 0; i < l->n; i++)
 		if (c->gic_phandle == 0 || fdt32_ld(l->cells + 4 * i) != c->gic_phandle)
-			return fail(c, node, "'interrupts-extended' entry %u is not for the GICv3", i);
+			return dt_fail(c, node, "'interrupts-extended' entry %u is not for the GICv3", i);
 	return 0;
 }
 
 /* A node's interrupts (l->n = 0 when it has none); each must go to the GICv3. */
-int irq_open(struct fdt_ctx *c, int node, struct irq_list *l)
+int dt_irq_open(struct fdt_ctx *c, int node, struct irq_list *l)
 {
 	int parent = -1, ret;
 
@@ -418,9 +418,9 @@ int irq_open(struct fdt_ctx *c, int node, struct irq_list *l)
 	if (ret)
 		return ret;
 	if (parent != c->gic)
-		return fail(c, node, "interrupt parent is not the GICv3");
+		return dt_fail(c, node, "interrupt parent is not the GICv3");
 	l->stride = 3;
-	return prop_cells(c, node, "interrupts", 3, &l->cells, &l->n);
+	return dt_prop_cells(c, node, "interrupts", 3, &l->cells, &l->n);
 }
 
 /*
@@ -436,31 +436,31 @@ static const struct {
 };
 
 /* Entry i (< l->n) as an INTID. */
-int irq_get(struct fdt_ctx *c, const struct irq_list *l, u32 i, u32 *intid)
+int dt_irq_get(struct fdt_ctx *c, const struct irq_list *l, u32 i, u32 *intid)
 {
 	const fdt32_t *spec = l->cells + i * l->stride + (l->stride - 3);
 	u32 type = fdt32_ld(spec), num = fdt32_ld(spec + 1);
 
 	if (type >= ARRAY_SIZE(gic_irq_types))
-		return fail(c, l->node, "interrupt %u has type %u, expected 0..3", i, type);
+		return dt_fail(c, l->node, "interrupt %u has type %u, expected 0..3", i, type);
 	if (num >= gic_irq_types[type].count)
-		return fail(c, l->node, "interrupt %u: %s %u is out of range", i,
+		return dt_fail(c, l->node, "interrupt %u: %s %u is out of range", i,
 			    gic_irq_types[type].name, num);
 	*intid = gic_irq_types[type].first + num;
 	return 0;
 }
 
 /* The interrupt 'name' in 'interrupt-names'; -E_NOENT (no message) when not listed. */
-int irq_by_name(struct fdt_ctx *c, const struct irq_list *l, const char *name, u32 *intid)
+int dt_irq_by_name(struct fdt_ctx *c, const struct irq_list *l, const char *name, u32 *intid)
 {
 	int i = fdt_stringlist_search(c->fdt, l->node, "interrupt-names", name);
 
 	if (i == -FDT_ERR_NOTFOUND)
 		return -E_NOENT;
 	if (i < 0)
-		return fail(c, l->node, "'interrupt-names' is not a list of strings");
+		return dt_fail(c, l->node, "'interrupt-names' is not a list of strings");
 	if ((u32)i >= l->n)
-		return fail(c, l->node, "'interrupt-names' has '%s' at %d, but there are %u interrupts",
+		return dt_fail(c, l->node, "'interrupt-names' has '%s' at %d, but there are %u interrupts",
 			    name, i, l->n);
-	return irq_get(c, l, (u32)i, intid);
+	return dt_irq_get(c, l, (u32)i, intid);
 }

@@ -22,8 +22,8 @@
 struct fdt_ctx {
 	const void *fdt;
 	size_t max_size;
-	struct platform *p; /* being filled in; warn() appends to p->warn */
-	char *err;          /* fail() writes its message here */
+	struct platform *p; /* being filled in; dt_warn() appends to p->warn */
+	char *err;          /* dt_fail() writes its message here */
 	size_t err_len;
 	int gic;         /* offset of the GICv3 node, once found */
 	u32 gic_phandle; /* its phandle (0: none) */
@@ -48,64 +48,64 @@ struct irq_list {
 /* ---- messages: "<path>: <message>", or just the message when node < 0 ---- */
 
 /* Write the error into c->err; returns -E_INVAL. */
-int fail(struct fdt_ctx *c, int node, const char *fmt, ...) PRINTF_LIKE(3, 4);
+int dt_fail(struct fdt_ctx *c, int node, const char *fmt, ...) PRINTF_LIKE(3, 4);
 /* A finding that does not stop discovery, added to c->p->warn (dropped once it is full). */
-void warn(struct fdt_ctx *c, int node, const char *fmt, ...) PRINTF_LIKE(3, 4);
+void dt_warn(struct fdt_ctx *c, int node, const char *fmt, ...) PRINTF_LIKE(3, 4);
 
 /* ---- properties ---- */
 
 /* A property as *n entries of 'unit' cells each; -E_NOENT when absent. */
-int prop_cells(struct fdt_ctx *c, int node, const char *name, u32 unit, const fdt32_t **cells,
+int dt_prop_cells(struct fdt_ctx *c, int node, const char *name, u32 unit, const fdt32_t **cells,
 	       u32 *n);
 /* The big-endian number in 'cells' cells (1 or 2, checked by the caller). */
-u64 read_num(const fdt32_t *p, u32 cells);
+u64 dt_read_num(const fdt32_t *p, u32 cells);
 /* A number of exactly 'cells' cells; *out is left alone (the default) when absent. */
-int prop_num(struct fdt_ctx *c, int node, const char *name, u32 cells, u64 *out);
-int prop_u32(struct fdt_ctx *c, int node, const char *name, u32 *out);
+int dt_prop_num(struct fdt_ctx *c, int node, const char *name, u32 cells, u64 *out);
+int dt_prop_u32(struct fdt_ctx *c, int node, const char *name, u32 *out);
 /* A NUL-terminated string property; -E_NOENT when absent. */
-int prop_str(struct fdt_ctx *c, int node, const char *name, const char **out);
+int dt_prop_str(struct fdt_ctx *c, int node, const char *name, const char **out);
 
 /* ---- nodes ---- */
 
 /* 'status' absent, "okay" or "ok". */
-bool node_enabled(const void *fdt, int node);
+bool dt_node_enabled(const void *fdt, int node);
 /* The first enabled node after 'from' (-1: the start) compatible with 'compat', or < 0. */
-int find_compatible(const void *fdt, int from, const char *compat);
+int dt_find_compatible(const void *fdt, int from, const char *compat);
 /* dma-coherent on the node or, failing dma-noncoherent, an ancestor. */
-bool dma_coherent(const void *fdt, int node);
-int parent_of(struct fdt_ctx *c, int node, int *parent);
+bool dt_dma_coherent(const void *fdt, int node);
+int dt_parent_of(struct fdt_ctx *c, int node, int *parent);
 /* '#address-cells' and '#size-cells' of bus's children (defaults 2 and 1; each 1 or 2). */
-int bus_cells(struct fdt_ctx *c, int bus, u32 *ac, u32 *sc);
+int dt_bus_cells(struct fdt_ctx *c, int bus, u32 *ac, u32 *sc);
 
 /* ---- addresses ---- */
 
 /* Entry i of property 'name': an error if [base, base + size) wraps around. */
-int check_wrap(struct fdt_ctx *c, int node, const char *name, u32 i, u64 base, u64 size);
+int dt_check_wrap(struct fdt_ctx *c, int node, const char *name, u32 i, u64 base, u64 size);
 /* An address (size bytes) in node's parent's space, made a CPU physical address. */
-int translate(struct fdt_ctx *c, int node, u64 *addr, u64 size);
+int dt_translate(struct fdt_ctx *c, int node, u64 *addr, u64 size);
 
 /* ---- reg ---- */
 
 /* A node's 'reg': an error when it is missing or empty. */
-int reg_open(struct fdt_ctx *c, int node, struct reg_list *r);
+int dt_reg_open(struct fdt_ctx *c, int node, struct reg_list *r);
 /* Entry i (< r->n) of a 'reg', as a CPU physical range. */
-int reg_get(struct fdt_ctx *c, const struct reg_list *r, u32 i, struct mem_range *out);
+int dt_reg_get(struct fdt_ctx *c, const struct reg_list *r, u32 i, struct mem_range *out);
 /* The first 'reg' entry of a device, which must have a size. */
-int reg_first(struct fdt_ctx *c, int node, pa_t *base, u64 *size);
+int dt_reg_first(struct fdt_ctx *c, int node, pa_t *base, u64 *size);
 /*
  * Append node's 'reg' entries (those with a size) to arr. Returns 1 when arr filled up
  * first and must_fit is false (the caller warns and stops), an error when must_fit.
  */
-int reg_append(struct fdt_ctx *c, int node, struct mem_range *arr, unsigned *n, unsigned max,
+int dt_reg_append(struct fdt_ctx *c, int node, struct mem_range *arr, unsigned *n, unsigned max,
 	       bool must_fit);
 
 /* ---- interrupts (only the GICv3 found by read_gic is accepted as their parent) ---- */
 
 /* A node's interrupts (l->n = 0 when it has none); each must go to the GICv3. */
-int irq_open(struct fdt_ctx *c, int node, struct irq_list *l);
+int dt_irq_open(struct fdt_ctx *c, int node, struct irq_list *l);
 /* Entry i (< l->n) as an INTID. */
-int irq_get(struct fdt_ctx *c, const struct irq_list *l, u32 i, u32 *intid);
+int dt_irq_get(struct fdt_ctx *c, const struct irq_list *l, u32 i, u32 *intid);
 /* The interrupt 'name' in 'interrupt-names'; -E_NOENT (no message) when not listed. */
-int irq_by_name(struct fdt_ctx *c, const struct irq_list *l, const char *name, u32 *intid);
+int dt_irq_by_name(struct fdt_ctx *c, const struct irq_list *l, const char *name, u32 *intid);
 
 #endif

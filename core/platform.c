@@ -33,16 +33,16 @@ static int check_blob(struct fdt_ctx *c)
 	int ret;
 
 	if (c->max_size < sizeof(struct fdt_header))
-		return fail(c, -1, "DTB: %zu bytes, smaller than its header", c->max_size);
+		return dt_fail(c, -1, "DTB: %zu bytes, smaller than its header", c->max_size);
 	ret = fdt_check_header(c->fdt);
 	if (ret)
-		return fail(c, -1, "DTB: bad header (%s)", fdt_strerror(ret));
+		return dt_fail(c, -1, "DTB: bad header (%s)", fdt_strerror(ret));
 	if (fdt_totalsize(c->fdt) > c->max_size)
-		return fail(c, -1, "DTB: totalsize %u exceeds the %zu bytes available",
+		return dt_fail(c, -1, "DTB: totalsize %u exceeds the %zu bytes available",
 			    fdt_totalsize(c->fdt), c->max_size);
 	ret = fdt_check_full(c->fdt, c->max_size);
 	if (ret)
-		return fail(c, -1, "DTB: malformed (%s)", fdt_strerror(ret));
+		return dt_fail(c, -1, "DTB: malformed (%s)", fdt_strerror(ret));
 	return 0;
 }
 
@@ -50,7 +50,7 @@ static int check_blob(struct fdt_ctx *c)
 static int read_model(struct fdt_ctx *c)
 {
 	const char *m;
-	int ret = prop_str(c, 0, "model", &m);
+	int ret = dt_prop_str(c, 0, "model", &m);
 
 	if (ret == -E_NOENT)
 		return 0;
@@ -74,19 +74,19 @@ static int read_memory(struct fdt_ctx *c)
 						     sizeof("memory"));
 		if (node < 0)
 			break;
-		if (!node_enabled(c->fdt, node))
+		if (!dt_node_enabled(c->fdt, node))
 			continue;
-		ret = reg_append(c, node, p->mem, &p->n_mem, PLAT_MAX_MEM, false);
+		ret = dt_reg_append(c, node, p->mem, &p->n_mem, PLAT_MAX_MEM, false);
 		if (ret < 0)
 			return ret;
 		if (ret > 0) {
-			warn(c, node, "more than %u memory ranges: the rest is not used",
+			dt_warn(c, node, "more than %u memory ranges: the rest is not used",
 			     PLAT_MAX_MEM);
 			break;
 		}
 	}
 	if (p->n_mem == 0)
-		return fail(c, -1, "no memory: no enabled node with device_type \"memory\"");
+		return dt_fail(c, -1, "no memory: no enabled node with device_type \"memory\"");
 	return 0;
 }
 
@@ -102,9 +102,9 @@ static int read_memreserve(struct fdt_ctx *c)
 		if (fdt_get_mem_rsv(c->fdt, i, &base, &size) != 0 || size == 0)
 			continue;
 		if (base + (size - 1) < base)
-			return fail(c, -1, "/memreserve/ entry %d wraps around the address space", i);
+			return dt_fail(c, -1, "/memreserve/ entry %d wraps around the address space", i);
 		if (p->n_resv == PLAT_MAX_RESV)
-			return fail(c, -1, "more than %u reserved ranges", PLAT_MAX_RESV);
+			return dt_fail(c, -1, "more than %u reserved ranges", PLAT_MAX_RESV);
 		p->resv[p->n_resv++] = (struct mem_range){ pa(base), size };
 	}
 	return 0;
@@ -123,13 +123,13 @@ static int read_reserved(struct fdt_ctx *c)
 	if (ret || node < 0)
 		return ret;
 	fdt_for_each_subnode(child, c->fdt, node) {
-		if (!node_enabled(c->fdt, child))
+		if (!dt_node_enabled(c->fdt, child))
 			continue;
 		if (!fdt_getprop(c->fdt, child, "reg", NULL)) {
-			warn(c, child, "no 'reg' (dynamic allocation), skipped");
+			dt_warn(c, child, "no 'reg' (dynamic allocation), skipped");
 			continue;
 		}
-		ret = reg_append(c, child, c->p->resv, &c->p->n_resv, PLAT_MAX_RESV, true);
+		ret = dt_reg_append(c, child, c->p->resv, &c->p->n_resv, PLAT_MAX_RESV, true);
 		if (ret)
 			return ret;
 	}
@@ -145,15 +145,15 @@ static int cpus_cells(struct fdt_ctx *c, int cpus, u32 *ac)
 	int ret;
 
 	*ac = 2;
-	ret = prop_u32(c, cpus, "#address-cells", ac);
+	ret = dt_prop_u32(c, cpus, "#address-cells", ac);
 	if (!ret)
-		ret = prop_u32(c, cpus, "#size-cells", &sc);
+		ret = dt_prop_u32(c, cpus, "#size-cells", &sc);
 	if (ret)
 		return ret;
 	if (*ac < 1 || *ac > 2)
-		return fail(c, cpus, "'#address-cells' is %u, expected 1 or 2", *ac);
+		return dt_fail(c, cpus, "'#address-cells' is %u, expected 1 or 2", *ac);
 	if (sc != 0)
-		return fail(c, cpus, "'#size-cells' is %u, expected 0", sc);
+		return dt_fail(c, cpus, "'#size-cells' is %u, expected 0", sc);
 	return 0;
 }
 
@@ -165,19 +165,19 @@ static int read_mpidr(struct fdt_ctx *c, int cpu, u32 ac, u64 *mpidr)
 {
 	const fdt32_t *v;
 	u32 n, hi = 0, lo;
-	int ret = prop_cells(c, cpu, "reg", ac, &v, &n);
+	int ret = dt_prop_cells(c, cpu, "reg", ac, &v, &n);
 
 	if (ret == -E_NOENT)
-		return fail(c, cpu, "missing 'reg'");
+		return dt_fail(c, cpu, "missing 'reg'");
 	if (ret)
 		return ret;
 	if (n != 1)
-		return fail(c, cpu, "'reg' has %u entries, expected 1", n);
+		return dt_fail(c, cpu, "'reg' has %u entries, expected 1", n);
 	if (ac == 2)
 		hi = fdt32_ld(v++);
 	lo = fdt32_ld(v);
 	if ((hi & ~GENMASK(7, 0)) || (lo & ~GENMASK(23, 0)))
-		return fail(c, cpu, "'reg' has bits outside the MPIDR_EL1 affinity fields");
+		return dt_fail(c, cpu, "'reg' has bits outside the MPIDR_EL1 affinity fields");
 	*mpidr = ((u64)hi << 32) | lo;
 	return 0;
 }
@@ -196,7 +196,7 @@ static int add_cpu(struct fdt_ctx *c, int cpu, u64 mpidr, unsigned *found)
 
 	for (unsigned i = 0; i < p->n_cpus; i++)
 		if (p->cpu_mpidr[i] == mpidr)
-			return fail(c, cpu, "MPIDR 0x%llx is also CPU %u's",
+			return dt_fail(c, cpu, "MPIDR 0x%llx is also CPU %u's",
 				    (unsigned long long)mpidr, i);
 	if (p->n_cpus < MAX_CPUS)
 		p->cpu_mpidr[p->n_cpus++] = mpidr;
@@ -213,7 +213,7 @@ static int read_cpus(struct fdt_ctx *c)
 	u32 ac;
 
 	if (cpus < 0)
-		return fail(c, -1, "no /cpus node");
+		return dt_fail(c, -1, "no /cpus node");
 	ret = cpus_cells(c, cpus, &ac);
 	if (ret)
 		return ret;
@@ -229,19 +229,19 @@ static int read_cpus(struct fdt_ctx *c)
 			return ret;
 	}
 	if (found == 0)
-		return fail(c, cpus, "no node with device_type \"cpu\"");
+		return dt_fail(c, cpus, "no node with device_type \"cpu\"");
 	if (found > MAX_CPUS)
-		warn(c, cpus, "%u CPUs: only the first %u are used", found, MAX_CPUS);
+		dt_warn(c, cpus, "%u CPUs: only the first %u are used", found, MAX_CPUS);
 	return 0;
 }
 
 /* The PSCI node: 0.2 and later use the standard function IDs. */
 static int find_psci(struct fdt_ctx *c)
 {
-	int node = find_compatible(c->fdt, -1, "arm,psci-1.0");
+	int node = dt_find_compatible(c->fdt, -1, "arm,psci-1.0");
 
 	if (node < 0)
-		node = find_compatible(c->fdt, -1, "arm,psci-0.2");
+		node = dt_find_compatible(c->fdt, -1, "arm,psci-0.2");
 	return node;
 }
 
@@ -253,15 +253,15 @@ static int read_psci(struct fdt_ctx *c)
 	int ret;
 
 	c->p->psci = PSCI_NONE;
-	if (node < 0 && find_compatible(c->fdt, -1, "arm,psci") >= 0)
-		warn(c, -1, "PSCI 0.1 only (firmware-specific function IDs): not used");
+	if (node < 0 && dt_find_compatible(c->fdt, -1, "arm,psci") >= 0)
+		dt_warn(c, -1, "PSCI 0.1 only (firmware-specific function IDs): not used");
 	else if (node < 0 && c->p->n_cpus > 1)
-		warn(c, -1, "no PSCI: secondary CPUs cannot be started");
+		dt_warn(c, -1, "no PSCI: secondary CPUs cannot be started");
 	if (node < 0)
 		return 0;
-	ret = prop_str(c, node, "method", &m);
+	ret = dt_prop_str(c, node, "method", &m);
 	if (ret == -E_NOENT)
-		return fail(c, node, "missing 'method'");
+		return dt_fail(c, node, "missing 'method'");
 	if (ret)
 		return ret;
 	if (strcmp(m, "smc") == 0)
@@ -269,7 +269,7 @@ static int read_psci(struct fdt_ctx *c)
 	else if (strcmp(m, "hvc") == 0)
 		c->p->psci = PSCI_HVC;
 	else
-		return fail(c, node, "'method' is \"%s\", expected \"smc\" or \"hvc\"", m);
+		return dt_fail(c, node, "'method' is \"%s\", expected \"smc\" or \"hvc\"", m);
 	return 0;
 }
 
@@ -291,7 +291,7 @@ static int check_alias(struct fdt_ctx *c, const char *path, int len)
 	len = slash ? (int)(slash - path) : len;
 	v = fdt_getprop_namelen(c->fdt, aliases, path, len, &vlen);
 	if (v && (vlen < 1 || strnlen(v, (size_t)vlen) == (size_t)vlen))
-		return fail(c, aliases, "'%.*s' is not a NUL-terminated string", len, path);
+		return dt_fail(c, aliases, "'%.*s' is not a NUL-terminated string", len, path);
 	return 0;
 }
 
@@ -307,9 +307,9 @@ static int stdout_node(struct fdt_ctx *c, int *node)
 
 	*node = -1;
 	if (chosen >= 0)
-		ret = prop_str(c, chosen, "stdout-path", &path);
+		ret = dt_prop_str(c, chosen, "stdout-path", &path);
 	if (ret == -E_NOENT && chosen >= 0)
-		ret = prop_str(c, chosen, "linux,stdout-path", &path);
+		ret = dt_prop_str(c, chosen, "linux,stdout-path", &path);
 	if (ret)
 		return ret == -E_NOENT ? 0 : ret;
 	colon = strchr(path, ':');
@@ -319,9 +319,9 @@ static int stdout_node(struct fdt_ctx *c, int *node)
 		return ret;
 	*node = fdt_path_offset_namelen(c->fdt, path, len);
 	if (*node < 0)
-		return fail(c, chosen, "'stdout-path' \"%s\" names no node", path);
-	if (!node_enabled(c->fdt, *node))
-		return fail(c, chosen, "'stdout-path' \"%s\" names a disabled node", path);
+		return dt_fail(c, chosen, "'stdout-path' \"%s\" names no node", path);
+	if (!dt_node_enabled(c->fdt, *node))
+		return dt_fail(c, chosen, "'stdout-path' \"%s\" names a disabled node", path);
 	return 0;
 }
 
@@ -332,15 +332,15 @@ static int uart_access(struct fdt_ctx *c, int node, struct plat_uart *u)
 
 	u->reg_shift = 0;
 	u->reg_io_width = 4;
-	ret = prop_u32(c, node, "reg-shift", &u->reg_shift);
+	ret = dt_prop_u32(c, node, "reg-shift", &u->reg_shift);
 	if (!ret)
-		ret = prop_u32(c, node, "reg-io-width", &u->reg_io_width);
+		ret = dt_prop_u32(c, node, "reg-io-width", &u->reg_io_width);
 	if (ret)
 		return ret;
 	if (u->reg_shift > 2)
-		return fail(c, node, "'reg-shift' is %u, expected 0..2", u->reg_shift);
+		return dt_fail(c, node, "'reg-shift' is %u, expected 0..2", u->reg_shift);
 	if (u->reg_io_width != 1 && u->reg_io_width != 2 && u->reg_io_width != 4)
-		return fail(c, node, "'reg-io-width' is %u, expected 1, 2 or 4", u->reg_io_width);
+		return dt_fail(c, node, "'reg-io-width' is %u, expected 1, 2 or 4", u->reg_io_width);
 	return 0;
 }
 
@@ -352,14 +352,14 @@ static int uart_fill(struct fdt_ctx *c, int node)
 	int ret;
 
 	if (!compat)
-		return fail(c, node, "no valid 'compatible'");
+		return dt_fail(c, node, "no valid 'compatible'");
 	/* A name too long is cut short; it then matches no driver, which says so. */
 	fmt_snprintf(u->compatible, sizeof(u->compatible), "%s", compat);
-	ret = reg_first(c, node, &u->base, &u->size);
+	ret = dt_reg_first(c, node, &u->base, &u->size);
 	if (!ret)
-		ret = irq_open(c, node, &l);
+		ret = dt_irq_open(c, node, &l);
 	if (!ret && l.n > 0)
-		ret = irq_get(c, &l, 0, &u->irq);
+		ret = dt_irq_get(c, &l, 0, &u->irq);
 	if (!ret)
 		ret = uart_access(c, node, u);
 	return ret;
@@ -373,10 +373,10 @@ static int read_uart(struct fdt_ctx *c)
 	if (ret)
 		return ret;
 	if (node < 0) {
-		node = find_compatible(c->fdt, -1, "arm,pl011");
+		node = dt_find_compatible(c->fdt, -1, "arm,pl011");
 		if (node < 0)
-			return fail(c, -1, "no UART: no /chosen 'stdout-path' and no arm,pl011");
-		warn(c, node, "no /chosen 'stdout-path': using this arm,pl011");
+			return dt_fail(c, -1, "no UART: no /chosen 'stdout-path' and no arm,pl011");
+		dt_warn(c, node, "no /chosen 'stdout-path': using this arm,pl011");
 	}
 	return uart_fill(c, node);
 }

@@ -22,7 +22,7 @@
 static int check_ppi(struct fdt_ctx *c, int node, const char *what, u32 intid)
 {
 	if (intid < GIC_PPI_FIRST || intid >= GIC_PPI_END)
-		return fail(c, node, "%s interrupt is INTID %u, not a PPI", what, intid);
+		return dt_fail(c, node, "%s interrupt is INTID %u, not a PPI", what, intid);
 	return 0;
 }
 
@@ -35,13 +35,13 @@ static const char *const gicv2_compat[] = {
 static int no_gicv3(struct fdt_ctx *c)
 {
 	for (unsigned i = 0; i < ARRAY_SIZE(gicv2_compat); i++) {
-		int node = find_compatible(c->fdt, -1, gicv2_compat[i]);
+		int node = dt_find_compatible(c->fdt, -1, gicv2_compat[i]);
 
 		if (node >= 0)
-			return fail(c, node, "%s (GICv2) is unsupported: a GICv3 is needed",
+			return dt_fail(c, node, "%s (GICv2) is unsupported: a GICv3 is needed",
 				    gicv2_compat[i]);
 	}
-	return fail(c, -1, "no GICv3: no enabled node compatible with \"arm,gic-v3\"");
+	return dt_fail(c, -1, "no GICv3: no enabled node compatible with \"arm,gic-v3\"");
 }
 
 /* [GICV3] reg: distributor, then '#redistributor-regions' (default 1) redistributor regions. */
@@ -51,20 +51,20 @@ static int gic_regions(struct fdt_ctx *c, int node)
 	struct reg_list r;
 	struct mem_range dist;
 	u32 nr = 1;
-	int ret = prop_u32(c, node, "#redistributor-regions", &nr);
+	int ret = dt_prop_u32(c, node, "#redistributor-regions", &nr);
 
 	if (!ret)
-		ret = reg_open(c, node, &r);
+		ret = dt_reg_open(c, node, &r);
 	if (ret)
 		return ret;
 	if (nr < 1 || nr > PLAT_MAX_REDIST)
-		return fail(c, node, "'#redistributor-regions' is %u, expected 1..%u", nr,
+		return dt_fail(c, node, "'#redistributor-regions' is %u, expected 1..%u", nr,
 			    PLAT_MAX_REDIST);
 	if (r.n < 1 + nr)
-		return fail(c, node, "'reg' has %u entries, expected at least %u", r.n, 1 + nr);
-	ret = reg_get(c, &r, 0, &dist);
+		return dt_fail(c, node, "'reg' has %u entries, expected at least %u", r.n, 1 + nr);
+	ret = dt_reg_get(c, &r, 0, &dist);
 	for (u32 i = 0; !ret && i < nr; i++)
-		ret = reg_get(c, &r, 1 + i, &g->redist[i]);
+		ret = dt_reg_get(c, &r, 1 + i, &g->redist[i]);
 	g->dist = dist.base;
 	g->dist_size = dist.size;
 	g->n_redist = nr;
@@ -75,13 +75,13 @@ static int gic_regions(struct fdt_ctx *c, int node)
 static int gic_stride(struct fdt_ctx *c, int node)
 {
 	u64 stride = 0;
-	int ret = prop_num(c, node, "redistributor-stride", 2, &stride);
+	int ret = dt_prop_num(c, node, "redistributor-stride", 2, &stride);
 
 	if (ret)
 		return ret;
 	if (fdt_getprop(c->fdt, node, "redistributor-stride", NULL) &&
 	    (stride == 0 || !IS_ALIGNED(stride, GIC_REDIST_STRIDE_ALIGN)))
-		return fail(c, node, "'redistributor-stride' 0x%llx is not a multiple of 64 KiB",
+		return dt_fail(c, node, "'redistributor-stride' 0x%llx is not a multiple of 64 KiB",
 			    (unsigned long long)stride);
 	c->p->gic.redist_stride = stride;
 	return 0;
@@ -91,11 +91,11 @@ static int gic_stride(struct fdt_ctx *c, int node)
 static int gic_maint(struct fdt_ctx *c, int node)
 {
 	struct irq_list l;
-	int ret = irq_open(c, node, &l);
+	int ret = dt_irq_open(c, node, &l);
 
 	if (ret || l.n == 0)
 		return ret;
-	ret = irq_get(c, &l, 0, &c->p->gic.maint_irq);
+	ret = dt_irq_get(c, &l, 0, &c->p->gic.maint_irq);
 	if (!ret)
 		ret = check_ppi(c, node, "maintenance", c->p->gic.maint_irq);
 	return ret;
@@ -110,17 +110,17 @@ static int gic_its(struct fdt_ctx *c, int node)
 
 	fdt_for_each_subnode(child, c->fdt, node) {
 		if (fdt_node_check_compatible(c->fdt, child, "arm,gic-v3-its") != 0 ||
-		    !node_enabled(c->fdt, child))
+		    !dt_node_enabled(c->fdt, child))
 			continue;
 		g->has_its = true;
-		return reg_first(c, child, &g->its, &size);
+		return dt_reg_first(c, child, &g->its, &size);
 	}
 	return 0;
 }
 
 int read_gic(struct fdt_ctx *c)
 {
-	int node = find_compatible(c->fdt, -1, "arm,gic-v3");
+	int node = dt_find_compatible(c->fdt, -1, "arm,gic-v3");
 	u32 cells = 0;
 	int ret;
 
@@ -128,9 +128,9 @@ int read_gic(struct fdt_ctx *c)
 		return no_gicv3(c);
 	c->gic = node;
 	c->gic_phandle = fdt_get_phandle(c->fdt, node);
-	ret = prop_u32(c, node, "#interrupt-cells", &cells);
+	ret = dt_prop_u32(c, node, "#interrupt-cells", &cells);
 	if (!ret && cells != 3)
-		return fail(c, node, "'#interrupt-cells' is %u, expected 3", cells);
+		return dt_fail(c, node, "'#interrupt-cells' is %u, expected 3", cells);
 	if (!ret)
 		ret = gic_regions(c, node);
 	if (!ret)
@@ -154,15 +154,15 @@ static int timer_irq(struct fdt_ctx *c, const struct irq_list *l, u32 i, u32 *ou
 	int ret;
 
 	if (fdt_getprop(c->fdt, l->node, "interrupt-names", NULL)) {
-		ret = irq_by_name(c, l, names[i], out);
+		ret = dt_irq_by_name(c, l, names[i], out);
 		if (ret == -E_NOENT && i == 0)
 			return 0;
 		if (ret == -E_NOENT)
-			return fail(c, l->node, "no '%s' in 'interrupt-names'", names[i]);
+			return dt_fail(c, l->node, "no '%s' in 'interrupt-names'", names[i]);
 	} else if (i >= l->n) {
-		return fail(c, l->node, "%u interrupts, expected at least 4", l->n);
+		return dt_fail(c, l->node, "%u interrupts, expected at least 4", l->n);
 	} else {
-		ret = irq_get(c, l, i, out);
+		ret = dt_irq_get(c, l, i, out);
 	}
 	if (!ret)
 		ret = check_ppi(c, l->node, names[i], *out);
@@ -174,15 +174,15 @@ int read_timer(struct fdt_ctx *c)
 	struct plat_timer *t = &c->p->timer;
 	u32 *const irqs[] = { &t->sec_phys_irq, &t->phys_irq, &t->virt_irq, &t->hyp_phys_irq };
 	struct irq_list l;
-	int node = find_compatible(c->fdt, -1, "arm,armv8-timer");
+	int node = dt_find_compatible(c->fdt, -1, "arm,armv8-timer");
 	int ret;
 
 	if (node < 0)
-		return fail(c, -1, "no timer: no enabled node compatible with \"arm,armv8-timer\"");
-	ret = irq_open(c, node, &l);
+		return dt_fail(c, -1, "no timer: no enabled node compatible with \"arm,armv8-timer\"");
+	ret = dt_irq_open(c, node, &l);
 	for (u32 i = 0; !ret && i < ARRAY_SIZE(irqs); i++)
 		ret = timer_irq(c, &l, i, irqs[i]);
 	if (!ret)
-		ret = prop_u32(c, node, "clock-frequency", &t->clock_frequency);
+		ret = dt_prop_u32(c, node, "clock-frequency", &t->clock_frequency);
 	return ret;
 }

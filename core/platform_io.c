@@ -32,14 +32,14 @@ static int smmu_irqs(struct fdt_ctx *c, int node)
 	u32 *const irqs[] = { &s->irq_eventq, &s->irq_priq, &s->irq_cmdq_sync, &s->irq_gerror };
 	struct irq_list l;
 	u32 combined = 0;
-	int ret = irq_open(c, node, &l);
+	int ret = dt_irq_open(c, node, &l);
 
 	for (u32 i = 0; !ret && i < ARRAY_SIZE(names); i++) {
-		ret = irq_by_name(c, &l, names[i], irqs[i]);
+		ret = dt_irq_by_name(c, &l, names[i], irqs[i]);
 		ret = ret == -E_NOENT ? 0 : ret;
 	}
 	if (!ret)
-		ret = irq_by_name(c, &l, "combined", &combined);
+		ret = dt_irq_by_name(c, &l, "combined", &combined);
 	if (ret)
 		return ret == -E_NOENT ? 0 : ret;
 	for (u32 i = 0; i < ARRAY_SIZE(irqs); i++)
@@ -51,24 +51,24 @@ static int smmu_irqs(struct fdt_ctx *c, int node)
 int read_smmu(struct fdt_ctx *c)
 {
 	struct plat_smmu *s = &c->p->smmu;
-	int node = find_compatible(c->fdt, -1, "arm,smmu-v3");
+	int node = dt_find_compatible(c->fdt, -1, "arm,smmu-v3");
 	int ret, other;
 
 	if (node < 0) {
-		warn(c, -1, "no SMMUv3: DMA from devices is not isolated");
+		dt_warn(c, -1, "no SMMUv3: DMA from devices is not isolated");
 		return 0;
 	}
-	ret = reg_first(c, node, &s->base, &s->size);
+	ret = dt_reg_first(c, node, &s->base, &s->size);
 	if (!ret)
 		ret = smmu_irqs(c, node);
 	if (ret)
 		return ret;
 	s->phandle = fdt_get_phandle(c->fdt, node);
-	s->dma_coherent = dma_coherent(c->fdt, node);
+	s->dma_coherent = dt_dma_coherent(c->fdt, node);
 	s->present = true;
-	other = find_compatible(c->fdt, node, "arm,smmu-v3");
+	other = dt_find_compatible(c->fdt, node, "arm,smmu-v3");
 	if (other >= 0)
-		warn(c, other, "second SMMUv3 not used: DMA through it is not isolated");
+		dt_warn(c, other, "second SMMUv3 not used: DMA through it is not isolated");
 	return 0;
 }
 
@@ -79,22 +79,22 @@ static int pci_bus_range(struct fdt_ctx *c, int node, u32 *first, u32 *last)
 {
 	const fdt32_t *v;
 	u32 n;
-	int ret = prop_cells(c, node, "bus-range", 2, &v, &n);
+	int ret = dt_prop_cells(c, node, "bus-range", 2, &v, &n);
 
 	*first = 0;
 	*last = 255;
 	if (ret == -E_NOENT) {
-		warn(c, node, "no 'bus-range': assuming buses 0-255");
+		dt_warn(c, node, "no 'bus-range': assuming buses 0-255");
 		return 0;
 	}
 	if (ret)
 		return ret;
 	if (n != 1)
-		return fail(c, node, "'bus-range' has %u entries, expected 1", n);
+		return dt_fail(c, node, "'bus-range' has %u entries, expected 1", n);
 	*first = fdt32_ld(v);
 	*last = fdt32_ld(v + 1);
 	if (*first > *last || *last > 255)
-		return fail(c, node, "'bus-range' <%u %u> is not within 0..255", *first, *last);
+		return dt_fail(c, node, "'bus-range' <%u %u> is not within 0..255", *first, *last);
 	return 0;
 }
 
@@ -102,14 +102,14 @@ static int pci_bus_range(struct fdt_ctx *c, int node, u32 *first, u32 *last)
 static int pci_ecam(struct fdt_ctx *c, int node)
 {
 	struct plat_pci *pci = &c->p->pci;
-	int ret = reg_first(c, node, &pci->ecam, &pci->ecam_size);
+	int ret = dt_reg_first(c, node, &pci->ecam, &pci->ecam_size);
 
 	if (!ret)
 		ret = pci_bus_range(c, node, &pci->bus_start, &pci->bus_end);
 	if (ret)
 		return ret;
 	if (pci->ecam_size / PCI_ECAM_BUS_SIZE < pci->bus_end - pci->bus_start + 1ULL)
-		return fail(c, node, "'reg' size 0x%llx is too small for buses %u-%u",
+		return dt_fail(c, node, "'reg' size 0x%llx is too small for buses %u-%u",
 			    (unsigned long long)pci->ecam_size, pci->bus_start, pci->bus_end);
 	return 0;
 }
@@ -119,18 +119,18 @@ static int pci_cells(struct fdt_ctx *c, int node, u32 *pac)
 {
 	u32 ac = 0, sc = 0, psc;
 	int parent;
-	int ret = prop_u32(c, node, "#address-cells", &ac);
+	int ret = dt_prop_u32(c, node, "#address-cells", &ac);
 
 	if (!ret)
-		ret = prop_u32(c, node, "#size-cells", &sc);
+		ret = dt_prop_u32(c, node, "#size-cells", &sc);
 	if (!ret && ac != 3)
-		return fail(c, node, "'#address-cells' is %u, expected 3", ac);
+		return dt_fail(c, node, "'#address-cells' is %u, expected 3", ac);
 	if (!ret && sc != 2)
-		return fail(c, node, "'#size-cells' is %u, expected 2", sc);
+		return dt_fail(c, node, "'#size-cells' is %u, expected 2", sc);
 	if (!ret)
-		ret = parent_of(c, node, &parent);
+		ret = dt_parent_of(c, node, &parent);
 	if (!ret)
-		ret = bus_cells(c, parent, pac, &psc);
+		ret = dt_bus_cells(c, parent, pac, &psc);
 	return ret;
 }
 
@@ -139,17 +139,17 @@ static int pci_range(struct fdt_ctx *c, int node, const fdt32_t *e, u32 pac, u32
 		     struct plat_pci_range *out)
 {
 	u32 hi = fdt32_ld(e);
-	u64 cpu = read_num(e + 3, pac), size = read_num(e + 3 + pac, 2);
+	u64 cpu = dt_read_num(e + 3, pac), size = dt_read_num(e + 3 + pac, 2);
 	int ret;
 
 	if (FIELD_GET(PCI_PHYS_HI_SPACE, hi) == PCI_SPACE_CONFIG)
-		return fail(c, node, "'ranges' entry %u is configuration space", i);
-	ret = check_wrap(c, node, "ranges", i, cpu, size);
+		return dt_fail(c, node, "'ranges' entry %u is configuration space", i);
+	ret = dt_check_wrap(c, node, "ranges", i, cpu, size);
 	if (!ret)
-		ret = translate(c, node, &cpu, size);
+		ret = dt_translate(c, node, &cpu, size);
 	out->space = (u32)FIELD_GET(PCI_PHYS_HI_SPACE, hi);
 	out->prefetchable = hi & PCI_PHYS_HI_PREFETCH;
-	out->pci_addr = read_num(e + 1, 2);
+	out->pci_addr = dt_read_num(e + 1, 2);
 	out->cpu_addr = pa(cpu);
 	out->size = size;
 	return ret;
@@ -164,13 +164,13 @@ static int pci_ranges(struct fdt_ctx *c, int node)
 	int ret = pci_cells(c, node, &pac);
 
 	if (!ret)
-		ret = prop_cells(c, node, "ranges", 3 + pac + 2, &r, &n);
+		ret = dt_prop_cells(c, node, "ranges", 3 + pac + 2, &r, &n);
 	if (ret == -E_NOENT)
-		return fail(c, node, "missing 'ranges'");
+		return dt_fail(c, node, "missing 'ranges'");
 	if (ret)
 		return ret;
 	if (n == 0 || n > PLAT_MAX_PCI_RANGES)
-		return fail(c, node, "'ranges' has %u entries, expected 1..%u", n,
+		return dt_fail(c, node, "'ranges' has %u entries, expected 1..%u", n,
 			    PLAT_MAX_PCI_RANGES);
 	for (u32 i = 0; !ret && i < n; i++)
 		ret = pci_range(c, node, r + i * (3 + pac + 2), pac, i, &pci->ranges[i]);
@@ -182,10 +182,10 @@ static int pci_ranges(struct fdt_ctx *c, int node)
 static int pci_iommu_mask(struct fdt_ctx *c, int node)
 {
 	u32 mask = 0xffff;
-	int ret = prop_u32(c, node, "iommu-map-mask", &mask);
+	int ret = dt_prop_u32(c, node, "iommu-map-mask", &mask);
 
 	if (!ret && (mask & 0xffff) != 0xffff)
-		return fail(c, node, "'iommu-map-mask' 0x%x is unsupported (only 0xffff)", mask);
+		return dt_fail(c, node, "'iommu-map-mask' 0x%x is unsupported (only 0xffff)", mask);
 	return ret;
 }
 
@@ -198,25 +198,25 @@ static int pci_iommu_map(struct fdt_ctx *c, int node)
 	int ret = pci_iommu_mask(c, node);
 
 	if (!ret)
-		ret = prop_cells(c, node, "iommu-map", 4, &v, &n);
+		ret = dt_prop_cells(c, node, "iommu-map", 4, &v, &n);
 	if (ret == -E_NOENT && c->p->smmu.present)
-		warn(c, node, "no 'iommu-map': PCI DMA does not go through the SMMU");
+		dt_warn(c, node, "no 'iommu-map': PCI DMA does not go through the SMMU");
 	if (ret)
 		return ret == -E_NOENT ? 0 : ret;
 	if (n > PLAT_MAX_IOMMU_MAP)
-		return fail(c, node, "'iommu-map' has %u entries, at most %u are supported", n,
+		return dt_fail(c, node, "'iommu-map' has %u entries, at most %u are supported", n,
 			    PLAT_MAX_IOMMU_MAP);
 	for (u32 i = 0; i < n; i++, v += 4) {
 		struct plat_iommu_map m = { fdt32_ld(v), fdt32_ld(v + 1), fdt32_ld(v + 2),
 					    fdt32_ld(v + 3) };
 
 		if (m.length == 0)
-			return fail(c, node, "'iommu-map' entry %u has length 0", i);
+			return dt_fail(c, node, "'iommu-map' entry %u has length 0", i);
 		if (m.rid_base + (u64)m.length > PCI_RID_LIMIT)
-			return fail(c, node, "'iommu-map' entry %u: RIDs 0x%x+0x%x are not within 16 bits",
+			return dt_fail(c, node, "'iommu-map' entry %u: RIDs 0x%x+0x%x are not within 16 bits",
 				    i, m.rid_base, m.length);
 		if (m.sid_base + (u64)m.length > (1ULL << 32))
-			return fail(c, node, "'iommu-map' entry %u: StreamIDs 0x%x+0x%x overflow",
+			return dt_fail(c, node, "'iommu-map' entry %u: StreamIDs 0x%x+0x%x overflow",
 				    i, m.sid_base, m.length);
 		pci->iommu_map[i] = m;
 	}
@@ -226,11 +226,11 @@ static int pci_iommu_map(struct fdt_ctx *c, int node)
 
 int read_pci(struct fdt_ctx *c)
 {
-	int node = find_compatible(c->fdt, -1, "pci-host-ecam-generic");
+	int node = dt_find_compatible(c->fdt, -1, "pci-host-ecam-generic");
 	int ret;
 
 	if (node < 0) {
-		warn(c, -1, "no PCIe host (pci-host-ecam-generic): no PCI devices");
+		dt_warn(c, -1, "no PCIe host (pci-host-ecam-generic): no PCI devices");
 		return 0;
 	}
 	ret = pci_ecam(c, node);
@@ -238,7 +238,7 @@ int read_pci(struct fdt_ctx *c)
 		ret = pci_ranges(c, node);
 	if (!ret)
 		ret = pci_iommu_map(c, node);
-	c->p->pci.dma_coherent = dma_coherent(c->fdt, node);
+	c->p->pci.dma_coherent = dt_dma_coherent(c->fdt, node);
 	c->p->pci.present = !ret;
 	return ret;
 }

@@ -1,6 +1,6 @@
 /*
  * Private to platform discovery: the steps platform_discover() (core/platform.c) runs that are
- * defined in the other core/platform_*.c files. Each returns 0 or an error from fail().
+ * defined in the other core/platform_*.c files. Each returns 0 or an error from dt_fail().
  */
 #ifndef CORE_PLATFORM_STEPS_H
 #define CORE_PLATFORM_STEPS_H
