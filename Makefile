@@ -120,7 +120,7 @@ run: | $(DEPS_STAMP)
 UNIT_BUILD := build/unit
 UNIT_SRCS := core/lib/string.c core/lib/fmt.c core/lib/errno.c core/lib/ranges.c \
 	core/platform.c core/platform_gic.c core/platform_io.c core/fdt_util.c core/alloc.c \
-	core/vmconfig.c core/guest_dt.c core/console_prompt.c core/vpl011.c core/vgic_irq.c core/vgic_mmio.c \
+	core/vmconfig.c core/vmconfig_check.c core/guest_dt.c core/console_prompt.c core/vpl011.c core/vgic_irq.c core/vgic_mmio.c \
 	iommu/pgtable.c arch/fake/fake.c arch/fake/fake_log.c arch/arm64/esr.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(UNIT_BUILD)/%,$(wildcard tests/unit/test_*.c))
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. \
