@@ -19,7 +19,7 @@ DEPS_STAMP := build/.deps-ok
 
 # Everything in these folders is hypervisor code; drivers are chosen at run time from the
 # device tree, so every board builds every driver.
-SRC_DIRS := arch/arm64 core core/lib drivers/uart drivers/gic drivers/timer iommu
+SRC_DIRS := arch/arm64 core core/lib drivers/uart drivers/gic drivers/timer drivers/pci iommu
 SRCS := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
 OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(SRCS)))
 
@@ -31,7 +31,7 @@ CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-mgeneral-regs-only -mstrict-align -mno-outline-atomics -march=armv8-a \
 	-I. -Icore/lib/include -I$(SYSROOT)/usr/include -DLOG_LEVEL=$(LOG_LEVEL) \
 	-DBOARD_NAME='"$(BOARD)"' -DBOARD_EARLY_UART_BASE=$(BOARD_EARLY_UART_BASE) \
-	-DBOARD_EARLY_UART_COMPAT='"$(BOARD_EARLY_UART_COMPAT)"' \
+	-DBOARD_EARLY_UART_COMPAT='"$(BOARD_EARLY_UART_COMPAT)\0"' \
 	-MMD -MP
 ASFLAGS := $(filter-out -std=gnu11,$(CFLAGS)) -D__ASSEMBLER__
 LDFLAGS := -nostdlib -Wl,-pie -Wl,--no-dynamic-linker -Wl,-z,norelro -Wl,-z,noexecstack \
@@ -100,18 +100,22 @@ linux: | $(DEPS_STAMP)
 	@tests/linux/build.sh $(LINUX)
 	@tests/linux/initramfs.sh
 
-# The board's default config with the Linux guests in it (what `make run` boots).
+# The Linux guests in the board's default config (what `make run` boots), and in each
+# config of tests/linux (e.g. passthrough-linux-6.12).
+LINUX_CONFIGS ?= board/$(BOARD)/default.dts $(wildcard tests/linux/*.dts)
 linux-images: | $(DEPS_STAMP)
 	@set -e; i=$$(tests/linux/initramfs.sh); for v in $(LINUX_VERSIONS); do \
 		k=$$(tests/linux/build.sh $$v); \
-		$(MAKE) --no-print-directory image IMAGE_NAME=default-linux-$$v \
-			CONFIG=board/$(BOARD)/default.dts VM0_KERNEL=$$k VM0_INITRD=$$i \
-			VM1_KERNEL=$$k VM1_INITRD=$$i; done
+		for c in $(LINUX_CONFIGS); do \
+		$(MAKE) --no-print-directory image IMAGE_NAME=$$(basename $$c .dts)-linux-$$v \
+			CONFIG=$$c VM0_KERNEL=$$k VM0_INITRD=$$i VM1_KERNEL=$$k VM1_INITRD=$$i; \
+		done; done
 
 QEMU_ARGS := -machine $(QEMU_MACHINE) -cpu $(QEMU_CPU) -smp $(QEMU_SMP) -m $(QEMU_MEM) \
 	-nographic -nic none
 run: | $(DEPS_STAMP)
-	@$(MAKE) --no-print-directory linux-images LINUX_VERSIONS=$(LINUX)
+	@$(MAKE) --no-print-directory linux-images LINUX_VERSIONS=$(LINUX) \
+		LINUX_CONFIGS=board/$(BOARD)/default.dts
 	@echo "Starting QEMU: Ctrl-] moves console input between the VMs and the hypervisor"
 	@echo "prompt; quit with Ctrl-A then X."
 	$(QEMU) $(QEMU_ARGS) -kernel $(BUILD)/images/default-linux-$(LINUX)/portcullis.bin
@@ -121,7 +125,9 @@ UNIT_BUILD := build/unit
 UNIT_SRCS := core/lib/string.c core/lib/fmt.c core/lib/errno.c core/lib/ranges.c \
 	core/platform.c core/platform_gic.c core/platform_io.c core/fdt_util.c core/alloc.c \
 	core/vmconfig.c core/vmconfig_check.c core/guest_dt.c core/console_prompt.c core/vpl011.c core/vgic_irq.c core/vgic_mmio.c \
-	iommu/pgtable.c arch/fake/fake.c arch/fake/fake_log.c arch/arm64/esr.c
+	drivers/pci/pci.c drivers/pci/pci_scan.c drivers/pci/pci_alloc.c drivers/pci/pci_route.c \
+	iommu/pgtable.c iommu/smmuv3_ste.c iommu/smmuv3_events.c \
+	arch/fake/fake.c arch/fake/fake_log.c arch/arm64/esr.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(UNIT_BUILD)/%,$(wildcard tests/unit/test_*.c))
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. \
 	-DLIB_HOST_PREFIX -DUNIT_TEST -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -133,6 +139,7 @@ $(UNIT_BUILD)/%: tests/unit/%.c $(UNIT_SRCS) $(wildcard tests/unit/*.h) | $(DEPS
 
 include tests/unit/dtbs.mk
 include tests/unit/vmconfig.mk
+include tests/unit/boards.mk
 
 unit: $(UNIT_TESTS) $(UNIT_DTBS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; UNIT_DTB_DIR=$(UNIT_DTB_DIR) $$t; done
@@ -154,6 +161,29 @@ linux-test: all linux-images
 	BOARD=$(BOARD) $(PYTHON) -m pytest -v tests/linux
 
 test: unit boot-test linux-test
+
+# ---- real boards (docs/boards.md, docs/uboot.md) ----
+# tests/boot/test_uboot.py boots the default Linux image from U-Boot.
+.PHONY: uboot-image boards-test
+boot-test: uboot-image
+uboot-image: | $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory linux-images LINUX_VERSIONS=6.12 \
+		LINUX_CONFIGS=board/$(BOARD)/default.dts
+
+# Only boards with QEMU_* settings in their board.mk run in QEMU; the others build only.
+ifeq ($(QEMU_MACHINE),)
+ifneq ($(filter run boot-test linux-test uboot-image test,$(MAKECMDGOALS)),)
+$(error board $(BOARD) has no QEMU model (no QEMU_MACHINE in board/$(BOARD)/board.mk): \
+	it builds only; `make BOARD=$(BOARD)`, `make unit` and `make boards-test` apply)
+endif
+endif
+
+# Every board must build (part of `make test`).
+BUILD_ONLY_BOARDS := fvp-base-revc ti-j721e
+boards-test: | $(DEPS_STAMP)
+	@set -e; for b in $(BUILD_ONLY_BOARDS); do \
+		$(MAKE) --no-print-directory BOARD=$$b all; done
+test: boards-test
 
 clean:
 	rm -rf build/$(BOARD) build/unit build/guest

@@ -16,11 +16,14 @@
 #include "core/console.h"
 #include "core/selftest.h"
 #include "core/vcpu.h"
+#include "core/vm_iommu.h"
 #include "core/vm.h"
 #include "core/smp.h"
 #include "drivers/gic/gicv3.h"
+#include "drivers/pci/pci.h"
 #include "drivers/timer/timer.h"
 #include "drivers/uart/uart.h"
+#include "iommu/smmuv3.h"
 
 extern u8 __image_start[], __text_end[], __rodata_end[], __bss_start[], __image_end[];
 
@@ -150,12 +153,19 @@ static void print_summary(void)
 			 plat.smmu.irq_cmdq_sync, plat.smmu.irq_gerror);
 	else
 		log_info("  SMMUv3    none\n");
+	smmu_print_summary();
 	if (plat.pci.present)
 		log_info("  PCIe      ECAM %lx, buses %u-%u, %u window(s), %u iommu-map entr%s\n",
 			 plat.pci.ecam.v, plat.pci.bus_start, plat.pci.bus_end, plat.pci.n_ranges,
 			 plat.pci.n_iommu_map, plat.pci.n_iommu_map == 1 ? "y" : "ies");
 	else
 		log_info("  PCIe      none\n");
+	for (unsigned i = 0; i < pci_count(); i++) {
+		char line[PCI_DESC_LEN];
+
+		pci_describe(pci_dev_at(i), line, sizeof(line));
+		log_info("  %s\n", line);
+	}
 	log_info("  Image     %lu KiB text, %lu KiB rodata, %lu KiB data+bss\n",
 		 (u64)(__text_end - __image_start) >> 10, (u64)(__rodata_end - __text_end) >> 10,
 		 (u64)(__image_end - __rodata_end) >> 10);
@@ -198,11 +208,13 @@ static void start_guests(void)
 		return;
 	}
 	host_resources(&host);
-	if (vmconfig_parse(vmconfig_blob_start, size, &plat, &host, &vm_cfgs, err, sizeof(err))) {
+	if (vmconfig_parse(vmconfig_blob_start, size, &plat, &host, &vm_cfgs, err, sizeof(err)) ||
+	    vpci_check_configs(&vm_cfgs, err, sizeof(err))) {
 		log_err("config: %s\n", err);
 		log_err("config: invalid, no guest started; the hypervisor keeps running\n");
 		return;
 	}
+	vm_iommu_report_events();
 	vm_create_all(&vm_cfgs);
 }
 
@@ -227,6 +239,8 @@ void boot_main(u64 dtb_addr, u64 load_addr)
 	if (gic_init(&plat.gic))
 		halt_boot("interrupt controller");
 	timer_init(&plat.timer);
+	smmu_init(&plat.smmu);
+	pci_init(&plat.pci);
 	smp_boot(&plat);
 	print_summary();
 	smp_demo_ipi();

@@ -19,6 +19,11 @@
 
 /* Interrupt-parent links can form a loop; no real tree needs more hops than this. */
 #define IRQ_PARENT_MAX_HOPS 32
+/* Interrupt-map nexus nodes one interrupt may pass through on its way to the GICv3. */
+#define IRQ_NEXUS_MAX_HOPS 8
+/* [DT] 2.4.3: cells of a unit address (PCI's 3 at most) and of a specifier at a nexus. */
+#define IRQ_ADDR_MAX_CELLS 3
+#define IRQ_SPEC_MAX_CELLS 4
 
 /* ---- messages ---- */
 
@@ -405,22 +410,224 @@ static int irq_open_extended(struct fdt_ctx *c, int node, struct irq_list *l)
 	return 0;
 }
 
-/* A node's interrupts (l->n = 0 when it has none); each must go to the GICv3. */
-int dt_irq_open(struct fdt_ctx *c, int node, struct irq_list *l)
+/* ---- interrupt nexus: interrupt-map ([DT] 2.4.3) ---- */
+
+/* An interrupt on its way to the GICv3: the node it is at, its unit address and specifier. */
+struct irq_route {
+	int at;
+	u32 ac, ic; /* cells of addr and of spec */
+	u32 addr[IRQ_ADDR_MAX_CELLS];
+	u32 spec[IRQ_SPEC_MAX_CELLS];
+};
+
+/* A cell count of node: 'name', or def when absent, at most max. */
+static int irq_cells(struct fdt_ctx *c, int node, const char *name, u32 def, u32 max, u32 *out)
+{
+	int ret;
+
+	*out = def;
+	ret = dt_prop_u32(c, node, name, out);
+	if (!ret && *out > max)
+		return dt_fail(c, node, "'%s' is %u, at most %u is supported", name, *out, max);
+	return ret;
+}
+
+/*
+ * [DT] 2.4.3.1: the child unit address a nexus matches is the device's 'reg' (its first
+ * cells, as Linux's of_irq_parse_one takes them), zero-padded to the nexus's
+ * '#address-cells' (default 2).
+ */
+static int irq_route_start(struct fdt_ctx *c, int node, int nexus, struct irq_route *r)
+{
+	const fdt32_t *reg;
+	int len;
+	int ret = irq_cells(c, nexus, "#address-cells", 2, IRQ_ADDR_MAX_CELLS, &r->ac);
+
+	if (!ret)
+		ret = irq_cells(c, nexus, "#interrupt-cells", 0, IRQ_SPEC_MAX_CELLS, &r->ic);
+	if (ret)
+		return ret;
+	if (r->ic == 0)
+		return dt_fail(c, nexus, "'#interrupt-cells' is 0 or missing");
+	r->at = nexus;
+	reg = fdt_getprop(c->fdt, node, "reg", &len);
+	for (u32 i = 0; i < r->ac; i++)
+		r->addr[i] = reg && (u32)len / 4 > i ? fdt32_ld(reg + i) : 0;
+	return 0;
+}
+
+/* Entry i of r->at's interrupt-map starts at e (left cells remain): its parent, if whole. */
+static int irq_map_entry(struct fdt_ctx *c, int node, const fdt32_t *e, u32 left, u32 i,
+			 const struct irq_route *r, struct irq_route *up, u32 *len)
+{
+	u32 head = r->ac + r->ic, ph;
+
+	if (left < head + 1)
+		return dt_fail(c, r->at, "'interrupt-map' entry %u is truncated", i);
+	ph = fdt32_ld(e + head);
+	up->at = fdt_node_offset_by_phandle(c->fdt, ph);
+	if (up->at < 0)
+		return dt_fail(c, r->at, "'interrupt-map' entry %u: phandle 0x%x names no node", i, ph);
+	/* [DT] 2.4.3.1: the parent unit address has the parent's '#address-cells', 0 if none. */
+	if (irq_cells(c, up->at, "#address-cells", 0, IRQ_ADDR_MAX_CELLS, &up->ac) ||
+	    irq_cells(c, up->at, "#interrupt-cells", 0, IRQ_SPEC_MAX_CELLS, &up->ic))
+		return -E_INVAL;
+	if (up->ic == 0)
+		return dt_fail(c, up->at, "'#interrupt-cells' is 0 or missing");
+	*len = head + 1 + up->ac + up->ic;
+	if (left < *len)
+		return dt_fail(c, r->at, "'interrupt-map' entry %u is truncated", i);
+	for (u32 k = 0; k < up->ac; k++)
+		up->addr[k] = fdt32_ld(e + head + 1 + k);
+	for (u32 k = 0; k < up->ic; k++)
+		up->spec[k] = fdt32_ld(e + head + 1 + up->ac + k);
+	return 0;
+}
+
+/*
+ * [DT] 2.4.3: one step through the nexus r->at. The address and specifier, masked with
+ * 'interrupt-map-mask' (default all ones), are looked up in 'interrupt-map'; the entry that
+ * matches gives the interrupt parent and the specifier there.
+ */
+static int irq_map_step(struct fdt_ctx *c, int node, struct irq_route *r)
+{
+	const fdt32_t *map, *mask;
+	u32 key[IRQ_ADDR_MAX_CELLS + IRQ_SPEC_MAX_CELLS], m[ARRAY_SIZE(key)];
+	u32 head = r->ac + r->ic, n = 0, nmask = 0;
+	int ret = dt_prop_cells(c, r->at, "interrupt-map", 1, &map, &n);
+
+	if (!ret)
+		ret = dt_prop_cells(c, r->at, "interrupt-map-mask", 1, &mask, &nmask);
+	if (ret && ret != -E_NOENT)
+		return ret;
+	if (ret == 0 && nmask != head)
+		return dt_fail(c, r->at, "'interrupt-map-mask' has %u cells, expected %u", nmask, head);
+	for (u32 k = 0; k < head; k++) {
+		m[k] = ret == -E_NOENT ? ~0U : fdt32_ld(mask + k);
+		key[k] = (k < r->ac ? r->addr[k] : r->spec[k - r->ac]) & m[k];
+	}
+	for (u32 at = 0, i = 0, len = 0; at < n; at += len, i++) {
+		struct irq_route up;
+		bool match = true;
+
+		ret = irq_map_entry(c, node, map + at, n - at, i, r, &up, &len);
+		if (ret)
+			return ret;
+		for (u32 k = 0; k < head; k++)
+			match = match && (fdt32_ld(map + at + k) & m[k]) == key[k];
+		if (match) {
+			*r = up;
+			return 0;
+		}
+	}
+	return dt_fail(c, node, "no entry of %s's 'interrupt-map' matches its interrupt",
+		       node_name(c->fdt, r->at));
+}
+
+/*
+ * Follow one interrupt from the nexus it starts at to the GICv3, writing its 3 GICv3 cells
+ * to out. Reaching another interrupt controller: *foreign = it when the caller can do
+ * without the interrupt (foreign != NULL), else an error.
+ */
+static int irq_route_to_gic(struct fdt_ctx *c, int node, struct irq_route *r, fdt32_t *out,
+			    int *foreign)
+{
+	for (int hop = 0; hop <= IRQ_NEXUS_MAX_HOPS; hop++) {
+		int ret;
+
+		if (r->at == c->gic) {
+			if (r->ic != 3)
+				return dt_fail(c, node, "interrupt reaches the GICv3 with %u cells, expected 3",
+					       r->ic);
+			for (u32 k = 0; k < 3; k++)
+				out[k] = cpu_to_fdt32(r->spec[k]);
+			return 0;
+		}
+		if (!fdt_getprop(c->fdt, r->at, "interrupt-map", NULL)) {
+			if (foreign && fdt_getprop(c->fdt, r->at, "interrupt-controller", NULL)) {
+				*foreign = r->at;
+				return 0;
+			}
+			return dt_fail(c, node, "interrupt parent is not the GICv3");
+		}
+		if (hop == IRQ_NEXUS_MAX_HOPS)
+			break;
+		ret = irq_map_step(c, node, r);
+		if (ret)
+			return ret;
+	}
+	return dt_fail(c, node, "interrupt goes through more than %d interrupt-map nexus nodes",
+		       IRQ_NEXUS_MAX_HOPS);
+}
+
+/* 'interrupts' whose parent is the nexus: each routed to the GICv3 into l->mapped. */
+static int irq_open_mapped(struct fdt_ctx *c, int node, int nexus, struct irq_list *l,
+			   int *foreign)
+{
+	struct irq_route start;
+	const fdt32_t *v;
+	u32 n;
+	int ret = irq_route_start(c, node, nexus, &start);
+
+	if (!ret)
+		ret = dt_prop_cells(c, node, "interrupts", start.ic, &v, &n);
+	if (ret)
+		return ret;
+	if (n > DT_IRQ_MAPPED_MAX)
+		return dt_fail(c, node, "%u interrupts through an interrupt-map, at most %u are supported",
+			       n, DT_IRQ_MAPPED_MAX);
+	for (u32 i = 0; i < n; i++) {
+		struct irq_route r = start;
+
+		for (u32 k = 0; k < r.ic; k++)
+			r.spec[k] = fdt32_ld(v + i * r.ic + k);
+		ret = irq_route_to_gic(c, node, &r, l->mapped + 3 * i, foreign);
+		if (ret || (foreign && *foreign >= 0))
+			return ret;
+	}
+	l->is_mapped = true;
+	l->stride = 3;
+	l->n = n;
+	return 0;
+}
+
+static int irq_open(struct fdt_ctx *c, int node, struct irq_list *l, int *foreign)
 {
 	int parent = -1, ret;
 
 	l->node = node;
 	l->n = 0;
+	l->is_mapped = false;
+	if (foreign)
+		*foreign = -1;
 	if (!fdt_getprop(c->fdt, node, "interrupts", NULL))
 		return irq_open_extended(c, node, l);
 	ret = irq_parent(c, node, &parent);
 	if (ret)
 		return ret;
+	if (parent != c->gic && fdt_getprop(c->fdt, parent, "interrupt-map", NULL))
+		return irq_open_mapped(c, node, parent, l, foreign);
+	if (parent != c->gic && foreign &&
+	    fdt_getprop(c->fdt, parent, "interrupt-controller", NULL)) {
+		*foreign = parent;
+		return 0;
+	}
 	if (parent != c->gic)
 		return dt_fail(c, node, "interrupt parent is not the GICv3");
 	l->stride = 3;
 	return dt_prop_cells(c, node, "interrupts", 3, &l->cells, &l->n);
+}
+
+/* A node's interrupts (l->n = 0 when it has none); each must reach the GICv3. */
+int dt_irq_open(struct fdt_ctx *c, int node, struct irq_list *l)
+{
+	return irq_open(c, node, l, NULL);
+}
+
+/* The same; interrupts that go to another interrupt controller give *foreign instead. */
+int dt_irq_open_optional(struct fdt_ctx *c, int node, struct irq_list *l, int *foreign)
+{
+	return irq_open(c, node, l, foreign);
 }
 
 /*
@@ -438,7 +645,8 @@ static const struct {
 /* Entry i (< l->n) as an INTID. */
 int dt_irq_get(struct fdt_ctx *c, const struct irq_list *l, u32 i, u32 *intid)
 {
-	const fdt32_t *spec = l->cells + i * l->stride + (l->stride - 3);
+	const fdt32_t *spec = l->is_mapped ? l->mapped + 3 * i
+					   : l->cells + i * l->stride + (l->stride - 3);
 	u32 type = fdt32_ld(spec), num = fdt32_ld(spec + 1);
 
 	if (type >= ARRAY_SIZE(gic_irq_types))

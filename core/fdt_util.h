@@ -37,12 +37,21 @@ struct reg_list {
 	u32 n;      /* entries */
 };
 
+/* Interrupts of one node routed through an interrupt-map nexus: at most this many. */
+#define DT_IRQ_MAPPED_MAX 8
+
 /* A node's interrupt specifiers, every one of them for the GICv3. */
 struct irq_list {
 	int node;
 	const fdt32_t *cells;
 	u32 stride; /* cells per entry: 3 in 'interrupts', 4 in 'interrupts-extended' */
 	u32 n;
+	/*
+	 * Specifiers that reached the GICv3 through an interrupt-map nexus ([DT] 2.4.3), 3
+	 * cells each: when is_mapped, entry i is mapped[3 * i] on (cells and stride unused).
+	 */
+	bool is_mapped;
+	fdt32_t mapped[DT_IRQ_MAPPED_MAX * 3];
 };
 
 /* ---- messages: "<path>: <message>", or just the message when node < 0 ---- */
@@ -101,8 +110,17 @@ int dt_reg_append(struct fdt_ctx *c, int node, struct mem_range *arr, unsigned *
 
 /* ---- interrupts (only the GICv3 found by read_gic is accepted as their parent) ---- */
 
-/* A node's interrupts (l->n = 0 when it has none); each must go to the GICv3. */
+/*
+ * A node's interrupts (l->n = 0 when it has none); each must go to the GICv3, directly or
+ * through interrupt-map nexus nodes ([DT] 2.4.3).
+ */
 int dt_irq_open(struct fdt_ctx *c, int node, struct irq_list *l);
+/*
+ * The same for a device that can do without its interrupts: when they go to an interrupt
+ * controller other than the GICv3 (an MSI-based "mbigen", a GPIO controller...), returns 0
+ * with l->n = 0 and *foreign = that controller's offset (else -1), for the caller to warn.
+ */
+int dt_irq_open_optional(struct fdt_ctx *c, int node, struct irq_list *l, int *foreign);
 /* Entry i (< l->n) as an INTID. */
 int dt_irq_get(struct fdt_ctx *c, const struct irq_list *l, u32 i, u32 *intid);
 /* The interrupt 'name' in 'interrupt-names'; -E_NOENT (no message) when not listed. */

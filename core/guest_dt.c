@@ -137,6 +137,9 @@ static void chosen(struct dtw *w, const struct vm_config *cfg, const char *uart_
 		prop_u64(w, "linux,initrd-start", initrd.v);
 		prop_u64(w, "linux,initrd-end", initrd.v + initrd_size);
 	}
+	/* [PCI-HOST] BARs are the hypervisor's: the guest must take them as they are. */
+	if (cfg->n_pci)
+		prop_u32(w, "linux,pci-probe-only", 1);
 	end(w);
 }
 
@@ -255,8 +258,62 @@ static void uart(struct dtw *w, const char *uart_path)
 	end(w);
 }
 
+/* phys.hi of a PCI address (IEEE 1275 PCI binding 2.2.1.1): space code and prefetchable. */
+static u32 pci_phys_hi(const struct plat_pci_range *r)
+{
+	return (r->space << 24) | (r->prefetchable ? BIT(30) : 0);
+}
+
+/*
+ * [PCI-HOST] the host's ECAM bridge as the VM sees it (core/vpci.c emulates the ECAM at the
+ * host's address): its memory windows and INTx routing unchanged, so BARs keep their
+ * physical addresses. No I/O window: the VM has no port space.
+ */
+static void pcie(struct dtw *w, const struct plat_pci *pci)
+{
+	u64 ecam_size = (u64)(pci->bus_end - pci->bus_start + 1) << 20;
+	fdt32_t ranges[PLAT_MAX_PCI_RANGES * 7], imap[PLAT_MAX_INTX_MAP * 8];
+	const u32 bus_range[] = { pci->bus_start, pci->bus_end };
+	unsigned nr = 0, ni = 0;
+
+	for (unsigned i = 0; i < pci->n_ranges; i++) {
+		const struct plat_pci_range *r = &pci->ranges[i];
+		const u32 c[] = { pci_phys_hi(r), (u32)(r->pci_addr >> 32), (u32)r->pci_addr,
+				  (u32)(r->cpu_addr.v >> 32), (u32)r->cpu_addr.v,
+				  (u32)(r->size >> 32), (u32)r->size };
+
+		if (r->space == PCI_SPACE_IO)
+			continue;
+		for (unsigned k = 0; k < ARRAY_SIZE(c); k++)
+			ranges[nr++] = cpu_to_fdt32(c[k]);
+	}
+	for (unsigned i = 0; i < pci->n_intx_map; i++) {
+		const struct plat_intx_map *m = &pci->intx_map[i];
+		/* child unit address + pin, the GIC (no unit address cells), its SPI */
+		const u32 c[] = { m->child[0], m->child[1], m->child[2], m->child[3], PHANDLE_GIC,
+				  GIC_SPI, m->intid - GIC_SPI_FIRST, IRQ_LEVEL_HIGH };
+
+		for (unsigned k = 0; k < ARRAY_SIZE(c); k++)
+			imap[ni++] = cpu_to_fdt32(c[k]);
+	}
+	begin_at(w, "pcie", pci->ecam.v);
+	PROP_STRS(w, "compatible", "pci-host-ecam-generic");
+	PROP_STRS(w, "device_type", "pci");
+	prop_u32(w, "#address-cells", 3);
+	prop_u32(w, "#size-cells", 2);
+	prop_u32(w, "#interrupt-cells", 1);
+	prop_reg(w, pci->ecam.v, ecam_size);
+	prop_cells(w, "bus-range", bus_range, ARRAY_SIZE(bus_range));
+	prop(w, "ranges", ranges, (int)(nr * sizeof(fdt32_t)));
+	prop_cells(w, "interrupt-map-mask", pci->intx_mask, PLAT_PCI_IRQ_CELLS);
+	prop(w, "interrupt-map", imap, (int)(ni * sizeof(fdt32_t)));
+	if (pci->dma_coherent)
+		prop(w, "dma-coherent", NULL, 0);
+	end(w);
+}
+
 int guest_dt_build(const struct vm_config *cfg, void *buf, size_t size, ipa_t initrd,
-		   u64 initrd_size)
+		   u64 initrd_size, const struct plat_pci *pci)
 {
 	struct dtw w = { .fdt = buf };
 	char uart_path[NODE_NAME_LEN];
@@ -277,6 +334,8 @@ int guest_dt_build(const struct vm_config *cfg, void *buf, size_t size, ipa_t in
 	timer(&w);
 	apb_pclk(&w);
 	uart(&w, uart_path);
+	if (cfg->n_pci && pci && pci->present)
+		pcie(&w, pci);
 	end(&w);
 	if (!w.err)
 		w.err = fdt_finish(buf);

@@ -344,22 +344,62 @@ static int uart_access(struct fdt_ctx *c, int node, struct plat_uart *u)
 	return 0;
 }
 
+/*
+ * [DT] 2.3.1 compatible: every string that fits whole into u->compatible, each followed by
+ * its NUL, then an empty string (the buffer starts zeroed). A first string too long is cut
+ * short; it then matches no driver, which says so.
+ */
+static int uart_compatible(struct fdt_ctx *c, int node, struct plat_uart *u)
+{
+	size_t used = 0;
+	int n = fdt_stringlist_count(c->fdt, node, "compatible");
+
+	if (n <= 0 || !fdt_stringlist_get(c->fdt, node, "compatible", 0, NULL))
+		return dt_fail(c, node, "no valid 'compatible'");
+	for (int i = 0; i < n; i++) {
+		const char *s = fdt_stringlist_get(c->fdt, node, "compatible", i, NULL);
+		size_t len = s ? strnlen(s, PLAT_UART_COMPAT_LEN) + 1 : 0;
+
+		if (!s)
+			break;
+		if (used + len + 1 > sizeof(u->compatible)) {
+			if (i == 0)
+				fmt_snprintf(u->compatible, sizeof(u->compatible) - 1, "%s", s);
+			break;
+		}
+		memcpy(u->compatible + used, s, len);
+		used += len;
+	}
+	return 0;
+}
+
+/*
+ * The console's interrupt is only needed for input: one that goes to another interrupt
+ * controller than the GICv3 (HiSilicon's MSI-based mbigen...) is a warning, irq 0.
+ */
+static int uart_irq(struct fdt_ctx *c, int node, struct plat_uart *u)
+{
+	struct irq_list l;
+	int foreign;
+	int ret = dt_irq_open_optional(c, node, &l, &foreign);
+
+	if (!ret && foreign >= 0)
+		dt_warn(c, node, "interrupt goes to %s, not the GICv3: no console input",
+			fdt_get_name(c->fdt, foreign, NULL));
+	if (!ret && l.n > 0)
+		ret = dt_irq_get(c, &l, 0, &u->irq);
+	return ret;
+}
+
 static int uart_fill(struct fdt_ctx *c, int node)
 {
 	struct plat_uart *u = &c->p->uart;
-	const char *compat = fdt_stringlist_get(c->fdt, node, "compatible", 0, NULL);
-	struct irq_list l;
-	int ret;
+	int ret = uart_compatible(c, node, u);
 
-	if (!compat)
-		return dt_fail(c, node, "no valid 'compatible'");
-	/* A name too long is cut short; it then matches no driver, which says so. */
-	fmt_snprintf(u->compatible, sizeof(u->compatible), "%s", compat);
-	ret = dt_reg_first(c, node, &u->base, &u->size);
 	if (!ret)
-		ret = dt_irq_open(c, node, &l);
-	if (!ret && l.n > 0)
-		ret = dt_irq_get(c, &l, 0, &u->irq);
+		ret = dt_reg_first(c, node, &u->base, &u->size);
+	if (!ret)
+		ret = uart_irq(c, node, u);
 	if (!ret)
 		ret = uart_access(c, node, u);
 	return ret;

@@ -14,6 +14,8 @@
 #define PLAT_MAX_REDIST 8
 #define PLAT_MAX_PCI_RANGES 4
 #define PLAT_MAX_IOMMU_MAP 8
+#define PLAT_MAX_INTX_MAP 32
+#define PLAT_PCI_IRQ_CELLS 4 /* a PCI child interrupt: 3 unit-address cells + the pin */
 #define PLAT_MAX_WARN 8
 #define PLAT_MSG_LEN 128
 
@@ -35,8 +37,16 @@ struct plat_gic {
 	pa_t its;
 };
 
+/* Room for a UART's 'compatible' strings: "ti,j721e-uart", "ti,am654-uart" and more. */
+#define PLAT_UART_COMPAT_LEN 64
+
 struct plat_uart {
-	char compatible[32]; /* the first compatible string of the stdout-path node */
+	/*
+	 * The stdout-path node's 'compatible': its strings, most specific first, each
+	 * NUL-terminated, then an empty one (as many whole strings as fit). Read as a C string
+	 * it is the first one; a driver may match any of them (drivers/uart/uart.c).
+	 */
+	char compatible[PLAT_UART_COMPAT_LEN];
 	pa_t base;
 	u64 size;
 	u32 irq; /* INTID, 0 if none */
@@ -54,8 +64,12 @@ struct plat_smmu {
 	bool dma_coherent;
 };
 
+#define PCI_SPACE_IO 1
+#define PCI_SPACE_MEM32 2
+#define PCI_SPACE_MEM64 3
+
 struct plat_pci_range {
-	u32 space;    /* 1 I/O, 2 32-bit memory, 3 64-bit memory (phys.hi bits 25:24) */
+	u32 space;    /* PCI_SPACE_*: phys.hi bits 25:24 */
 	bool prefetchable;
 	u64 pci_addr;
 	pa_t cpu_addr;
@@ -70,6 +84,15 @@ struct plat_iommu_map {
 	u32 length;
 };
 
+/*
+ * One interrupt-map entry of the host bridge: the child interrupt (unit address phys.hi,
+ * phys.mid, phys.lo, then the INTx pin, 1 = INTA .. 4 = INTD) and the GIC INTID it raises.
+ */
+struct plat_intx_map {
+	u32 child[PLAT_PCI_IRQ_CELLS];
+	u32 intid;
+};
+
 struct plat_pci {
 	bool present;
 	pa_t ecam;
@@ -79,6 +102,10 @@ struct plat_pci {
 	unsigned n_ranges;
 	struct plat_iommu_map iommu_map[PLAT_MAX_IOMMU_MAP];
 	unsigned n_iommu_map;
+	/* interrupt-map-mask (all ones when absent) and interrupt-map; n_intx_map = 0: none */
+	u32 intx_mask[PLAT_PCI_IRQ_CELLS];
+	struct plat_intx_map intx_map[PLAT_MAX_INTX_MAP];
+	unsigned n_intx_map;
 	bool dma_coherent;
 };
 

@@ -6,9 +6,12 @@
  *   [SMMU]  Linux Documentation/devicetree/bindings/iommu/arm,smmu-v3.yaml
  *   [PCI]   .../bindings/pci/host-generic-pci.yaml and pci/pci.txt (IEEE 1275 PCI bus binding)
  *   [PCIIO] .../bindings/pci/pci-iommu.txt
+ *   [DT]    Devicetree Specification v0.4 (2.4.3: interrupt nexus, interrupt-map)
+ *   [GICV3] .../bindings/interrupt-controller/arm,gic-v3.yaml
  */
 #include "core/fdt_util.h"
 #include "core/lib/errno.h"
+#include "core/lib/string.h"
 #include "core/platform_steps.h"
 
 /* [PCIIO]: a Requester ID is 16 bits (bus, device, function). */
@@ -32,8 +35,15 @@ static int smmu_irqs(struct fdt_ctx *c, int node)
 	u32 *const irqs[] = { &s->irq_eventq, &s->irq_priq, &s->irq_cmdq_sync, &s->irq_gerror };
 	struct irq_list l;
 	u32 combined = 0;
-	int ret = dt_irq_open(c, node, &l);
+	int foreign;
+	int ret = dt_irq_open_optional(c, node, &l, &foreign);
 
+	/* HiSilicon hip07 wires them to its MSI-based mbigen: the driver then polls. */
+	if (!ret && foreign >= 0) {
+		dt_warn(c, node, "interrupts go to %s, not the GICv3: events and errors are not signalled",
+			fdt_get_name(c->fdt, foreign, NULL));
+		return 0;
+	}
 	for (u32 i = 0; !ret && i < ARRAY_SIZE(names); i++) {
 		ret = dt_irq_by_name(c, &l, names[i], irqs[i]);
 		ret = ret == -E_NOENT ? 0 : ret;
@@ -224,20 +234,169 @@ static int pci_iommu_map(struct fdt_ctx *c, int node)
 	return 0;
 }
 
+/* [DT] 2.4.3.2 interrupt-map-mask: one cell per child interrupt cell; absent, all bits count. */
+static int pci_intx_mask(struct fdt_ctx *c, int node)
+{
+	u32 *mask = c->p->pci.intx_mask;
+	const fdt32_t *v;
+	u32 n;
+	int ret = dt_prop_cells(c, node, "interrupt-map-mask", 1, &v, &n);
+
+	for (u32 i = 0; i < PLAT_PCI_IRQ_CELLS; i++)
+		mask[i] = ~0U;
+	if (ret)
+		return ret == -E_NOENT ? 0 : ret;
+	if (n != PLAT_PCI_IRQ_CELLS)
+		return dt_fail(c, node, "'interrupt-map-mask' has %u cells, expected %u", n,
+			    PLAT_PCI_IRQ_CELLS);
+	for (u32 i = 0; i < PLAT_PCI_IRQ_CELLS; i++)
+		mask[i] = fdt32_ld(v + i);
+	return 0;
+}
+
+/*
+ * [DT] 2.4.3.1: an entry's parent unit address has the parent's '#address-cells' cells, 0
+ * when it has none (as Linux's of_irq_parse_raw reads it). Addresses are at most 64 bits.
+ */
+static int gic_unit_cells(struct fdt_ctx *c, u32 *ac)
+{
+	int ret;
+
+	*ac = 0;
+	ret = dt_prop_u32(c, c->gic, "#address-cells", ac);
+	if (!ret && *ac > 2)
+		return dt_fail(c, c->gic, "'#address-cells' is %u, expected 0..2", *ac);
+	return ret;
+}
+
+/* Entry i's parent phandle (in the cells from e on, 'left' of them) must be the GICv3's. */
+static int pci_intx_parent(struct fdt_ctx *c, int node, const fdt32_t *e, u32 left, u32 i)
+{
+	u32 ph;
+
+	if (left <= PLAT_PCI_IRQ_CELLS)
+		return dt_fail(c, node, "'interrupt-map' entry %u is truncated", i);
+	ph = fdt32_ld(e + PLAT_PCI_IRQ_CELLS);
+	if (fdt_node_offset_by_phandle(c->fdt, ph) < 0)
+		return dt_fail(c, node, "'interrupt-map' entry %u: phandle 0x%x names no node", i, ph);
+	if (ph != c->gic_phandle)
+		return dt_fail(c, node, "'interrupt-map' entry %u: interrupt parent is not the GICv3", i);
+	return 0;
+}
+
+/*
+ * [DT] 2.4.3.1 interrupt-map: <child unit address (3)> <pin (1)> <parent phandle> <parent
+ * unit address> <parent specifier (the GICv3's 3 cells)>. Every entry is checked to lie
+ * within the property before it is read.
+ */
+static int pci_intx_entries(struct fdt_ctx *c, int node, const fdt32_t *v, u32 n)
+{
+	struct plat_pci *pci = &c->p->pci;
+	u32 gic_ac, stride, i = 0;
+	int ret = gic_unit_cells(c, &gic_ac);
+	struct irq_list l = { .node = node, .cells = v };
+
+	stride = PLAT_PCI_IRQ_CELLS + 1 + gic_ac + 3;
+	l.stride = stride;
+	l.n = n / stride;
+	for (u32 at = 0; !ret && at < n; at += stride, i++) {
+		struct plat_intx_map *m = &pci->intx_map[i];
+
+		if (i == PLAT_MAX_INTX_MAP)
+			return dt_fail(c, node, "'interrupt-map' has more than %u entries",
+				    PLAT_MAX_INTX_MAP);
+		ret = pci_intx_parent(c, node, v + at, n - at, i);
+		if (!ret && n - at < stride)
+			return dt_fail(c, node, "'interrupt-map' entry %u is truncated", i);
+		for (u32 k = 0; !ret && k < PLAT_PCI_IRQ_CELLS; k++)
+			m->child[k] = fdt32_ld(v + at + k);
+		if (!ret)
+			ret = dt_irq_get(c, &l, i, &m->intid);
+	}
+	pci->n_intx_map = i;
+	return ret;
+}
+
+/*
+ * [PCI] pci.txt, "interrupt-map": legacy INTx of the devices on the root bus, as a child
+ * specifier of 3 address cells (phys.hi carries the device number) and 1 pin cell.
+ */
+static int pci_intx_map(struct fdt_ctx *c, int node)
+{
+	const fdt32_t *v;
+	u32 n, icells = 0;
+	int ret = dt_prop_cells(c, node, "interrupt-map", 1, &v, &n);
+
+	if (ret == -E_NOENT || (!ret && n == 0)) {
+		dt_warn(c, node, "no 'interrupt-map': PCI INTx interrupts are not routed");
+		return 0;
+	}
+	if (!ret && !fdt_getprop(c->fdt, node, "#interrupt-cells", NULL))
+		return dt_fail(c, node, "missing '#interrupt-cells'");
+	if (!ret)
+		ret = dt_prop_u32(c, node, "#interrupt-cells", &icells);
+	if (!ret && icells != 1)
+		return dt_fail(c, node, "'#interrupt-cells' is %u, expected 1", icells);
+	if (!ret)
+		ret = pci_intx_mask(c, node);
+	if (!ret)
+		ret = pci_intx_entries(c, node, v, n);
+	return ret;
+}
+
+static bool is_pci_node(const void *fdt, int node)
+{
+	int len;
+	const char *t = fdt_getprop(fdt, node, "device_type", &len);
+
+	return t && len == sizeof("pci") && memcmp(t, "pci", sizeof("pci")) == 0;
+}
+
+/*
+ * [PCI] every enabled host bridge (device_type "pci" under a parent that is not one: bridges
+ * below a host have it too) other than 'used' is named in a warning: Portcullis drives one
+ * generic ECAM host, and a vendor host (Cadence, DesignWare...) needs its own driver.
+ */
+static unsigned pci_other_hosts(struct fdt_ctx *c, int used)
+{
+	unsigned n = 0;
+	int node = -1;
+
+	for (;;) {
+		const char *compat;
+
+		node = fdt_node_offset_by_prop_value(c->fdt, node, "device_type", "pci", sizeof("pci"));
+		if (node < 0)
+			return n;
+		if (node == used || !dt_node_enabled(c->fdt, node) ||
+		    is_pci_node(c->fdt, fdt_parent_offset(c->fdt, node)))
+			continue;
+		n++;
+		compat = fdt_stringlist_get(c->fdt, node, "compatible", 0, NULL);
+		if (fdt_node_check_compatible(c->fdt, node, "pci-host-ecam-generic") == 0)
+			dt_warn(c, node, "second PCIe host not used: no PCI devices behind it");
+		else
+			dt_warn(c, node, "PCIe host %s is unsupported (no driver): no PCI devices behind it",
+				compat ? compat : "without 'compatible'");
+	}
+}
+
 int read_pci(struct fdt_ctx *c)
 {
 	int node = dt_find_compatible(c->fdt, -1, "pci-host-ecam-generic");
 	int ret;
 
-	if (node < 0) {
+	if (pci_other_hosts(c, node) == 0 && node < 0)
 		dt_warn(c, -1, "no PCIe host (pci-host-ecam-generic): no PCI devices");
+	if (node < 0)
 		return 0;
-	}
 	ret = pci_ecam(c, node);
 	if (!ret)
 		ret = pci_ranges(c, node);
 	if (!ret)
 		ret = pci_iommu_map(c, node);
+	if (!ret)
+		ret = pci_intx_map(c, node);
 	c->p->pci.dma_coherent = dt_dma_coherent(c->fdt, node);
 	c->p->pci.present = !ret;
 	return ret;

@@ -4,6 +4,7 @@
 #include "arch/arm64/sysreg.h"
 #include "core/alloc.h"
 #include "core/guest_layout.h"
+#include "iommu/smmuv3.h"
 
 /* VTCR_EL2 (Arm ARM D19.2.163) */
 #define VTCR_T0SZ GENMASK(5, 0)
@@ -44,12 +45,20 @@ static u64 vtcr_value(const struct pgtable *s2)
  * TLB maintenance by IPA applies to the VMID in VTTBR_EL2, so switch to the VM for it. The
  * CPU doing this is at EL2 and not running that VM's guest at the moment.
  */
+/* The SMMU walks this table too when the VM has devices and the SMMU has stage 2: keep its
+ * TLB in step with the CPUs' (issue 4, isolation mode). */
+static bool smmu_walks(const struct vm *vm)
+{
+	return vm->vpci.n && smmu_present() && smmu_has_s2();
+}
+
 static void s2_tlb_inv(void *ctx, u64 ia, u64 size, bool leaf)
 {
 	const struct vm *vm = ctx;
 	u64 saved = read_sysreg(vttbr_el2);
 
-	(void)leaf;
+	if (smmu_walks(vm))
+		smmu_tlbi_s2(vm_vmid(vm), ia, size, leaf);
 	write_sysreg(vttbr_el2, vm->vttbr);
 	isb();
 	dsb(ishst);
@@ -64,9 +73,10 @@ static void s2_tlb_inv(void *ctx, u64 ia, u64 size, bool leaf)
 
 static void s2_tlb_sync(void *ctx)
 {
-	(void)ctx;
 	dsb(ish);
 	isb();
+	if (smmu_walks(ctx))
+		smmu_sync();
 }
 
 static const struct pgt_tlb_ops s2_tlb = { .inv_range = s2_tlb_inv, .sync = s2_tlb_sync };
@@ -81,7 +91,7 @@ int stage2_init(struct vm *vm)
 		return ret;
 	vm->s2.tlb = &s2_tlb;
 	vm->s2.tlb_ctx = vm;
-	vm->vttbr = vm->s2.root.v | FIELD_PREP(VTTBR_VMID, vm->id + 1);
+	vm->vttbr = vm->s2.root.v | FIELD_PREP(VTTBR_VMID, vm_vmid(vm));
 	return 0;
 }
 

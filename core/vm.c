@@ -18,6 +18,7 @@
 #include "core/stage2.h"
 #include "core/vcpu.h"
 #include "core/vm_image.h"
+#include "core/vm_iommu.h"
 #include "drivers/gic/gicv3.h"
 #include "drivers/timer/timer.h"
 
@@ -101,6 +102,8 @@ static int vm_boot(struct vm *vm)
 {
 	int ret = vm_load_images(vm);
 
+	if (!ret)
+		ret = vm_iommu_attach(vm);
 	if (ret)
 		return ret;
 	vm->cntvoff = timer_counter();
@@ -111,7 +114,9 @@ static int vm_boot(struct vm *vm)
 		vcpu_reset_regs(v, vm->entry, vm->dtb_ipa);
 		v->power = VCPU_OFF;
 	}
+	spin_lock(&vm->lock);
 	vm->state = VM_RUNNING;
+	spin_unlock(&vm->lock);
 	__atomic_store_n(&vm->vcpus[0].power, VCPU_ON, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -137,13 +142,16 @@ static int vm_create(struct vm *vm, const struct vm_config *cfg)
 	if (!ret)
 		ret = map_devices(vm);
 	if (!ret)
+		ret = vpci_vm_init(vm);
+	if (!ret)
+		ret = vm_iommu_init(vm);
+	if (!ret)
 		ret = vm_boot(vm);
 	return ret;
 }
 
 int vm_create_all(const struct vm_configs *cfgs)
 {
-	gic_set_handler(SGI_KICK, on_kick, NULL);
 	for (unsigned i = 0; i < cfgs->n; i++) {
 		struct vm *vm = &vms[n_vms];
 		int ret;
@@ -166,6 +174,7 @@ int vm_create_all(const struct vm_configs *cfgs)
 
 void vm_publish(void)
 {
+	gic_set_handler(SGI_KICK, on_kick, NULL);
 	__atomic_store_n(&published, true, __ATOMIC_RELEASE);
 	for (unsigned i = 1; i < MAX_CPUS; i++)
 		if (cpus[i].online)
@@ -204,9 +213,13 @@ void vm_request_stop(struct vm *vm, bool restart)
 /* Every vCPU is out of the guest: reset the VM's devices and boot it again, or leave it. */
 static void vm_finish_stop(struct vm *vm)
 {
+	/* STOPPED refuses new requests until vm_boot() makes the VM RUNNING again, so the
+	 * request in progress can end here, before the restarted guest could ask for another. */
 	spin_lock(&vm->lock);
 	vm->state = VM_STOPPED;
+	vm->stopping = false;
 	spin_unlock(&vm->lock);
+	vm_iommu_detach(vm); /* no DMA from its devices until it runs again */
 	if (!vm->restart) {
 		log_info("vm '%s' stopped\n", vm->cfg->name);
 		return;
@@ -214,6 +227,7 @@ static void vm_finish_stop(struct vm *vm)
 	vm->resets++;
 	vgic_vm_reset(vm);
 	vuart_reset(vm);
+	vpci_vm_reset(vm);
 	stage2_flush_tlb(vm);
 	if (vm_boot(vm)) {
 		log_err("vm '%s' could not be restarted\n", vm->cfg->name);
@@ -233,10 +247,6 @@ void vm_vcpu_stopped(struct vcpu *v)
 	v->reset_pending = false;
 	last = ++vm->stopped == vm->n_vcpus;
 	spin_unlock(&vm->lock);
-	if (!last)
-		return;
-	vm_finish_stop(vm);
-	spin_lock(&vm->lock);
-	vm->stopping = false; /* only now may another stop or restart begin */
-	spin_unlock(&vm->lock);
+	if (last)
+		vm_finish_stop(vm);
 }

@@ -10,6 +10,7 @@
 #include "core/lib/spinlock.h"
 #include "core/vgic.h"
 #include "core/vmconfig.h"
+#include "core/vpci.h"
 #include "core/vuart.h"
 #include "iommu/pgtable.h"
 
@@ -59,7 +60,7 @@ struct vcpu {
 enum vm_state { VM_STOPPED, VM_RUNNING };
 
 struct vm {
-	unsigned id; /* VMID = id + 1 (VMID 0 is never used by a guest) */
+	unsigned id; /* index in vms[]; see vm_vmid() */
 	const struct vm_config *cfg;
 	volatile enum vm_state state;
 	spinlock_t lock;
@@ -73,6 +74,10 @@ struct vm {
 	unsigned n_emul;
 	struct vgic_dist vgic;
 	struct vuart vuart;
+	struct vpci vpci;
+	/* SMMUs without stage 2: the VM's RAM at its guest-physical addresses (vm_iommu.c) */
+	struct pgtable smmu_s1;
+	struct pgt_pool smmu_s1_pool;
 	u64 cntvoff;          /* the guest's virtual counter starts near 0 at (re)boot */
 	u64 entry, dtb_ipa;   /* where vCPU 0 starts, with x0 = dtb_ipa */
 	bool stopping;        /* a stop or restart is in progress */
@@ -80,6 +85,10 @@ struct vm {
 	unsigned stopped;     /* vCPUs that acknowledged the stop */
 	unsigned resets;
 };
+
+/* The VMID tagging the VM's TLB entries, in the CPUs and the SMMU alike (0 is never a
+ * guest's). */
+static inline u16 vm_vmid(const struct vm *vm) { return (u16)(vm->id + 1); }
 
 extern struct vm vms[VM_MAX];
 extern unsigned n_vms;

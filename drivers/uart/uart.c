@@ -1,8 +1,9 @@
 /*
- * PL011 (Arm PrimeCell UART (PL011) Technical Reference Manual, Arm DDI 0183, 3.3) and
- * 16550-compatible UARTs (TI PC16550D datasheet; TI AM654/J721E "ti,am654-uart",
- * "ns16550a"). The firmware has set the baud rate. Output is polled with a bounded wait, so
- * the console is usable from any context; input is taken from the receive interrupt.
+ * PL011 (Arm PrimeCell UART (PL011) Technical Reference Manual, Arm DDI 0183, 3.3), the SBSA
+ * generic UART (its subset), and 16550-compatible UARTs (TI PC16550D datasheet; TI
+ * AM654/J721E "ti,am654-uart", "ns16550a"). The firmware has set the baud rate. Output is
+ * polled with a bounded wait, so the console is usable from any context; input is taken from
+ * the receive interrupt.
  */
 #include "drivers/uart/uart.h"
 
@@ -28,6 +29,9 @@
 
 struct uart_driver {
 	const char *compat;
+	/* The least reg-shift the UART has, whatever its DT says: the TI UARTs' binding
+	 * (ti,am654-uart) has no reg-shift, but their registers are 4 bytes apart (2). */
+	u32 min_reg_shift;
 	void (*putc)(const struct console *c, char ch);
 	void (*rx_irq_enable)(const struct uart_rx *u);
 	unsigned (*rx_read)(const struct uart_rx *u, char *buf, unsigned max);
@@ -122,18 +126,27 @@ static unsigned uart16550_rx_read(const struct uart_rx *u, char *buf, unsigned m
 	return n;
 }
 
+/* The SBSA generic UART (Arm DEN0094, appendix B) is a subset of the PL011's registers. */
 static const struct uart_driver drivers[] = {
-	{ "arm,pl011", pl011_putc, pl011_rx_irq_enable, pl011_rx_read },
-	{ "ns16550a", uart16550_putc, uart16550_rx_irq_enable, uart16550_rx_read },
-	{ "ti,am654-uart", uart16550_putc, uart16550_rx_irq_enable, uart16550_rx_read },
+	{ "arm,pl011", 0, pl011_putc, pl011_rx_irq_enable, pl011_rx_read },
+	{ "arm,sbsa-uart", 0, pl011_putc, pl011_rx_irq_enable, pl011_rx_read },
+	{ "ns16550a", 0, uart16550_putc, uart16550_rx_irq_enable, uart16550_rx_read },
+	{ "ti,am654-uart", 2, uart16550_putc, uart16550_rx_irq_enable, uart16550_rx_read },
 };
 
+/* The driver for the first string of the compatible list that one knows. */
 static const struct uart_driver *find_driver(const char *compat)
 {
-	for (unsigned i = 0; i < ARRAY_SIZE(drivers); i++)
-		if (!strcmp(compat, drivers[i].compat))
-			return &drivers[i];
+	for (const char *s = compat; *s; s += strlen(s) + 1)
+		for (unsigned i = 0; i < ARRAY_SIZE(drivers); i++)
+			if (!strcmp(s, drivers[i].compat))
+				return &drivers[i];
 	return NULL;
+}
+
+static u32 reg_shift_for(const struct uart_driver *drv, u32 reg_shift)
+{
+	return drv && drv->min_reg_shift > reg_shift ? drv->min_reg_shift : reg_shift;
 }
 
 bool uart_console_init(struct console *c, const char *compat, pa_t base, u32 reg_shift)
@@ -141,14 +154,16 @@ bool uart_console_init(struct console *c, const char *compat, pa_t base, u32 reg
 	const struct uart_driver *drv = find_driver(compat);
 
 	c->base = base.v;
-	c->reg_shift = reg_shift;
+	c->reg_shift = reg_shift_for(drv, reg_shift);
 	c->putc = drv ? drv->putc : NULL;
 	return drv != NULL;
 }
 
 bool uart_rx_init(struct uart_rx *u, const char *compat, pa_t base, u32 reg_shift)
 {
-	*u = (struct uart_rx){ find_driver(compat), base.v, reg_shift };
+	const struct uart_driver *drv = find_driver(compat);
+
+	*u = (struct uart_rx){ drv, base.v, reg_shift_for(drv, reg_shift) };
 	return u->drv != NULL;
 }
 

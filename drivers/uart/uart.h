@@ -4,8 +4,10 @@
 
 #include "core/log.h"
 
-/* Fill c for the UART compatible with compat at base (already mapped). Returns false if no
- * driver knows compat. */
+/* Fill c for the UART compatible with compat at base (already mapped). compat is a device
+ * tree 'compatible' list: strings one after another, each NUL-terminated, ended by an empty
+ * string (struct plat_uart's compatible; a literal needs an explicit "\0" at its end). The
+ * first string a driver knows picks it. Returns false if no driver knows any. */
 bool uart_console_init(struct console *c, const char *compat, pa_t base, u32 reg_shift);
 
 /* The receiving side of a UART (the console's input, core/console.c). */

@@ -6,10 +6,13 @@ GUEST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-builtin
 	-mgeneral-regs-only -mstrict-align -fno-stack-protector -fno-pie -no-pie \
 	-DGUEST_RAM_BASE=$(GUEST_RAM_BASE)ULL -DGUEST_RAM_SIZE=$(GUEST_RAM_SIZE)ULL
 
-$(GUEST_BUILD)/test-guest.elf: tests/guest/head.S tests/guest/main.c tests/guest/guest.ld | $(DEPS_STAMP)
+GUEST_SRCS := tests/guest/head.S $(wildcard tests/guest/*.c)
+
+$(GUEST_BUILD)/test-guest.elf: $(GUEST_SRCS) $(wildcard tests/guest/*.h) tests/guest/guest.ld \
+		tests/guest/guest.mk | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(GUEST_CFLAGS) -Wl,--defsym=GUEST_RAM_BASE=$(GUEST_RAM_BASE) -Wl,-T,tests/guest/guest.ld \
-		-Wl,--build-id=none -Wl,--no-warn-rwx-segments -o $@ tests/guest/head.S tests/guest/main.c
+		-Wl,--build-id=none -Wl,--no-warn-rwx-segments -o $@ $(GUEST_SRCS)
 
 $(GUEST_BUILD)/test-guest.bin: $(GUEST_BUILD)/test-guest.elf
 	$(OBJCOPY) -O binary $< $@

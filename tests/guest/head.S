@@ -1,5 +1,6 @@
 /* Test guest entry: an arm64 Image header (so Portcullis loads it like Linux), a stack,
- * exception vectors that record synchronous exceptions and resume after them. */
+ * exception vectors that record synchronous exceptions and resume after them, and take
+ * IRQs through the GIC driver (gic.c). */
 	.section .head, "ax"
 	.globl	_start
 _start:
@@ -13,7 +14,7 @@ _start:
 	.long	0
 
 entry:
-	mov	x19, x0			/* DTB address */
+	mov	x19, x0			/* DTB address; on vCPUs > 0, CPU_ON's context_id */
 	ldr	x1, =__stack_top
 	/* vCPUs other than 0 get their own stack below, 4 KiB each */
 	mrs	x2, mpidr_el1
@@ -38,11 +39,12 @@ entry:
 secondary:
 	mrs	x0, mpidr_el1
 	and	x0, x0, #0xff
+	mov	x1, x19
 	bl	guest_secondary
 4:	wfi
 	b	4b
 
-/* Every synchronous exception: record ESR/FAR, skip the instruction, return. */
+/* Current EL with SP_EL1: synchronous exceptions and IRQs; anything else is unexpected. */
 	.balign	0x800
 vectors:
 	.rept	4
@@ -50,14 +52,16 @@ vectors:
 	b	unexpected
 	.endr
 	.balign	0x80
-	b	sync_handler		/* current EL with SP_EL1 */
-	.rept	11
+	b	sync_handler
+	.balign	0x80
+	b	irq_handler
+	.rept	10
 	.balign	0x80
 	b	unexpected
 	.endr
 
-/* Saves what a C call may clobber: x0-x18 and x30. */
-sync_handler:
+/* Saves and restores what a C call may clobber: x0-x18 and x30. */
+.macro	save_caller_saved
 	sub	sp, sp, #160
 	stp	x0, x1, [sp, #0]
 	stp	x2, x3, [sp, #16]
@@ -69,12 +73,9 @@ sync_handler:
 	stp	x14, x15, [sp, #112]
 	stp	x16, x17, [sp, #128]
 	stp	x18, x30, [sp, #144]
-	mrs	x0, esr_el1
-	mrs	x1, far_el1
-	bl	record_exception
-	mrs	x0, elr_el1
-	add	x0, x0, #4
-	msr	elr_el1, x0
+.endm
+
+.macro	restore_caller_saved
 	ldp	x18, x30, [sp, #144]
 	ldp	x16, x17, [sp, #128]
 	ldp	x14, x15, [sp, #112]
@@ -86,6 +87,25 @@ sync_handler:
 	ldp	x2, x3, [sp, #16]
 	ldp	x0, x1, [sp, #0]
 	add	sp, sp, #160
+.endm
+
+/* Every synchronous exception: record ESR/FAR, skip the instruction, return. */
+sync_handler:
+	save_caller_saved
+	mrs	x0, esr_el1
+	mrs	x1, far_el1
+	bl	record_exception
+	mrs	x0, elr_el1
+	add	x0, x0, #4
+	msr	elr_el1, x0
+	restore_caller_saved
+	eret
+
+/* IRQs stay masked while guest_irq acknowledges and ends whatever is pending. */
+irq_handler:
+	save_caller_saved
+	bl	guest_irq
+	restore_caller_saved
 	eret
 
 unexpected:

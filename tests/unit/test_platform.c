@@ -287,6 +287,22 @@ static void test_qemu_smmu_smp8_4g(void **state)
 	assert_int_equal(p.pci.iommu_map[0].sid_base, 0);
 	assert_int_equal(p.pci.iommu_map[0].length, 0x10000);
 	assert_true(p.pci.dma_coherent); /* inherited from the root's dma-coherent */
+	/* interrupt-map-mask <0x1800 0 0 7>; interrupt-map: slot s (of 4), pin p -> SPI
+	 * 3 + (s + p - 1) % 4, as level-high <0 spi 4> after a 2-cell parent unit address */
+	assert_int_equal(p.pci.intx_mask[0], 0x1800);
+	assert_int_equal(p.pci.intx_mask[1], 0);
+	assert_int_equal(p.pci.intx_mask[2], 0);
+	assert_int_equal(p.pci.intx_mask[3], 7);
+	assert_int_equal(p.pci.n_intx_map, 16);
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned slot = i / 4, pin = i % 4 + 1;
+
+		assert_int_equal(p.pci.intx_map[i].child[0], slot << 11);
+		assert_int_equal(p.pci.intx_map[i].child[1], 0);
+		assert_int_equal(p.pci.intx_map[i].child[2], 0);
+		assert_int_equal(p.pci.intx_map[i].child[3], pin);
+		assert_int_equal(p.pci.intx_map[i].intid, 32 + 3 + (slot + pin - 1) % 4);
+	}
 	NO_WARNINGS(&p);
 }
 
@@ -303,6 +319,7 @@ static void test_qemu_nosmmu_smp1_512m(void **state)
 	assert_false(p.smmu.present);
 	assert_true(p.pci.present);
 	assert_int_equal(p.pci.n_iommu_map, 0);
+	assert_int_equal(p.pci.n_intx_map, 16);
 	assert_int_equal(p.gic.redist[0].base.v, 0x080a0000);
 	WARNINGS(&p, "no SMMUv3: DMA from devices is not isolated");
 }
@@ -559,6 +576,90 @@ static void test_pci_optional_parts(void **state)
 	assert_int_equal(p.pci.ranges[0].size, 0x100000000);
 }
 
+/* The phandle of a node of QEMU's tree, for edits that reference it past their first cell. */
+static uint32_t q8_phandle(const char *path)
+{
+	size_t size;
+	void *fdt = load_dtb(Q8, &size);
+	uint32_t ph = phandle_of(fdt, path);
+
+	free(fdt);
+	return ph;
+}
+
+#define PCIE "/pcie@10000000"
+#define GIC "/intc@8000000"
+
+/* [DT] 2.4.3: interrupt-map-mask is optional, and the GIC's unit address may take 0 cells. */
+static void test_pci_intx_variants(void **state)
+{
+	static struct platform p;
+	uint32_t gic = q8_phandle(GIC);
+
+	edited_ok(Q8, EDITS(DEL(PCIE, "interrupt-map")), &p);
+	assert_int_equal(p.pci.n_intx_map, 0);
+	assert_true(p.pci.present);
+	WARNINGS(&p, "/pcie@10000000: no 'interrupt-map': PCI INTx interrupts are not routed");
+	edited_ok(Q8, EDITS(RAW(PCIE, "interrupt-map", "", 0)), &p);
+	assert_int_equal(p.pci.n_intx_map, 0);
+	edited_ok(Q8, EDITS(DEL(PCIE, "interrupt-map-mask")), &p);
+	assert_int_equal(p.pci.intx_mask[0], 0xffffffff);
+	assert_int_equal(p.pci.intx_mask[3], 0xffffffff);
+	assert_int_equal(p.pci.n_intx_map, 16);
+	/* no ITS, so nothing else reads the GIC's #address-cells: 0, and 8-cell entries */
+	edited_ok(Q8,
+		  EDITS(DELNODE(GIC "/its@8080000"), SET(GIC, "#address-cells", 0),
+			SET(PCIE, "interrupt-map", 0x800, 0, 0, 2, gic, 0, 7, 4, 0x1000, 0, 0, 1,
+			    gic, 2, 9, 1)),
+		  &p);
+	assert_int_equal(p.pci.n_intx_map, 2);
+	assert_int_equal(p.pci.intx_map[0].child[0], 0x800);
+	assert_int_equal(p.pci.intx_map[0].child[3], 2);
+	assert_int_equal(p.pci.intx_map[0].intid, 32 + 7);
+	assert_int_equal(p.pci.intx_map[1].intid, 4096 + 9); /* extended SPI */
+	NO_WARNINGS(&p);
+}
+
+/* interrupt-map errors whose cells need a phandle from the tree, or more cells than an edit
+ * holds. */
+static void test_pci_intx_errors(void **state)
+{
+	static struct platform p;
+	uint32_t gic = q8_phandle(GIC), gpio = q8_phandle("/pl061@9030000");
+	fdt32_t big[(PLAT_MAX_INTX_MAP + 1) * 10];
+	char err[MSG_LEN];
+
+	assert_int_equal(discover_edited(Q8, EDITS(SET(PCIE, "interrupt-map", 0, 0, 0, 1, gic, 0,
+						       0, 0, 3)), &p, err), -E_INVAL);
+	assert_string_equal(err, "/pcie@10000000: 'interrupt-map' entry 0 is truncated");
+	assert_int_equal(discover_edited(Q8, EDITS(SET(PCIE, "interrupt-map", 0, 0, 0, 1, gic, 0,
+						       0, 0, 3, 4, 0x800, 0, 0, 1, gic)),
+					 &p, err), -E_INVAL);
+	assert_string_equal(err, "/pcie@10000000: 'interrupt-map' entry 1 is truncated");
+	assert_int_equal(discover_edited(Q8, EDITS(SET(PCIE, "interrupt-map", 0, 0, 0, 1, gpio, 0,
+						       0, 0, 3, 4)), &p, err), -E_INVAL);
+	assert_string_equal(err, "/pcie@10000000: 'interrupt-map' entry 0: interrupt parent is not "
+				 "the GICv3");
+	assert_int_equal(discover_edited(Q8, EDITS(SET(PCIE, "interrupt-map", 0, 0, 0, 1, gic, 0,
+						       0, 0, 3, 4, 0, 0, 0, 2, gic, 0, 0, 5, 3, 4)),
+					 &p, err), -E_INVAL);
+	assert_string_equal(err, "/pcie@10000000: interrupt 1 has type 5, expected 0..3");
+	for (unsigned i = 0; i < PLAT_MAX_INTX_MAP + 1; i++) {
+		const uint32_t e[10] = { i << 11, 0, 0, 1, gic, 0, 0, 0, 3, 4 };
+
+		for (unsigned k = 0; k < 10; k++)
+			big[10 * i + k] = cpu_to_fdt32(e[k]);
+	}
+	assert_int_equal(discover_edited(Q8, EDITS(RAW(PCIE, "interrupt-map", (const char *)big,
+						       sizeof(big))), &p, err), -E_INVAL);
+	assert_string_equal(err, "/pcie@10000000: 'interrupt-map' has more than 32 entries");
+	/* exactly 32 are accepted */
+	assert_int_equal(discover_edited(Q8, EDITS(RAW(PCIE, "interrupt-map", (const char *)big,
+						       sizeof(big) - 40)), &p, err), 0);
+	assert_int_equal(p.pci.n_intx_map, PLAT_MAX_INTX_MAP);
+	assert_int_equal(p.pci.intx_map[31].child[0], 31 << 11);
+}
+
 /* Fill e (a SET of 'reg') with 9 banks of 256 MiB at (hi + i) << 32. */
 static void nine_banks(struct edit *e, const char *path, uint32_t hi)
 {
@@ -790,6 +891,23 @@ static const struct bad_case bad_cases[] = {
 	  "/pcie@10000000: 'iommu-map' entry 0: RIDs 0x100+0x10000 are not within 16 bits" },
 	{ "pci-map-sid", Q8, { SET("/pcie@10000000", "iommu-map", 0, 1, 0xffffff00, 0x1000) },
 	  "/pcie@10000000: 'iommu-map' entry 0: StreamIDs 0xffffff00+0x1000 overflow" },
+	{ "pci-intx-13-bytes", Q8, { RAW(PCIE, "interrupt-map", "0123456789abc", 13) },
+	  "/pcie@10000000: 'interrupt-map' is 13 bytes, not a whole number of cells" },
+	{ "pci-intx-4-cells", Q8, { SET(PCIE, "interrupt-map", 0, 0, 0, 1) },
+	  "/pcie@10000000: 'interrupt-map' entry 0 is truncated" },
+	{ "pci-intx-dangling", Q8, { SET(PCIE, "interrupt-map", 0, 0, 0, 1, 0x1234, 0, 0, 0, 3, 4) },
+	  "/pcie@10000000: 'interrupt-map' entry 0: phandle 0x1234 names no node" },
+	{ "pci-intx-mask-3", Q8, { SET(PCIE, "interrupt-map-mask", 0x1800, 0, 7) },
+	  "/pcie@10000000: 'interrupt-map-mask' has 3 cells, expected 4" },
+	{ "pci-intx-mask-bytes", Q8, { RAW(PCIE, "interrupt-map-mask", "abcde", 5) },
+	  "/pcie@10000000: 'interrupt-map-mask' is 5 bytes, not a whole number of cells" },
+	{ "pci-intx-cells-2", Q8, { SET(PCIE, "#interrupt-cells", 2) },
+	  "/pcie@10000000: '#interrupt-cells' is 2, expected 1" },
+	{ "pci-intx-no-cells", Q8, { DEL(PCIE, "#interrupt-cells") },
+	  "/pcie@10000000: missing '#interrupt-cells'" },
+	{ "pci-intx-gic-cells-3", Q8,
+	  { DELNODE(GIC "/its@8080000"), SET(GIC, "#address-cells", 3) },
+	  "/intc@8000000: '#address-cells' is 3, expected 0..2" },
 };
 
 static void run_bad_case(void **state)
@@ -888,6 +1006,7 @@ static void check_sane(const struct platform *p)
 	assert_in_range(p->gic.n_redist, 1, PLAT_MAX_REDIST);
 	assert_in_range(p->pci.n_ranges, 0, PLAT_MAX_PCI_RANGES);
 	assert_in_range(p->pci.n_iommu_map, 0, PLAT_MAX_IOMMU_MAP);
+	assert_in_range(p->pci.n_intx_map, 0, PLAT_MAX_INTX_MAP);
 	assert_non_null(memchr(p->model, 0, sizeof(p->model)));
 	assert_non_null(memchr(p->uart.compatible, 0, sizeof(p->uart.compatible)));
 	for (unsigned i = 0; i < p->n_warn; i++)
@@ -955,6 +1074,8 @@ int main(void)
 		cmocka_unit_test(test_smmu_noncoherent),
 		cmocka_unit_test(test_second_smmu),
 		cmocka_unit_test(test_pci_optional_parts),
+		cmocka_unit_test(test_pci_intx_variants),
+		cmocka_unit_test(test_pci_intx_errors),
 		cmocka_unit_test(test_memory_cap),
 		cmocka_unit_test(test_warning_cap),
 		cmocka_unit_test(test_blob_header),

@@ -1,0 +1,27 @@
+/*
+ * Isolation of a VM's PCI devices by the SMMU (docs/architecture.md "Devices"). Without a
+ * virtio-iommu, a device's DMA is translated exactly like the VM's CPUs: guest-physical to
+ * physical over the VM's RAM and nothing else. With SMMU stage 2 the stream walks the very
+ * stage-2 table the CPUs use (same VMID); with stage 1 only, a hypervisor-owned stage-1
+ * table maps the VM's RAM at its guest-physical addresses. A device's stream aborts before
+ * its VM starts and whenever the VM is stopped or reset.
+ */
+#ifndef CORE_VM_IOMMU_H
+#define CORE_VM_IOMMU_H
+
+/* Table pages of a VM's hypervisor-owned SMMU stage-1 table (RAM mapped with blocks). */
+#define STAGE1_TABLE_PAGES 1024
+
+struct vm;
+
+/* Build what the VM's streams translate with (stage 1 only), and check the SMMU is there
+ * for a VM that has devices. Returns 0 or -E_*. */
+int vm_iommu_init(struct vm *vm);
+/* Point every stream of the VM at its translation, then let the devices master. */
+int vm_iommu_attach(struct vm *vm);
+/* Stop the devices mastering and make their streams abort (VM stop or reset). */
+void vm_iommu_detach(struct vm *vm);
+/* Name the owner of SMMU events (called once at boot). */
+void vm_iommu_report_events(void);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * The ECAM backend of pci_cfg_ops (PCI Express Base Specification 4.0, 7.2.2): configuration
+ * space as memory-mapped registers, one 4 KiB page per function, mapped Device memory into
+ * EL2. Accesses are single loads and stores of the size asked for: a wider read-modify-write
+ * would also write the neighbouring register (Status, whose bits clear when written 1).
+ */
+#include "arch/arch.h"
+#include "arch/arm64/mmu.h"
+#include "core/log.h"
+#include "drivers/pci/pci.h"
+#include "drivers/pci/pci_regs.h"
+
+static u32 ecam_read(void *ctx, u32 off, unsigned size)
+{
+	volatile u8 *p = (volatile u8 *)ctx + off;
+
+	switch (size) {
+	case 1: return *p;
+	case 2: return *(volatile u16 *)p;
+	default: return *(volatile u32 *)p;
+	}
+}
+
+static void ecam_write(void *ctx, u32 off, unsigned size, u32 v)
+{
+	volatile u8 *p = (volatile u8 *)ctx + off;
+
+	switch (size) {
+	case 1: *p = (u8)v; break;
+	case 2: *(volatile u16 *)p = (u16)v; break;
+	default: *(volatile u32 *)p = v; break;
+	}
+}
+
+void pci_init(const struct plat_pci *host)
+{
+	u64 size = (host->bus_end - host->bus_start + 1ULL) * PCI_BUS_CFG_SIZE;
+	struct pci_cfg_ops ops = { ecam_read, ecam_write, pa_to_va(host->ecam) };
+
+	if (!host->present)
+		return;
+	if (mmu_map_device(host->ecam, size)) {
+		log_warn("PCI: cannot map the ECAM at %lx (%lu MiB): no PCI devices\n", host->ecam.v,
+			 size >> 20);
+		return;
+	}
+	pci_enumerate(host, &ops);
+}

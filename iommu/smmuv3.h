@@ -1,0 +1,116 @@
+/*
+ * The SMMUv3 (Arm IHI 0070) that stands between PCIe devices and memory. Portcullis owns the
+ * physical SMMU: from smmu_init() on, no DMA bypasses it. A stream (StreamID, sid) is in one
+ * of these states, and moves only between them, never through bypass:
+ *   unconfigured  STE invalid (V = 0), or no level-2 table: terminated, and recorded as
+ *                 C_BAD_STE / C_BAD_STREAMID, so stray DMA from a device nobody owns is seen;
+ *   abort         smmu_set_abort(): terminated silently (STE.Config = abort);
+ *   stage 2       smmu_set_s2(): translated by a VM's own stage-2 table (the one its CPUs use);
+ *   stage 1       smmu_set_s1(): translated by a hypervisor-owned stage-1 table (SMMUs without
+ *                 stage 2).
+ * Knows the hardware and the table engine, never a VM: callers name VMIDs, ASIDs, tables.
+ * The calls serialise on one lock and may be made from any CPU.
+ */
+#ifndef IOMMU_SMMUV3_H
+#define IOMMU_SMMUV3_H
+
+#include "core/platform.h"
+#include "iommu/pgtable.h"
+#include "iommu/smmuv3_regs.h"
+
+/* Probe, reset and enable the SMMU p describes. Its first act makes all DMA abort
+ * (GBPA.ABORT), also when firmware left it enabled; on any failure it stays so (disabled,
+ * aborting), and the reason is logged. Returns 0, or -E_NODEV (absent or unusable),
+ * -E_NOMEM, -E_TIMEOUT, -E_IO. */
+int smmu_init(const struct plat_smmu *p);
+bool smmu_present(void); /* smmu_init() succeeded */
+bool smmu_has_s1(void);
+bool smmu_has_s2(void);
+/* Whether the SMMU's table walks snoop the CPU caches (IDR0.COHACC and the DT's
+ * dma-coherent). If not, tables given to smmu_set_s1/s2 need clean_to_poc. */
+bool smmu_walk_coherent(void);
+
+/* Stream states (above). Each returns 0 once the SMMU uses the new state (the STE and its
+ * invalidation are complete), or -E_NODEV, -E_RANGE (sid beyond the stream table, an
+ * ASID/VMID too wide, a table the SMMU cannot walk), -E_INVAL, -E_NOMEM, -E_TIMEOUT,
+ * -E_IO. On failure the stream is left aborting. */
+int smmu_set_abort(u32 sid);
+/* vmid 1..65535 (0 is reserved for hypervisor-owned stage-1 contexts): the VMID tagging
+ * this stream's TLB entries, the same the CPU uses for that VM. */
+int smmu_set_s2(u32 sid, u16 vmid, const struct pgtable *s2);
+int smmu_set_s1(u32 sid, u16 asid, const struct pgtable *s1);
+
+/* TLB invalidation: queued, complete after smmu_sync(). [addr, addr + size) in 4 KiB
+ * pages; leaf: only last-level entries changed (else walk caches too). Large ranges
+ * become a whole-VMID / whole-ASID invalidation. Return 0 or -E_NODEV, -E_TIMEOUT. */
+int smmu_tlbi_s2(u16 vmid, u64 ipa, u64 size, bool leaf);
+int smmu_tlbi_s2_all(u16 vmid);
+int smmu_tlbi_s1(u16 asid, u64 iova, u64 size, bool leaf);
+int smmu_tlbi_s1_all(u16 asid);
+/* Wait until every command issued so far has completed (CMD_SYNC). 0, -E_TIMEOUT after
+ * logging what was pending, or -E_IO if the SMMU rejected a command (logged, skipped). */
+int smmu_sync(void);
+
+/* For the table engine's break-before-make (struct pgtable.tlb): stage 2 with
+ * tlb_ctx = smmu_tlb_ctx(vmid), stage 1 with tlb_ctx = smmu_tlb_ctx(asid). A VM's stage 2 is
+ * walked by its CPUs too, so its owner chains these with the CPU's own invalidation. */
+extern const struct pgt_tlb_ops smmu_s2_tlb_ops;
+extern const struct pgt_tlb_ops smmu_s1_tlb_ops;
+static inline void *smmu_tlb_ctx(u16 id) { return (void *)(uintptr_t)id; }
+
+/* ---- Faults and events (7.3) ---- */
+#define SMMU_EVF_ADDR BIT(0)   /* addr holds the input address */
+#define SMMU_EVF_IPA BIT(1)    /* ipa holds the IPA of a stage-2 fault */
+#define SMMU_EVF_FETCH BIT(2)  /* fetch holds the address of a failed structure fetch */
+#define SMMU_EVF_ACCESS BIT(3) /* WRITE, PRIV and INSTR describe the transaction */
+#define SMMU_EVF_WRITE BIT(4)  /* a write (else a read) */
+#define SMMU_EVF_PRIV BIT(5)
+#define SMMU_EVF_INSTR BIT(6)
+#define SMMU_EVF_S2 BIT(7)    /* the fault is at stage 2 */
+#define SMMU_EVF_CLASS BIT(8) /* cls says what the walk was doing */
+
+struct smmu_event {
+	u8 type;          /* EVT_* (iommu/smmuv3_regs.h) */
+	const char *name; /* "F_TRANSLATION", ... */
+	u32 sid;
+	bool ssv;
+	u32 ssid;
+	u32 flags; /* SMMU_EVF_* */
+	u8 cls;    /* EVT_CLASS_* */
+	u64 addr;  /* the address the device used: an IOVA at stage 1, an IPA at stage 2 only */
+	u64 ipa;
+	u64 fetch;
+	u64 raw[EVT_WORDS];
+};
+
+/* Name of an event type ("F_TRANSLATION"); "IMPDEF" or "reserved" for the others. */
+const char *smmu_event_name(unsigned type);
+
+/* Called for every event record, once counted, from the event interrupt (CPU 0) or
+ * smmu_poll(), with the event queue's lock held and interrupts masked: it may call
+ * smmu_set_*() and the TLB calls, not smmu_poll(). NULL (the default): the driver logs the
+ * first events itself. */
+typedef void (*smmu_event_fn)(const struct smmu_event *ev);
+void smmu_set_event_handler(smmu_event_fn fn);
+
+/* Drain the event (and PRI) queue and handle global errors: the interrupt handler's work,
+ * for a periodic path to call when interrupts are missing or as a backstop. */
+void smmu_poll(void);
+
+struct smmu_stats {
+	u64 cmds[CMD_OP_LIMIT]; /* commands issued, by opcode */
+	u64 syncs, sync_ns_total, sync_ns_max, sync_timeouts;
+	u64 cmd_errors;  /* commands the SMMU rejected (CMDQ_CONS.ERR), skipped */
+	u64 queue_waits; /* times the command queue was full */
+	u64 ste_writes;  /* STE updates (each a plan of one to three syncs) */
+	u64 events, events_by_type[256];
+	u64 event_overflows; /* event or PRI queue overflows (records lost) */
+	u64 gerrors;     /* global errors reported (GERROR bits) */
+	u64 pri_requests;
+};
+void smmu_get_stats(struct smmu_stats *out);
+
+/* One or two lines for the boot summary: state, tables, queues, counters. */
+void smmu_print_summary(void);
+
+#endif

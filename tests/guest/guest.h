@@ -1,0 +1,65 @@
+/*
+ * Portcullis's bare-metal test guest: what every part shares. It runs at EL1 with its MMU
+ * off, so every access is to Device memory: aligned only, no exclusives. Variables two
+ * vCPUs share have one writer each.
+ */
+#ifndef GUEST_H
+#define GUEST_H
+
+#include <stdint.h>
+
+#define GUEST_MAX_VCPUS 4 /* head.S gives each a 4 KiB stack */
+
+#define PSCI_CPU_OFF 0x84000002U
+#define PSCI_CPU_ON 0xC4000003U
+#define PSCI_AFFINITY_INFO 0xC4000004U
+#define PSCI_SYSTEM_OFF 0x84000008U
+#define PSCI_SYSTEM_RESET 0x84000009U
+#define PSCI_AFFINITY_OFF 1
+
+#define ESR_EC(esr) (((esr) >> 26) & 0x3f)
+#define ESR_WNR (1U << 6)
+#define ESR_DFSC(esr) ((esr) & 0x3f)
+#define EC_DABT_CUR 0x25
+#define DFSC_SYNC_EXTERNAL 0x10
+
+#define read_sysreg(r)                                         \
+	({                                                     \
+		uint64_t v_;                                   \
+		__asm__ volatile("mrs %0, " #r : "=r"(v_));    \
+		v_;                                            \
+	})
+#define write_sysreg(r, v) __asm__ volatile("msr " #r ", %0" : : "r"((uint64_t)(v)) : "memory")
+#define isb() __asm__ volatile("isb" : : : "memory")
+
+static inline uint32_t mmio_read32(uint64_t a) { return *(volatile uint32_t *)a; }
+static inline void mmio_write32(uint64_t a, uint32_t v) { *(volatile uint32_t *)a = v; }
+static inline void mmio_write8(uint64_t a, uint8_t v) { *(volatile uint8_t *)a = v; }
+static inline void mmio_write64(uint64_t a, uint64_t v) { *(volatile uint64_t *)a = v; }
+
+/* This vCPU's number: Portcullis gives vCPU i MPIDR Aff0 = i. */
+static inline unsigned cpu_id(void) { return read_sysreg(mpidr_el1) & 0xff; }
+
+/* lib.c */
+void puts(const char *s);
+void puthex(uint64_t v);
+void putdec(uint64_t v);
+int64_t psci(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
+uint64_t counter(void);
+uint64_t ms_to_ticks(uint64_t ms);
+uint64_t ticks_to_ms(uint64_t ticks);
+void delay_ms(uint64_t ms);
+/* Wait until *p == want, at most timeout_ms; returns whether it got there. */
+int wait_eq(const volatile uint32_t *p, uint32_t want, uint64_t timeout_ms);
+int has_arg(const char *args, const char *want);
+const char *bootargs(const uint8_t *dtb);
+/* Read and write one word at ipa; 1 if both came back as synchronous external aborts. */
+int probe(uint64_t ipa);
+
+/* Roles, chosen by the bootargs (main.c). */
+void prober(void);
+void prober_secondary(unsigned cpu, uint64_t task);
+void watcher(void);
+void rtc(void);
+
+#endif
