@@ -16,6 +16,7 @@
 #include "core/vm.h"
 #include "drivers/gic/gicv3.h"
 #include "drivers/uart/uart.h"
+#include "iommu/smmuv3.h"
 
 #define WRITER_VM(id) (LOG_WRITER_LOG + 1 + (id))
 #define WRITER_PROMPT WRITER_VM(VM_MAX)
@@ -183,6 +184,24 @@ static void cmd_vms(void)
 	}
 }
 
+/* What the SMMU has done so far (the figures behind "SMMU commands per MiB read"). */
+static void smmu_stats_line(void)
+{
+	struct smmu_stats st;
+	u64 cmds = 0, tlbi = 0, cfgi = 0;
+
+	if (!smmu_present())
+		return;
+	smmu_get_stats(&st);
+	for (unsigned op = 0; op < CMD_OP_LIMIT; op++) {
+		cmds += st.cmds[op];
+		tlbi += (op >= CMD_OP_TLBI_NH_ALL && op <= CMD_OP_TLBI_NSNH_ALL) ? st.cmds[op] : 0;
+		cfgi += (op >= CMD_OP_CFGI_STE && op <= CMD_OP_CFGI_CD_ALL) ? st.cmds[op] : 0;
+	}
+	say("smmu: %lu commands (%lu CFGI, %lu TLBI, %lu CMD_SYNC), %lu STE writes, %lu events\n",
+	    cmds, cfgi, tlbi, st.cmds[CMD_OP_SYNC], st.ste_writes, st.events);
+}
+
 static void cmd_stats(void)
 {
 	say("vm               vcpu cpu      exits       hvc       smc       wfx      mmio"
@@ -197,6 +216,7 @@ static void cmd_stats(void)
 			    s.sysreg, s.irq, s.aborts_injected);
 		}
 	}
+	smmu_stats_line();
 }
 
 static void cmd_reset(const char *name)

@@ -59,16 +59,10 @@ static bool vcpu_should_run(const struct vcpu *v)
 	return v->power == VCPU_ON && !v->reset_pending;
 }
 
-/* Wait with interrupts masked: WFI still wakes on a pending interrupt, which is then taken
- * in the short unmasked window, so no wake-up is lost between the check and the WFI. */
 static void wait_for_work(struct vcpu *v)
 {
-	while (v && v->power != VCPU_ON && !v->reset_pending) {
-		wfi();
-		irq_enable();
-		isb();
-		irq_disable();
-	}
+	while (v->power != VCPU_ON && !v->reset_pending)
+		cpu_wait_for_interrupt();
 }
 
 static void vcpu_load(struct vcpu *v)
@@ -132,12 +126,14 @@ void vcpu_cpu_loop(void)
 	irq_disable();
 	vm_wait_published();
 	v = vcpu_of_cpu(this_cpu()->index);
-	if (v)
-		vcpu_cpu_init();
+	if (!v) {
+		/* No VM has this CPU: it only serves interrupts (the console's, IPIs). */
+		for (;;)
+			cpu_wait_for_interrupt();
+	}
+	vcpu_cpu_init();
 	for (;;) {
 		wait_for_work(v);
-		if (!v)
-			continue;
 		if (v->reset_pending) {
 			vm_vcpu_stopped(v);
 			continue;

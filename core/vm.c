@@ -181,16 +181,10 @@ void vm_publish(void)
 			gic_send_sgi(SGI_KICK, cpus[i].mpidr);
 }
 
-/* Interrupts stay masked; WFI wakes on a pending one, which is taken in the short unmasked
- * window (so nothing is lost between the check and the WFI). */
 void vm_wait_published(void)
 {
-	while (!__atomic_load_n(&published, __ATOMIC_ACQUIRE)) {
-		wfi();
-		irq_enable();
-		isb();
-		irq_disable();
-	}
+	while (!__atomic_load_n(&published, __ATOMIC_ACQUIRE))
+		cpu_wait_for_interrupt();
 }
 
 void vm_request_stop(struct vm *vm, bool restart)

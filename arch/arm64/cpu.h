@@ -34,6 +34,16 @@ static inline struct cpu *this_cpu(void)
 	return c;
 }
 
+/*
+ * Wait for an interrupt with interrupts masked: WFI wakes on a pending interrupt even so,
+ * and it is then taken in a short unmasked window. A caller that checks a condition, then
+ * calls this, loses no wake-up between the check and the WFI (Arm ARM D1.16.2).
+ */
+static inline void cpu_wait_for_interrupt(void)
+{
+	__asm__ volatile("wfi\n\tmsr daifclr, #2\n\tisb\n\tmsr daifset, #2" : : : "memory");
+}
+
 /* Before cpu_init() TPIDR_EL2 is unset; only CPU 0 runs then. */
 unsigned cpu_index(void);
 void cpu_init(unsigned index);

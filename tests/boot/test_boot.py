@@ -129,3 +129,15 @@ def test_el2_fault_is_reported_and_stops_only_that_cpu(qemu, dtc, tmp_path, kind
     # The three other CPUs keep running and answer IPIs.
     q.wait_for(r"IPI: CPU 0 pinged 2 CPU\(s\), 2 answered")
     q.wait_for(r"Portcullis ready: 3 CPUs online")
+
+
+def test_prompt_answers_without_guests(qemu):
+    """With no VM config every CPU idles, and console input goes to the prompt."""
+    q = qemu(machine_args(smp=2))
+    q.wait_for(r"No VM config in this image")
+    q.send("vms\r")
+    q.wait_for(r"id name\s+state\s+cpus\s+ram MiB\s+resets\n")
+    since = len(q.output)
+    q.send("stats\r")
+    q.wait_for(r"smmu: \d+ commands \(\d+ CFGI, \d+ TLBI, \d+ CMD_SYNC\), 0 STE writes, 0 events",
+               since=since)
