@@ -65,16 +65,14 @@ static int alloc_ram(struct vm *vm)
 		int ret;
 
 		if (r->pinned) {
-			ret = page_claim(r->pa, pages);
-			vm->ram_pa[i] = r->pa;
+			vm->ram_pa[i] = r->pa; /* claimed by claim_pinned_ram() */
 		} else {
 			vm->ram_pa[i] = page_alloc(pages, align);
-			ret = vm->ram_pa[i].v ? 0 : -E_NOMEM;
-		}
-		if (ret) {
-			log_err("vm '%s': cannot get %lu MiB of RAM for IPA %lx (%s)\n", vm->cfg->name,
-				r->size >> 20, r->ipa.v, err_name(ret));
-			return ret;
+			if (!vm->ram_pa[i].v) {
+				log_err("vm '%s': cannot get %lu MiB of RAM for IPA %lx\n",
+					vm->cfg->name, r->size >> 20, r->ipa.v);
+				return -E_NOMEM;
+			}
 		}
 		/* Nothing of what the memory held before may reach the guest. */
 		memset(pa_to_va(vm->ram_pa[i]), 0, r->size);
@@ -150,12 +148,37 @@ static int vm_create(struct vm *vm, const struct vm_config *cfg)
 	return ret;
 }
 
+/*
+ * Take every VM's pinned RAM before any VM allocates, so that no VM's allocated RAM can land
+ * on pages another VM's config pins. Returns false if cfg's pinned RAM is not all free.
+ */
+static bool claim_pinned_ram(const struct vm_config *cfg)
+{
+	for (unsigned i = 0; i < cfg->n_ram; i++) {
+		const struct vm_ram_cfg *r = &cfg->ram[i];
+		int ret = r->pinned ? page_claim(r->pa, r->size / PAGE_SIZE) : 0;
+
+		if (ret) {
+			log_err("vm '%s' not started: its pinned RAM at %lx is not free (%s)\n",
+				cfg->name, r->pa.v, err_name(ret));
+			return false;
+		}
+	}
+	return true;
+}
+
 int vm_create_all(const struct vm_configs *cfgs)
 {
+	bool pinned_ok[VM_MAX];
+
+	for (unsigned i = 0; i < cfgs->n; i++)
+		pinned_ok[i] = claim_pinned_ram(&cfgs->vm[i]);
 	for (unsigned i = 0; i < cfgs->n; i++) {
 		struct vm *vm = &vms[n_vms];
 		int ret;
 
+		if (!pinned_ok[i])
+			continue;
 		vm->id = n_vms;
 		ret = vm_create(vm, &cfgs->vm[i]);
 		if (ret) {

@@ -89,15 +89,17 @@ static const struct vm *owner_of(u32 sid)
 	return NULL;
 }
 
-/* A device can fault on every transfer: log the first events, then one in 1024. */
+/* A device can fault on every transfer: log each VM's first events, then one in 1024, so
+ * one VM's faulting device does not hide another's faults. */
 #define EVENTS_LOGGED_IN_FULL 32
 
 static void on_event(const struct smmu_event *ev)
 {
-	static unsigned long seen;
+	static unsigned long seen[VM_MAX + 1]; /* [VM_MAX]: streams no VM owns */
 	const struct vm *vm = owner_of(ev->sid);
+	unsigned long n = seen[vm ? vm->id : VM_MAX]++;
 
-	if (seen++ >= EVENTS_LOGGED_IN_FULL && seen % 1024)
+	if (n >= EVENTS_LOGGED_IN_FULL && n % 1024)
 		return;
 	log_warn("SMMU: %s from StreamID 0x%x (%s%s%s) at %s %lx%s\n", ev->name, ev->sid,
 		 vm ? "vm '" : "no VM", vm ? vm->cfg->name : "", vm ? "'" : "",

@@ -31,7 +31,9 @@ static void bdf_name(u16 bdf, char *buf, size_t len)
 		     FIELD_GET(PCI_BDF_DEV, bdf), FIELD_GET(PCI_BDF_FN, bdf));
 }
 
-/* Who else already takes INTID intid: a device of another VM, or another VM's intids. */
+/* Who else already takes INTID intid: another VM's intids, or a device of an earlier VM
+ * (a clash between two VMs' devices is reported at the later one, as every other clash
+ * between VMs is). */
 static const char *intx_taken(const struct vm_configs *cfgs, unsigned self, u32 intid)
 {
 	for (unsigned v = 0; v < cfgs->n; v++) {
@@ -42,7 +44,7 @@ static const char *intx_taken(const struct vm_configs *cfgs, unsigned self, u32 
 		for (unsigned i = 0; i < c->n_irqs; i++)
 			if (c->irqs[i] == intid)
 				return c->name;
-		for (unsigned i = 0; i < c->n_pci; i++) {
+		for (unsigned i = 0; i < c->n_pci && v < self; i++) {
 			const struct pci_dev *d = pci_find((u16)c->pci_bdf[i]);
 
 			if (d && d->pin && d->intid == intid)

@@ -175,3 +175,10 @@ def test_config_error_is_refused_with_its_message(qemu, image, message):
     q.wait_for(rf"ERROR: config: {message}")
     q.wait_for(r"config: invalid, no guest started; the hypervisor keeps running")
     assert "GUEST:" not in q.settle(0.5)
+
+
+def test_pinned_ram_is_claimed_before_any_vm_allocates(qemu):
+    q = qemu(machine_args(smp=4), image="pinned")
+    q.wait_for(r"\[early\] GUEST: watcher heartbeat 2 canary ok")
+    q.wait_for(r"\[late\] GUEST: watcher heartbeat 2 canary ok")
+    assert "not started" not in q.output and "ERROR" not in q.output, q.output

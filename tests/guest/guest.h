@@ -61,5 +61,6 @@ void prober(void);
 void prober_secondary(unsigned cpu, uint64_t task);
 void watcher(void);
 void rtc(void);
+void dma(void);
 
 #endif
