@@ -125,6 +125,7 @@ UNIT_BUILD := build/unit
 UNIT_SRCS := core/lib/string.c core/lib/fmt.c core/lib/errno.c core/lib/ranges.c \
 	core/platform.c core/platform_gic.c core/platform_io.c core/fdt_util.c core/alloc.c \
 	core/vmconfig.c core/vmconfig_check.c core/guest_dt.c core/console_prompt.c core/vpl011.c core/vgic_irq.c core/vgic_mmio.c \
+	core/virtio_mmio.c core/virtqueue.c \
 	drivers/pci/pci.c drivers/pci/pci_scan.c drivers/pci/pci_alloc.c drivers/pci/pci_route.c \
 	iommu/pgtable.c iommu/smmuv3_ste.c iommu/smmuv3_events.c \
 	arch/fake/fake.c arch/fake/fake_log.c arch/arm64/esr.c
