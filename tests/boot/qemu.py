@@ -1,7 +1,8 @@
 """Start QEMU with Portcullis and read its console: the harness every boot test uses.
 
 QEMU always gets `-nic none` (no network), its serial console on a pipe, and is always
-killed when the test ends (the `qemu` fixture in conftest.py).
+killed when the test ends (the `qemu` fixture in conftest.py). Below the harness, what the
+tests of tests/boot and tests/linux share to read that console and type on it.
 """
 import os
 import re
@@ -106,3 +107,51 @@ class Qemu:
         self.proc.wait(timeout=10)
         self.proc.stdout.close()
         self.proc.stdin.close()
+
+
+# ---- reading the console ----
+
+# What the test guest (tests/guest) and the hypervisor print when something went wrong; a
+# physical interrupt without a handler among them.
+TROUBLE = ("PANIC", "unexpected", "CORRUPT", "TIMED OUT", "has no handler")
+
+
+def printed(q, pattern):
+    """The match of pattern in what the console printed so far, or a failure showing it."""
+    m = re.search(pattern, q.output, re.M)
+    assert m, f"{pattern!r} not printed; console:\n{q.output}"
+    return m
+
+
+def assert_clean(q, *also):
+    """Nothing in what the console printed so far is in TROUBLE, nor in also."""
+    for text in (*TROUBLE, *also):
+        assert text not in q.output, f"{text!r} printed; console:\n{q.output}"
+
+
+# ---- Linux guests (tests/linux) on the multiplexed console ----
+
+FOCUS_KEY = "\x1d"  # Ctrl-]: the console's focus key (docs/console.md)
+
+
+def ready(vm):
+    """The line tests/linux/init prints in vm: groups CPUs and MemTotal in KiB."""
+    return rf"^\[{vm}\] PORTCULLIS-GUEST-READY cpus=(\d+) mem_kib=(\d+)\n"
+
+
+def prompt(vm):
+    return rf"^\[{vm}\] \S* # "
+
+
+def run(q, vm, command, expect, timeout=30):
+    """Type command on the focused VM's console; wait for expect (a regex) in its output."""
+    since = len(q.output)
+    q.send(command + "\n")
+    return q.wait_for(rf"^\[{vm}\] {expect}", timeout, since)
+
+
+def focus_next(q, vm=""):
+    """Press the focus key; wait until the console says input goes to vm (any, if empty)."""
+    since = len(q.output)
+    q.send(FOCUS_KEY)
+    q.wait_for(rf"console: input goes to {vm}", 10, since)

@@ -7,9 +7,8 @@ interrupt discovery found through the nexus is the one the UART raises.
 """
 import re
 
-from qemu import dump_dtb, machine_args
+from qemu import dump_dtb, focus_next, machine_args
 
-FOCUS_KEY = "\x1d"  # Ctrl-]: the console's focus key (docs/console.md)
 READY = r"Portcullis ready: (\d+) CPUs online"
 
 # The PL011 at 0x09000000 described again, as the FVP's v2m_serial0 is: behind a bus whose
@@ -55,7 +54,5 @@ def test_console_interrupt_through_interrupt_map(qemu, dtc, tmp_path):
     assert "UART      arm,pl011 at 9000000" in q.output
     assert "no input" not in q.output and "WARN: device tree" not in q.output, q.output
     q.wait_for(r"^vm '\S+': ")
-    since = len(q.output)
-    q.send(FOCUS_KEY)
-    q.wait_for(r"console: input goes to ", 10, since)
+    focus_next(q)
     assert "ERROR" not in q.output

@@ -16,7 +16,7 @@ import re
 
 import pytest
 
-from qemu import Qemu, board_settings, dump_dtb, machine_args
+from qemu import Qemu, assert_clean, board_settings, dump_dtb, machine_args, printed
 
 RUN_TIMEOUT = 30
 EDU = "edu,dma_mask=0xffffffffffffffff,bus=pcie.0"
@@ -35,20 +35,6 @@ OUTSIDE = [0x40000000, 0x61100000, 0x100000000]
 
 def edu(addr):
     return ["-device", f"{EDU},addr={addr}"]
-
-
-def printed(q, pattern):
-    """The match of pattern in what the console printed so far, or a failure showing it."""
-    m = re.search(pattern, q.output, re.M)
-    assert m, f"{pattern!r} not printed; console:\n{q.output}"
-    return m
-
-
-def assert_clean(q):
-    assert "PANIC" not in q.output and "unexpected" not in q.output, q.output
-    assert "CORRUPT" not in q.output and "TIMED OUT" not in q.output, q.output
-    assert "MISMATCH" not in q.output and "NOT aborted" not in q.output, q.output
-    assert "ERROR" not in q.output and "has no handler" not in q.output, q.output
 
 
 # ---- dma.dts: edu 00:02.0 given to 'dma' (CPU 1), a watcher (CPU 2), edu 00:03.0 to nobody ----
@@ -140,7 +126,7 @@ def test_watcher_canary_survives_and_hypervisor_keeps_running(dma_run):
                        dma_run.output[done:], re.M)
     assert len(after) >= 2, dma_run.output
     assert "vm 'dma' stopped" not in dma_run.output, dma_run.output
-    assert_clean(dma_run)
+    assert_clean(dma_run, "MISMATCH", "NOT aborted", "ERROR")
 
 
 # ---- selftest dma-unowned: the hypervisor's own DMA from an edu no VM owns ----

@@ -11,17 +11,13 @@ import struct
 
 import pytest
 
-from qemu import image_path, machine_args
+from qemu import image_path, machine_args, ready
 from uboot import UBootQemu, boot_script, disk_image, ext4_image, vfat_image
 
 IMAGE = "default-linux-6.12"  # board/qemu-virt/default.dts with the Linux 6.12 guests
 # Debian's qemu_arm64 environment (`printenv`): where distro boot loads a kernel.
 KERNEL_ADDR_R = 0x40400000
 SZ_2M = 0x200000
-
-
-def ready(vm):
-    return rf"^\[{vm}\] PORTCULLIS-GUEST-READY cpus=(\d+) mem_kib=(\d+)\n"
 
 
 def image_header(path):

@@ -9,32 +9,16 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "boot"))
-from qemu import Qemu, machine_args  # noqa: E402
+from qemu import Qemu, focus_next, machine_args, prompt, ready, run  # noqa: E402
 
-FOCUS_KEY = "\x1d"
 DISK_MIB = 16
 WRITE_AT = 1024  # 4 KiB block where each VM writes its pattern
 WRITE_BLOCKS = 64
+COMMAND_TIMEOUT = 120  # seconds: sha256sum of a whole disk, writes with fsync
 SMMU_FLAVOURS = {
     "stage2": "virt,virtualization=on,gic-version=3,iommu=smmuv3",
     "stage1": "virt-9.1,virtualization=on,gic-version=3,iommu=smmuv3",
 }
-
-
-def ready(vm):
-    return rf"^\[{vm}\] PORTCULLIS-GUEST-READY cpus=\d+ mem_kib=\d+\n"
-
-
-def run(q, vm, command, expect, timeout=120):
-    since = len(q.output)
-    q.send(command + "\n")
-    return q.wait_for(rf"^\[{vm}\] {expect}", timeout, since)
-
-
-def focus_next(q, vm):
-    since = len(q.output)
-    q.send(FOCUS_KEY)
-    q.wait_for(rf"console: input goes to {vm}", 10, since)
 
 
 def make_disk(path):
@@ -49,11 +33,12 @@ def written_region(path):
 
 def read_and_write(q, vm, dev):
     """Checksum the whole disk, then write a random pattern at WRITE_AT and say its sum."""
-    whole = run(q, vm, f"sha256sum {dev}", rf"([0-9a-f]{{64}})  {dev}\n").group(1)
+    whole = run(q, vm, f"sha256sum {dev}", rf"([0-9a-f]{{64}})  {dev}\n",
+                COMMAND_TIMEOUT).group(1)
     pattern = run(q, vm, f"dd if=/dev/urandom of=/pattern bs=4096 count={WRITE_BLOCKS} "
                          f"2>/dev/null; dd if=/pattern of={dev} bs=4096 seek={WRITE_AT} "
                          f"conv=fsync 2>/dev/null; echo wrote $(sha256sum < /pattern)",
-                  r"wrote ([0-9a-f]{64})").group(1)
+                  r"wrote ([0-9a-f]{64})", COMMAND_TIMEOUT).group(1)
     return whole, pattern
 
 
@@ -75,7 +60,7 @@ def test_passed_through_disks_read_and_write_through_the_smmu(tmp_path, flavour)
         q.wait_for(r"SMMUv3.1: stage 1\+2" if flavour == "stage2" else r"SMMUv3.1: stage 1 only")
         q.wait_for(ready("linux0"), 120)
         q.wait_for(ready("linux1"), 120)
-        q.wait_for(r"^\[linux0\] \S* # ", 30)
+        q.wait_for(prompt("linux0"), 30)
         got = {}
         got["nvme0"] = read_and_write(q, "linux0", "/dev/nvme0n1")
         got["vblk0"] = read_and_write(q, "linux0", "/dev/vda")

@@ -8,25 +8,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "boot"))
-from qemu import Qemu, machine_args  # noqa: E402
+from qemu import FOCUS_KEY, Qemu, focus_next, machine_args, prompt, ready, run  # noqa: E402
 
-FOCUS_KEY = "\x1d"  # Ctrl-]: the console's focus key (docs/console.md)
 VM_RAM_KIB = 256 * 1024  # board/qemu-virt/default.dts
-
-
-def ready(vm):
-    return rf"^\[{vm}\] PORTCULLIS-GUEST-READY cpus=(\d+) mem_kib=(\d+)\n"
-
-
-def prompt(vm):
-    return rf"^\[{vm}\] \S* # "
-
-
-def run(q, vm, command, expect, timeout=30):
-    """Type command on the focused VM's console; wait for expect (a regex) in its output."""
-    since = len(q.output)
-    q.send(command + "\n")
-    return q.wait_for(rf"^\[{vm}\] {expect}", timeout, since)
 
 
 @pytest.fixture
@@ -55,9 +39,7 @@ def test_two_linux_vms_side_by_side(qemu, linux):
     q.wait_for(prompt("linux0"), timeout=30)
     run(q, "linux0", "echo vm0 $((6*7)) $(nproc)", r"vm0 42 2\n")
     # Input moves to the next VM; its shell answers there, not in linux0.
-    since = len(q.output)
-    q.send(FOCUS_KEY)
-    q.wait_for(r"console: input goes to linux1", 10, since)
+    focus_next(q, "linux1")
     run(q, "linux1", "echo vm1 $((7*7)) $(grep -c ^processor /proc/cpuinfo)", r"vm1 49 2\n")
     # And once more to the hypervisor prompt, which lists both VMs running.
     since = len(q.output)

@@ -30,6 +30,7 @@
 #include "core/lib/errno.h"
 #include "core/platform.h"
 #include "core/vmconfig.h"
+#include "test_util.h"
 
 /* The UART driver itself, built here on the host against a fake register block. */
 #include "drivers/uart/uart.c"
@@ -43,69 +44,7 @@
 #define SPI(n) (32 + (n))
 #define PPI(n) (16 + (n))
 
-/* ---- loading and discovering ---- */
-
-static void *load_file(const char *path, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	void *buf;
-	long len;
-
-	if (!f)
-		fail_msg("cannot open %s (run through `make unit`)", path);
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	buf = malloc(len ? (size_t)len : 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
-	fclose(f);
-	*size = (size_t)len;
-	return buf;
-}
-
-/* A DTB of build/unit/dtb (UNIT_DTB_DIR): "boards/fvp-base-revc", "qemu-smmu-smp8-4g"... */
-static void *load_dtb(const char *name, size_t *size)
-{
-	const char *dir = getenv("UNIT_DTB_DIR");
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/%s.dtb", dir ? dir : "build/unit/dtb", name);
-	return load_file(path, size);
-}
-
-static void discover_ok(const char *name, struct platform *p)
-{
-	char err[MSG_LEN];
-	size_t size;
-	void *fdt = load_dtb(name, &size);
-
-	if (platform_discover(fdt, size, p, err, sizeof(err)) != 0)
-		fail_msg("%s: %s", name, err);
-	free(fdt);
-}
-
-/* The warnings, exactly and in order; the list ends with NULL. */
-static void expect_warnings(const struct platform *p, const char *const *w)
-{
-	unsigned n = 0;
-
-	for (; w[n]; n++) {
-		if (n >= p->n_warn)
-			fail_msg("missing warning \"%s\"", w[n]);
-		assert_string_equal(p->warn[n], w[n]);
-	}
-	if (p->n_warn != n)
-		fail_msg("unexpected warning \"%s\"", p->warn[n]);
-}
-#define WARNINGS(p, ...) expect_warnings(p, (const char *const[]){ __VA_ARGS__, NULL })
-#define NO_WARNINGS(p) expect_warnings(p, (const char *const[]){ NULL })
-
-static void expect_range(struct mem_range r, uint64_t base, uint64_t size)
-{
-	assert_int_equal(r.base.v, base);
-	assert_int_equal(r.size, size);
-}
+/* ---- what discovery found (loading and discovering: test_util.h) ---- */
 
 /* The UART's compatible list, as one string "a|b|c". */
 static const char *compat_list(const struct platform *p)
@@ -875,11 +814,7 @@ static void test_bit_flips(void **state)
 		for (int iter = 0; iter < 1000; iter++) {
 			char err[MSG_LEN] = "";
 
-			memcpy(fdt, orig, size);
-			for (int k = 0; k < 1 + iter % 3; k++) {
-				x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
-				fdt[x % size] ^= (uint8_t)(1u << ((x >> 32) % 8));
-			}
+			flip_bits(fdt, orig, size, 1 + iter % 3, &x);
 			if (platform_discover(fdt, size, &p, err, sizeof(err)) == 0) {
 				assert_in_range(p.n_cpus, 1, MAX_CPUS);
 				assert_in_range(p.n_warn, 0, PLAT_MAX_WARN);

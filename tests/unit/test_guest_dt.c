@@ -19,6 +19,7 @@
 
 #include "core/guest_dt.h"
 #include "core/lib/errno.h"
+#include "test_util.h"
 
 #define BUF_SIZE 8192
 #define UART "/serial@9000000"
@@ -303,20 +304,10 @@ static void test_dtc_checks(void **state)
 
 static void *load_qemu_dtb(void)
 {
-	const char *dir = getenv("UNIT_DTB_DIR");
-	char path[512];
-	FILE *f;
-	void *buf = malloc(1 << 20);
-	size_t n;
+	size_t size;
+	void *buf = load_dtb("qemu-nosmmu-smp1-512m", &size);
 
-	snprintf(path, sizeof(path), "%s/qemu-nosmmu-smp1-512m.dtb",
-		 dir ? dir : "build/unit/dtb");
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s (run through `make unit`)", path);
-	n = fread(buf, 1, 1 << 20, f);
-	fclose(f);
-	assert_int_equal(fdt_check_full(buf, n), 0);
+	assert_int_equal(fdt_check_full(buf, size), 0);
 	return buf;
 }
 

@@ -21,6 +21,7 @@
 #include "core/platform.h"
 #include "drivers/pci/pci.h"
 #include "drivers/pci/pci_regs.h"
+#include "test_util.h"
 
 #define Q8 "qemu-smmu-smp8-4g"
 #define IO_CPU 0x3eff0000ULL /* QEMU virt: I/O space 0.. at this CPU address */
@@ -273,34 +274,10 @@ static uint16_t fk_command(uint16_t bdf) { return (uint16_t)cfg_get(fk_index(bdf
 
 static struct platform plat;
 
-static void load_qemu_host(void)
-{
-	const char *dir = getenv("UNIT_DTB_DIR");
-	char path[512], err[PLAT_MSG_LEN];
-	FILE *f;
-	void *buf;
-	long len;
-
-	snprintf(path, sizeof(path), "%s/%s.dtb", dir ? dir : "build/unit/dtb", Q8);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s (run through `make unit`)", path);
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)len);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
-	fclose(f);
-	if (platform_discover(buf, (size_t)len, &plat, err, sizeof(err)))
-		fail_msg("%s: %s", path, err);
-	free(buf);
-}
-
 /* Each test starts from QEMU's host bridge and an empty bus. */
 static int setup(void **state)
 {
-	load_qemu_host();
+	discover_ok(Q8, &plat);
 	fake_reset(0);
 	fake_log_count = 0;
 	return 0;

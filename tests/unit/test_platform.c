@@ -20,53 +20,13 @@
 
 #include "core/lib/errno.h"
 #include "core/platform.h"
+#include "test_util.h"
 
 #define Q8 "qemu-smmu-smp8-4g"
 #define Q1 "qemu-nosmmu-smp1-512m"
 #define MSG_LEN PLAT_MSG_LEN
 
-/* ---- loading ---- */
-
-static void *load_dtb(const char *name, size_t *size)
-{
-	const char *dir = getenv("UNIT_DTB_DIR");
-	char path[512];
-	FILE *f;
-	void *buf;
-	long len;
-
-	snprintf(path, sizeof(path), "%s/%s.dtb", dir ? dir : "build/unit/dtb", name);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s (run through `make unit`)", path);
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	buf = malloc(len ? (size_t)len : 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
-	fclose(f);
-	*size = (size_t)len;
-	return buf;
-}
-
-static int discover_file(const char *name, struct platform *p, char *err)
-{
-	size_t size;
-	void *fdt = load_dtb(name, &size);
-	int ret = platform_discover(fdt, size, p, err, MSG_LEN);
-
-	free(fdt);
-	return ret;
-}
-
-static void expect_ok(const char *name, struct platform *p)
-{
-	char err[MSG_LEN];
-
-	if (discover_file(name, p, err) != 0)
-		fail_msg("%s: %s", name, err);
-}
+/* ---- discovering (loading, discover_ok, expect_warnings: test_util.h) ---- */
 
 static void expect_err(const char *name, const char *msg)
 {
@@ -75,28 +35,6 @@ static void expect_err(const char *name, const char *msg)
 
 	assert_int_equal(discover_file(name, &p, err), -E_INVAL);
 	assert_string_equal(err, msg);
-}
-
-/* The warnings, exactly and in order; the list ends with NULL. */
-static void expect_warnings(const struct platform *p, const char *const *w)
-{
-	unsigned n = 0;
-
-	for (; w[n]; n++) {
-		if (n >= p->n_warn)
-			fail_msg("missing warning \"%s\"", w[n]);
-		assert_string_equal(p->warn[n], w[n]);
-	}
-	if (p->n_warn != n)
-		fail_msg("unexpected warning \"%s\"", p->warn[n]);
-}
-#define WARNINGS(p, ...) expect_warnings(p, (const char *const[]){ __VA_ARGS__, NULL })
-#define NO_WARNINGS(p) expect_warnings(p, (const char *const[]){ NULL })
-
-static void expect_range(struct mem_range r, uint64_t base, uint64_t size)
-{
-	assert_int_equal(r.base.v, base);
-	assert_int_equal(r.size, size);
 }
 
 /* ---- edits made with libfdt ---- */
@@ -216,7 +154,7 @@ static void test_qemu_smmu_smp8_4g(void **state)
 {
 	static struct platform p;
 
-	expect_ok(Q8, &p);
+	discover_ok(Q8, &p);
 	assert_string_equal(p.model, "linux,dummy-virt");
 	assert_int_equal(p.n_mem, 1);
 	expect_range(p.mem[0], 0x40000000, 0x100000000); /* reg = <0 0x40000000 1 0> */
@@ -311,7 +249,7 @@ static void test_qemu_nosmmu_smp1_512m(void **state)
 {
 	static struct platform p;
 
-	expect_ok(Q1, &p);
+	discover_ok(Q1, &p);
 	assert_int_equal(p.n_mem, 1);
 	expect_range(p.mem[0], 0x40000000, 0x20000000);
 	assert_int_equal(p.n_cpus, 1);
@@ -329,7 +267,7 @@ static void test_qemu_smp130(void **state)
 {
 	static struct platform p;
 
-	expect_ok("qemu-smmu-smp130", &p);
+	discover_ok("qemu-smmu-smp130", &p);
 	assert_int_equal(p.n_cpus, MAX_CPUS);
 	assert_int_equal(p.cpu_mpidr[MAX_CPUS - 1], MAX_CPUS - 1);
 	assert_int_equal(p.gic.n_redist, 2);
@@ -370,7 +308,7 @@ static void test_no_stdout(void **state)
 {
 	static struct platform p;
 
-	expect_ok("no-stdout", &p);
+	discover_ok("no-stdout", &p);
 	assert_int_equal(p.uart.base.v, 0x09000000);
 	WARNINGS(&p, "/pl011@9000000: no /chosen 'stdout-path': using this arm,pl011");
 }
@@ -379,7 +317,7 @@ static void test_stdout_alias(void **state)
 {
 	static struct platform p;
 
-	expect_ok("stdout-alias", &p);
+	discover_ok("stdout-alias", &p);
 	assert_string_equal(p.uart.compatible, "arm,pl011");
 	assert_int_equal(p.uart.base.v, 0x09000000);
 	NO_WARNINGS(&p);
@@ -394,7 +332,7 @@ static void test_memmap(void **state)
 {
 	static struct platform p;
 
-	expect_ok("memmap", &p);
+	discover_ok("memmap", &p);
 	assert_int_equal(p.n_mem, 3);
 	expect_range(p.mem[0], 0x80000000, 0x40000000);
 	expect_range(p.mem[1], 0x880000000, 0x80000000);
@@ -413,7 +351,7 @@ static void test_cpus_hvc(void **state)
 					  0x10000, 0x10100, 0x100000000, 0xff00ffffff };
 	static struct platform p;
 
-	expect_ok("cpus-hvc", &p);
+	discover_ok("cpus-hvc", &p);
 	assert_int_equal(p.psci, PSCI_HVC);
 	assert_int_equal(p.n_cpus, 8);
 	for (unsigned i = 0; i < 8; i++)
@@ -424,7 +362,7 @@ static void test_smmu_disabled(void **state)
 {
 	static struct platform p;
 
-	expect_ok("smmu-disabled", &p);
+	discover_ok("smmu-disabled", &p);
 	assert_false(p.smmu.present);
 	assert_int_equal(p.smmu.base.v, 0);
 	WARNINGS(&p, "no SMMUv3: DMA from devices is not isolated");
@@ -434,7 +372,7 @@ static void test_soc_bus(void **state)
 {
 	static struct platform p;
 
-	expect_ok("soc-bus", &p);
+	discover_ok("soc-bus", &p);
 	assert_string_equal(p.uart.compatible, "ns16550a");
 	assert_int_equal(p.uart.base.v, 0x09001000); /* 0x1000 through ranges 0 -> 0x9000000 */
 	assert_int_equal(p.uart.size, 0x100);
@@ -1027,11 +965,7 @@ static void test_bit_flips(void **state)
 	unsigned ok = 0;
 
 	for (int iter = 0; iter < 4000; iter++) {
-		memcpy(fdt, orig, size);
-		for (int k = 0; k < 1 + iter % 3; k++) {
-			x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
-			fdt[x % size] ^= (uint8_t)(1u << ((x >> 32) % 8));
-		}
+		flip_bits(fdt, orig, size, 1 + iter % 3, &x);
 		err[0] = '\0';
 		if (platform_discover(fdt, size, &p, err, sizeof(err)) == 0) {
 			check_sane(&p);
@@ -1084,15 +1018,6 @@ int main(void)
 		cmocka_unit_test(test_every_truncation),
 		cmocka_unit_test(test_bit_flips),
 	};
-	struct CMUnitTest bad[sizeof(bad_cases) / sizeof(bad_cases[0])];
-	int failed;
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		bad[i] = (struct CMUnitTest){ .name = bad_cases[i].name,
-					      .test_func = run_bad_case,
-					      .initial_state = (void *)&bad_cases[i] };
-	failed = cmocka_run_group_tests_name("platform", fixed, NULL, NULL);
-	failed += _cmocka_run_group_tests("platform-errors", bad, sizeof(bad) / sizeof(bad[0]),
-					  NULL, NULL);
-	return failed ? 1 : 0;
+	return RUN_FIXED_AND_CASES("platform", fixed, bad_cases, run_bad_case);
 }

@@ -21,6 +21,7 @@
 
 #include "core/lib/errno.h"
 #include "core/vmconfig.h"
+#include "test_util.h"
 
 #define MSG_LEN 256
 #define CONFIG_SRC_DIR "tests/unit/vmconfig"
@@ -60,42 +61,16 @@ static const struct platform *machine(void)
 
 /* ---- loading and parsing ---- */
 
-static void *load_file(const char *path, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	void *buf;
-	long len;
-
-	if (!f)
-		fail_msg("cannot open %s (run through `make unit`)", path);
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	buf = malloc(len ? (size_t)len : 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
-	fclose(f);
-	*size = (size_t)len;
-	return buf;
-}
-
+/* A config of tests/unit/vmconfig.mk, by its name ("valid", "cpus-shared"...). */
 static void *load_config(const char *name, size_t *size)
 {
-	const char *dir = getenv("UNIT_DTB_DIR");
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/vmconfig/%s.dtb", dir ? dir : "build/unit/dtb", name);
-	return load_file(path, size);
+	return load_built(size, "vmconfig/%s.dtb", name);
 }
 
 /* A blob of tests/unit/vmconfig.mk, to compare with what the config points at. */
 static void *load_blob(const char *name, size_t *size)
 {
-	const char *dir = getenv("UNIT_DTB_DIR");
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/vmconfig/blobs/%s", dir ? dir : "build/unit/dtb", name);
-	return load_file(path, size);
+	return load_built(size, "vmconfig/blobs/%s", name);
 }
 
 struct parsed {
@@ -523,11 +498,7 @@ static void test_bit_flips(void **state)
 	unsigned ok = 0;
 
 	for (int iter = 0; iter < 4000; iter++) {
-		memcpy(fdt, orig, size);
-		for (int k = 0; k < 1 + iter % 3; k++) {
-			x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
-			fdt[x % size] ^= (uint8_t)(1u << ((x >> 32) % 8));
-		}
+		flip_bits(fdt, orig, size, 1 + iter % 3, &x);
 		err[0] = '\0';
 		if (vmconfig_parse(fdt, size, machine(), &host, &cfg, err, sizeof(err)) == 0) {
 			check_sane(&cfg, fdt, size);
@@ -558,15 +529,6 @@ int main(void)
 		cmocka_unit_test(test_every_truncation),
 		cmocka_unit_test(test_bit_flips),
 	};
-	struct CMUnitTest bad[sizeof(bad_cases) / sizeof(bad_cases[0])];
-	int failed;
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		bad[i] = (struct CMUnitTest){ .name = bad_cases[i].name,
-					      .test_func = run_bad_case,
-					      .initial_state = (void *)&bad_cases[i] };
-	failed = cmocka_run_group_tests_name("vmconfig", fixed, NULL, NULL);
-	failed += _cmocka_run_group_tests("vmconfig-errors", bad, sizeof(bad) / sizeof(bad[0]),
-					  NULL, NULL);
-	return failed ? 1 : 0;
+	return RUN_FIXED_AND_CASES("vmconfig", fixed, bad_cases, run_bad_case);
 }
