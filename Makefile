@@ -127,7 +127,7 @@ UNIT_SRCS := core/lib/string.c core/lib/fmt.c core/lib/errno.c core/lib/ranges.c
 	core/vmconfig.c core/vmconfig_check.c core/guest_dt.c core/console_prompt.c core/vpl011.c core/vgic_irq.c core/vgic_mmio.c \
 	core/virtio_mmio.c core/virtqueue.c \
 	drivers/pci/pci.c drivers/pci/pci_scan.c drivers/pci/pci_alloc.c drivers/pci/pci_route.c \
-	iommu/pgtable.c iommu/smmuv3_ste.c iommu/smmuv3_events.c \
+	iommu/pgtable.c iommu/smmuv3_ste.c iommu/smmuv3_events.c iommu/viommu_req.c \
 	arch/fake/fake.c arch/fake/fake_log.c arch/arm64/esr.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(UNIT_BUILD)/%,$(wildcard tests/unit/test_*.c))
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. \
@@ -185,6 +185,26 @@ boards-test: | $(DEPS_STAMP)
 	@set -e; for b in $(BUILD_ONLY_BOARDS); do \
 		$(MAKE) --no-print-directory BOARD=$$b all; done
 test: boards-test
+
+# ---- fuzzing (libFuzzer: Debian's clang with libclang-rt-14-dev) ----
+FUZZ_BUILD := build/fuzz
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 300
+FUZZ_SHORT_TIME ?= 15
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. \
+	-DLIB_HOST_PREFIX -DUNIT_TEST -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_ARGS := -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus-viommu
+.PHONY: fuzz fuzz-short
+$(FUZZ_BUILD)/fuzz_viommu: tests/fuzz/fuzz_viommu.c iommu/viommu_req.c \
+		$(wildcard iommu/*.h iommu/include/*.h tests/unit/test_viommu_hw.h) | $(DEPS_STAMP)
+	@mkdir -p $(@D) $(FUZZ_BUILD)/corpus-viommu
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_viommu.c iommu/viommu_req.c
+# make fuzz [FUZZ_TIME=seconds]: the corpus grows in build/fuzz/corpus-viommu.
+fuzz: $(FUZZ_BUILD)/fuzz_viommu
+	$< -max_total_time=$(FUZZ_TIME) $(FUZZ_ARGS)
+fuzz-short: $(FUZZ_BUILD)/fuzz_viommu
+	$< -seed=1 -max_total_time=$(FUZZ_SHORT_TIME) $(FUZZ_ARGS)
+test: fuzz-short
 
 clean:
 	rm -rf build/$(BOARD) build/unit build/guest

@@ -1,0 +1,310 @@
+/*
+ * A double of the hardware side of the virtio-iommu, shared by tests/unit/test_viommu.c and
+ * tests/fuzz/fuzz_viommu.c: it replays the ops of iommu/viommu_req.h the way core/viommu.c
+ * is meant to (stop at the first failing op, undo the request's earlier MAP pieces), checks
+ * each op is possible on real hardware (no CREATE twice, no MAP over a mapped entry or
+ * outside its region, no UNMAP that would split an entry, no DESTROY of a table a stream
+ * still uses), and compares what it holds with the module's state after every request.
+ * Functions return NULL, or a message saying what is wrong.
+ */
+#ifndef TESTS_UNIT_TEST_VIOMMU_HW_H
+#define TESTS_UNIT_TEST_VIOMMU_HW_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iommu/pgtable.h"
+#include "iommu/viommu_req.h"
+
+#define HW_MAX_DOMAINS VIOMMU_MAX_ENDPOINTS
+#ifndef HW_MAX_ENTRIES
+#define HW_MAX_ENTRIES 8192 /* per domain */
+#endif
+
+struct hw_entry {
+	u64 iova, size, gpa;
+	unsigned prot;
+	bool mmio;
+	unsigned region;
+};
+
+struct hw_domain {
+	bool used, bypass;
+	u32 id;
+	struct hw_entry e[HW_MAX_ENTRIES];
+	unsigned n;
+};
+
+enum hw_stream_kind { HW_ABORT, HW_BYPASS, HW_DOMAIN };
+
+struct hw_stream {
+	enum hw_stream_kind kind;
+	u32 domain;
+};
+
+struct fake_hw {
+	struct hw_domain dom[HW_MAX_DOMAINS];
+	struct hw_stream stream[VIOMMU_MAX_ENDPOINTS];
+	/* Failure injection: the n-th CREATE / MAP from now fails (0: never). */
+	unsigned fail_create_in, fail_map_in;
+	u8 fail_status;
+	/* Syncs owed: set by ops that invalidate, cleared by hw_sync(). */
+	bool sync_owed;
+	unsigned ops_replayed;
+	char msg[256];
+};
+
+static inline void hw_init(struct fake_hw *hw)
+{
+	/* Not the entry arrays: a fuzzer calls this for every input. */
+	for (unsigned i = 0; i < HW_MAX_DOMAINS; i++) {
+		hw->dom[i].used = false;
+		hw->dom[i].n = 0;
+	}
+	memset(hw->stream, 0, sizeof(hw->stream));
+	hw->fail_create_in = hw->fail_map_in = 0;
+	hw->fail_status = VIRTIO_IOMMU_S_NOMEM;
+	hw->sync_owed = false;
+	hw->ops_replayed = 0;
+}
+
+static inline struct hw_domain *hw_find(struct fake_hw *hw, u32 id)
+{
+	for (unsigned i = 0; i < HW_MAX_DOMAINS; i++)
+		if (hw->dom[i].used && hw->dom[i].id == id)
+			return &hw->dom[i];
+	return NULL;
+}
+
+#define HW_FAIL(hw, ...) (snprintf((hw)->msg, sizeof((hw)->msg), __VA_ARGS__), (hw)->msg)
+
+static inline bool hw_fires(unsigned *counter)
+{
+	return *counter && !--*counter;
+}
+
+static inline const char *hw_map(struct fake_hw *hw, const struct viommu_ctx *ctx,
+				 const struct viommu_op *op, bool *failed)
+{
+	struct hw_domain *d = hw_find(hw, op->domain);
+	const struct viommu_region *r;
+
+	if (!d || d->bypass)
+		return HW_FAIL(hw, "MAP into domain %u that has no table", op->domain);
+	if (!op->size || op->iova.v + (op->size - 1) < op->iova.v)
+		return HW_FAIL(hw, "MAP of a bad size");
+	if (op->region >= (op->mmio ? ctx->n_mmio : ctx->n_ram))
+		return HW_FAIL(hw, "MAP names no region");
+	r = op->mmio ? &ctx->mmio[op->region] : &ctx->ram[op->region];
+	if (op->gpa.v < r->base.v || op->gpa.v - r->base.v > r->size ||
+	    op->size > r->size - (op->gpa.v - r->base.v))
+		return HW_FAIL(hw, "MAP gpa %llx+%llx outside its region", (unsigned long long)op->gpa.v,
+			       (unsigned long long)op->size);
+	if (op->prot & ~(PGT_READ | PGT_WRITE | PGT_DEVICE) || !!(op->prot & PGT_DEVICE) != op->mmio)
+		return HW_FAIL(hw, "MAP prot %x", op->prot);
+	for (unsigned i = 0; i < d->n; i++)
+		if (op->iova.v <= d->e[i].iova + (d->e[i].size - 1) &&
+		    d->e[i].iova <= op->iova.v + (op->size - 1))
+			return HW_FAIL(hw, "MAP over a mapped entry (pgt_map -E_EXIST)");
+	if (hw_fires(&hw->fail_map_in)) {
+		*failed = true;
+		return NULL;
+	}
+	if (d->n == HW_MAX_ENTRIES)
+		return HW_FAIL(hw, "fake hw full");
+	d->e[d->n++] = (struct hw_entry){ op->iova.v, op->size, op->gpa.v, op->prot, op->mmio,
+					  op->region };
+	return NULL;
+}
+
+static inline const char *hw_unmap(struct fake_hw *hw, u32 domain, u64 iova, u64 size)
+{
+	struct hw_domain *d = hw_find(hw, domain);
+	u64 last = iova + (size - 1);
+
+	if (!d || d->bypass)
+		return HW_FAIL(hw, "UNMAP in domain %u that has no table", domain);
+	for (unsigned i = 0; i < d->n;) {
+		struct hw_entry *e = &d->e[i];
+		u64 elast = e->iova + (e->size - 1);
+
+		if (elast < iova || e->iova > last) {
+			i++;
+			continue;
+		}
+		if (e->iova < iova || elast > last)
+			return HW_FAIL(hw, "UNMAP would split an entry");
+		*e = d->e[--d->n];
+	}
+	hw->sync_owed = true;
+	return NULL;
+}
+
+static inline const char *hw_op(struct fake_hw *hw, const struct viommu_ctx *ctx,
+				const struct viommu_op *op, bool *failed)
+{
+	struct hw_domain *d;
+
+	hw->ops_replayed++;
+	switch (op->kind) {
+	case VIOMMU_OP_CREATE:
+		if (hw_find(hw, op->domain))
+			return HW_FAIL(hw, "CREATE of existing domain %u", op->domain);
+		if (hw_fires(&hw->fail_create_in)) {
+			*failed = true;
+			return NULL;
+		}
+		for (d = hw->dom; d->used; d++)
+			if (d == &hw->dom[HW_MAX_DOMAINS - 1])
+				return HW_FAIL(hw, "fake hw: too many domains");
+		d->used = true;
+		d->n = 0;
+		d->bypass = op->bypass;
+		d->id = op->domain;
+		return NULL;
+	case VIOMMU_OP_ATTACH:
+		d = hw_find(hw, op->domain);
+		if (!d || d->bypass != op->bypass)
+			return HW_FAIL(hw, "ATTACH to domain %u not created as such", op->domain);
+		if (op->ep >= ctx->n_ep || ctx->ep[op->ep].id != op->endpoint)
+			return HW_FAIL(hw, "ATTACH of a foreign endpoint");
+		if (hw->stream[op->ep].kind == HW_DOMAIN)
+			hw->sync_owed = true;
+		hw->stream[op->ep] = (struct hw_stream){ HW_DOMAIN, op->domain };
+		return NULL;
+	case VIOMMU_OP_DETACH:
+		if (op->ep >= ctx->n_ep || ctx->ep[op->ep].id != op->endpoint)
+			return HW_FAIL(hw, "DETACH of a foreign endpoint");
+		if (hw->stream[op->ep].kind != HW_DOMAIN || hw->stream[op->ep].domain != op->domain)
+			return HW_FAIL(hw, "DETACH of an endpoint not in domain %u", op->domain);
+		hw->stream[op->ep] = (struct hw_stream){ op->bypass ? HW_BYPASS : HW_ABORT, 0 };
+		hw->sync_owed = true;
+		return NULL;
+	case VIOMMU_OP_MAP:
+		return hw_map(hw, ctx, op, failed);
+	case VIOMMU_OP_UNMAP:
+		return hw_unmap(hw, op->domain, op->iova.v, op->size);
+	case VIOMMU_OP_DESTROY:
+		d = hw_find(hw, op->domain);
+		if (!d)
+			return HW_FAIL(hw, "DESTROY of unknown domain %u", op->domain);
+		for (unsigned e = 0; e < VIOMMU_MAX_ENDPOINTS; e++)
+			if (hw->stream[e].kind == HW_DOMAIN && hw->stream[e].domain == op->domain)
+				return HW_FAIL(hw, "DESTROY of domain %u still in use", op->domain);
+		d->used = false;
+		hw->sync_owed = true;
+		return NULL;
+	}
+	return HW_FAIL(hw, "unknown op %d", op->kind);
+}
+
+/* Replay t's ops as core/viommu.c would; *status is what to commit with. */
+static inline const char *hw_replay(struct fake_hw *hw, const struct viommu_ctx *ctx,
+				    const struct viommu_txn *t, u8 *status)
+{
+	*status = VIRTIO_IOMMU_S_OK;
+	for (unsigned i = 0; i < t->n_op; i++) {
+		bool failed = false;
+		const char *err = hw_op(hw, ctx, &t->op[i], &failed);
+
+		if (err)
+			return err;
+		if (!failed)
+			continue;
+		if (t->op[i].kind != VIOMMU_OP_CREATE && t->op[i].kind != VIOMMU_OP_MAP)
+			return HW_FAIL(hw, "an op that cannot fail failed");
+		/* Undo the request's earlier MAP pieces; ops before a CREATE or MAP are never
+		 * anything else. */
+		for (unsigned j = 0; j < i; j++) {
+			if (t->op[j].kind != VIOMMU_OP_MAP)
+				return HW_FAIL(hw, "a failing op after a non-MAP op");
+			err = hw_unmap(hw, t->op[j].domain, t->op[j].iova.v, t->op[j].size);
+			if (err)
+				return err;
+		}
+		*status = hw->fail_status;
+		return NULL;
+	}
+	return NULL;
+}
+
+static inline void hw_sync(struct fake_hw *hw) { hw->sync_owed = false; }
+
+static inline int hw_entry_cmp(const void *a, const void *b)
+{
+	const struct hw_entry *x = a, *y = b;
+
+	return x->iova < y->iova ? -1 : x->iova > y->iova;
+}
+
+/* In-order mappings of a domain's tree, into out (at most cap); returns how many. */
+static inline size_t hw_collect(const struct viommu_state *st, u32 i, struct viommu_node *out,
+				size_t n, size_t cap)
+{
+	if (i == VIOMMU_NIL || n >= cap)
+		return n;
+	n = hw_collect(st, st->pool[i].left, out, n, cap);
+	if (n < cap)
+		out[n++] = st->pool[i];
+	return hw_collect(st, st->pool[i].right, out, n, cap);
+}
+
+/* The hardware holds exactly the module's state. */
+static inline const char *hw_compare(struct fake_hw *hw, const struct viommu_state *st,
+				     const struct viommu_ctx *ctx)
+{
+	static struct viommu_node maps[HW_MAX_ENTRIES];
+	unsigned hw_domains = 0;
+
+	for (unsigned e = 0; e < ctx->n_ep; e++) {
+		u32 dom;
+		bool in = viommu_ep_domain(st, e, &dom);
+		struct hw_stream s = hw->stream[e];
+
+		if (in ? (s.kind != HW_DOMAIN || s.domain != dom) : s.kind == HW_DOMAIN)
+			return HW_FAIL(hw, "endpoint %u: stream differs from the state", e);
+	}
+	for (unsigned i = 0; i < HW_MAX_DOMAINS; i++)
+		hw_domains += hw->dom[i].used;
+	if (hw_domains != st->n_domains)
+		return HW_FAIL(hw, "%u domains in hardware, %u in the state", hw_domains,
+			       st->n_domains);
+	for (unsigned s = 0; s < VIOMMU_MAX_ENDPOINTS; s++) {
+		const struct viommu_domain *sd = &st->dom[s];
+		struct hw_domain *d;
+		size_t n, k = 0;
+
+		if (!sd->used)
+			continue;
+		d = hw_find(hw, sd->id);
+		if (!d || d->bypass != sd->bypass)
+			return HW_FAIL(hw, "domain %u missing or of the wrong kind", sd->id);
+		qsort(d->e, d->n, sizeof(d->e[0]), hw_entry_cmp);
+		n = hw_collect(st, sd->root, maps, 0, HW_MAX_ENTRIES);
+		for (size_t m = 0; m < n; m++) {
+			u64 at = maps[m].start.v;
+
+			/* The mapping's pieces, in order, exactly covering it. */
+			do {
+				const struct hw_entry *e = k < d->n ? &d->e[k] : NULL;
+				unsigned prot = ((maps[m].flags & VIRTIO_IOMMU_MAP_F_READ) ? PGT_READ : 0) |
+						((maps[m].flags & VIRTIO_IOMMU_MAP_F_WRITE) ? PGT_WRITE : 0) |
+						((maps[m].flags & VIRTIO_IOMMU_MAP_F_MMIO) ? PGT_DEVICE : 0);
+
+				if (!e || e->iova != at ||
+				    e->gpa != maps[m].gpa.v + (at - maps[m].start.v) || e->prot != prot)
+					return HW_FAIL(hw, "domain %u: mapping at %llx differs in hardware",
+						       sd->id, (unsigned long long)maps[m].start.v);
+				at += e->size;
+				k++;
+			} while (at != maps[m].last.v + 1);
+		}
+		if (k != d->n)
+			return HW_FAIL(hw, "domain %u: %u entries in hardware beyond the state", sd->id,
+				       d->n - (unsigned)k);
+	}
+	return NULL;
+}
+
+#endif
