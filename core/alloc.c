@@ -147,32 +147,39 @@ static struct region *region_of(pa_t p, u64 pages)
 	return NULL;
 }
 
+/* The region holding the whole page-aligned run [p, p + pages), and the run's first index. */
+static struct region *run_region(pa_t p, u64 pages, u64 *first)
+{
+	struct region *r = IS_ALIGNED(p.v, PAGE_SIZE) && pages ? region_of(p, pages) : NULL;
+
+	if (r)
+		*first = (p.v - r->base.v) / PAGE_SIZE;
+	return r;
+}
+
+static bool run_all_used(const struct region *r, u64 first, u64 n)
+{
+	for (u64 i = first; i < first + n; i++)
+		if (!bit_get(r->bitmap, i))
+			return false;
+	return true;
+}
+
 int page_free(pa_t p, u64 pages)
 {
 	struct region *r;
-	u64 first, i;
+	u64 first = 0;
 	int ret = 0;
 
 	spin_lock(&alloc_lock);
-	r = IS_ALIGNED(p.v, PAGE_SIZE) && pages ? region_of(p, pages) : NULL;
-	if (!r) {
+	r = run_region(p, pages, &first);
+	/* The bitmaps' own pages are never handed out, so they are never freed either. */
+	if (!r || (r == meta_home && first < meta_pages) || !run_all_used(r, first, pages)) {
 		ret = -E_INVAL;
-		goto out;
+	} else {
+		bits_set(r->bitmap, first, pages, false);
+		free_pages += pages;
 	}
-	first = (p.v - r->base.v) / PAGE_SIZE;
-	if (r == meta_home && first < meta_pages) {
-		ret = -E_INVAL;
-		goto out;
-	}
-	for (i = first; i < first + pages; i++) {
-		if (!bit_get(r->bitmap, i)) {
-			ret = -E_INVAL;
-			goto out;
-		}
-	}
-	bits_set(r->bitmap, first, pages, false);
-	free_pages += pages;
-out:
 	spin_unlock(&alloc_lock);
 	if (ret)
 		log_err("page_free: %lu pages at %lx were not allocated\n", pages, p.v);
@@ -182,17 +189,16 @@ out:
 int page_claim(pa_t p, u64 pages)
 {
 	struct region *r;
-	u64 first, blocker;
+	u64 first = 0, blocker;
 	int ret = 0;
 
 	spin_lock(&alloc_lock);
-	r = IS_ALIGNED(p.v, PAGE_SIZE) && pages ? region_of(p, pages) : NULL;
-	first = r ? (p.v - r->base.v) / PAGE_SIZE : 0;
-	if (!r)
+	r = run_region(p, pages, &first);
+	if (!r) {
 		ret = -E_RANGE;
-	else if (!run_free(r, first, pages, &blocker))
+	} else if (!run_free(r, first, pages, &blocker)) {
 		ret = -E_EXIST;
-	else {
+	} else {
 		bits_set(r->bitmap, first, pages, true);
 		free_pages -= pages;
 	}
