@@ -128,6 +128,7 @@ UNIT_SRCS := core/lib/string.c core/lib/fmt.c core/lib/errno.c core/lib/ranges.c
 	core/virtio_mmio.c core/virtqueue.c \
 	drivers/pci/pci.c drivers/pci/pci_scan.c drivers/pci/pci_alloc.c drivers/pci/pci_route.c \
 	iommu/pgtable.c iommu/smmuv3_ste.c iommu/smmuv3_events.c iommu/viommu_req.c \
+	iommu/viommu_ctx.c iommu/viommu_state.c iommu/viommu_map.c iommu/viommu_probe.c \
 	arch/fake/fake.c arch/fake/fake_log.c arch/arm64/esr.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(UNIT_BUILD)/%,$(wildcard tests/unit/test_*.c))
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. \
@@ -196,9 +197,11 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -I.
 FUZZ_ARGS := -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus-viommu
 .PHONY: fuzz fuzz-short
 $(FUZZ_BUILD)/fuzz_viommu: tests/fuzz/fuzz_viommu.c iommu/viommu_req.c \
+		iommu/viommu_ctx.c iommu/viommu_state.c iommu/viommu_map.c iommu/viommu_probe.c \
 		$(wildcard iommu/*.h iommu/include/*.h tests/unit/test_viommu_hw.h) | $(DEPS_STAMP)
 	@mkdir -p $(@D) $(FUZZ_BUILD)/corpus-viommu
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_viommu.c iommu/viommu_req.c
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_viommu.c iommu/viommu_req.c \
+		iommu/viommu_ctx.c iommu/viommu_state.c iommu/viommu_map.c iommu/viommu_probe.c
 # make fuzz [FUZZ_TIME=seconds]: the corpus grows in build/fuzz/corpus-viommu.
 fuzz: $(FUZZ_BUILD)/fuzz_viommu
 	$< -max_total_time=$(FUZZ_TIME) $(FUZZ_ARGS)

@@ -17,10 +17,7 @@
  *    domain and mapping counts within the limits, no pool node lost;
  *  - the hardware double differs from the state.
  *
- * Build and run: `make fuzz` (see the Makefile), or by hand:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -DLIB_HOST_PREFIX -DUNIT_TEST \
- *     tests/fuzz/fuzz_viommu.c iommu/viommu_req.c -o build/fuzz/fuzz_viommu
- *   build/fuzz/fuzz_viommu -max_total_time=60 build/fuzz/corpus-viommu
+ * Build and run: `make fuzz` (FUZZ_TIME=seconds; the Makefile lists the sources).
  */
 #include <stdint.h>
 #include <stdio.h>
