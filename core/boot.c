@@ -29,6 +29,9 @@ extern u8 __image_start[], __text_end[], __rodata_end[], __bss_start[], __image_
 
 extern const u8 vmconfig_blob_start[], vmconfig_blob_end[];
 
+/* How often the SMMU's queues are polled when its interrupts cannot be used. */
+#define SMMU_POLL_PERIOD_US 10000
+
 static struct console early_console, dt_console;
 static struct platform plat;
 static struct pgt_pool hyp_table_pool;
@@ -245,6 +248,10 @@ void boot_main(u64 dtb_addr, u64 load_addr)
 	print_summary();
 	smp_demo_ipi();
 	timer_demo_tick();
+	if (smmu_needs_polling()) {
+		log_info("SMMUv3: polling its queues every %u ms\n", SMMU_POLL_PERIOD_US / 1000);
+		timer_start_ticks(SMMU_POLL_PERIOD_US, TIMER_TICKS_FOREVER, smmu_poll);
+	}
 	selftest_run(pa_to_va(dtb));
 	log_info("Portcullis ready: %u CPUs online\n", smp_online_count());
 	console_init(&plat);

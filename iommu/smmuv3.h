@@ -96,6 +96,9 @@ void smmu_set_event_handler(smmu_event_fn fn);
 /* Drain the event (and PRI) queue and handle global errors: the interrupt handler's work,
  * for a periodic path to call when interrupts are missing or as a backstop. */
 void smmu_poll(void);
+/* True when a wired interrupt is missing or unusable, so that smmu_poll() must run
+ * periodically (core/boot.c arms it on the EL2 timer). */
+bool smmu_needs_polling(void);
 
 struct smmu_stats {
 	u64 cmds[CMD_OP_LIMIT]; /* commands issued, by opcode */

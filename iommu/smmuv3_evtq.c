@@ -115,6 +115,11 @@ static void queue_drain(struct smmu_queue *q, const char *name, void (*handle)(c
 	}
 }
 
+bool smmu_needs_polling(void)
+{
+	return smmu.enabled && smmu.needs_polling;
+}
+
 void smmu_poll(void)
 {
 	u64 flags;
@@ -150,8 +155,11 @@ u32 smmu_irqs_setup(const struct plat_smmu *p)
 		bool done = false;
 		int err = 0;
 
-		if (!want[i])
+		if (!want[i]) {
+			/* No line for the event queue or global errors: someone must poll. */
+			smmu.needs_polling = smmu.needs_polling || i < 2;
 			continue;
+		}
 		for (unsigned j = 0; j < i; j++)
 			done = done || want[j] == want[i];
 		if (!done) {
@@ -159,10 +167,11 @@ u32 smmu_irqs_setup(const struct plat_smmu *p)
 			err = err ? err : gic_set_handler(want[i], smmu_irq, NULL);
 			err = err ? err : gic_enable_spi(want[i], cpus[0].mpidr);
 		}
-		if (err)
+		if (err) {
 			log_warn("SMMUv3: interrupt %u unusable (%s): polled instead\n", want[i],
 				 err_name(err));
-		else
+			smmu.needs_polling = true;
+		} else
 			irq_ctrl |= enable[i];
 	}
 	return irq_ctrl;

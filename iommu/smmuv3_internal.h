@@ -49,6 +49,7 @@ struct smmu_state {
 	bool enabled;
 	bool coherent;
 	bool two_level;
+	bool needs_polling; /* an event or GERROR line is missing or unusable */
 	unsigned sid_bits, group_bits;
 	u64 *l1;
 	struct ste_group groups[SMMU_MAX_GROUPS];

@@ -19,6 +19,7 @@ static unsigned hyp_irq;
 /* Per CPU: ticks still to deliver and the counter period between them. */
 static volatile unsigned ticks_left[MAX_CPUS];
 static u64 period_cnt[MAX_CPUS];
+static void (*tick_fn[MAX_CPUS])(void);
 
 u32 timer_frequency(void)
 {
@@ -46,8 +47,11 @@ static void hyp_timer_irq(unsigned intid, void *ctx)
 	(void)intid;
 	(void)ctx;
 	c->timer_ticks++;
+	if (tick_fn[i])
+		tick_fn[i]();
 	if (ticks_left[i] > 1) {
-		ticks_left[i]--;
+		if (ticks_left[i] != TIMER_TICKS_FOREVER)
+			ticks_left[i]--;
 		write_sysreg(cnthp_cval_el2, read_sysreg(cnthp_cval_el2) + period_cnt[i]);
 	} else {
 		ticks_left[i] = 0;
@@ -71,10 +75,11 @@ void timer_cpu_init(void)
 	gic_enable_local(hyp_irq);
 }
 
-void timer_start_ticks(u64 period_us, unsigned ticks)
+void timer_start_ticks(u64 period_us, unsigned ticks, void (*on_tick)(void))
 {
 	unsigned i = this_cpu()->index;
 
+	tick_fn[i] = on_tick;
 	period_cnt[i] = period_us * timer_frequency() / 1000000;
 	ticks_left[i] = ticks;
 	write_sysreg(cnthp_cval_el2, timer_counter() + period_cnt[i]);
@@ -87,7 +92,7 @@ void timer_demo_tick(void)
 	struct cpu *c = this_cpu();
 	u64 before = c->timer_ticks, start = timer_now_us(), deadline = start + 10 * DEMO_TICKS * DEMO_PERIOD_US;
 
-	timer_start_ticks(DEMO_PERIOD_US, DEMO_TICKS);
+	timer_start_ticks(DEMO_PERIOD_US, DEMO_TICKS, NULL);
 	irq_enable();
 	while (ticks_left[c->index] && timer_now_us() < deadline)
 		cpu_relax(); /* not wfi: see smp_demo_ipi() */

@@ -11,8 +11,10 @@ void timer_cpu_init(void);
 u32 timer_frequency(void);
 u64 timer_counter(void);
 u64 timer_now_us(void);
-/* Arm the EL2 physical timer to fire every period_us, count ticks times, then stop. */
-void timer_start_ticks(u64 period_us, unsigned ticks);
+#define TIMER_TICKS_FOREVER (~0U)
+/* Arm this CPU's EL2 physical timer to fire every period_us, ticks times (or for ever),
+ * calling on_tick (may be NULL) from its interrupt each time. */
+void timer_start_ticks(u64 period_us, unsigned ticks, void (*on_tick)(void));
 /* Boot demonstration: ten 10 ms ticks on the boot CPU, measured against the counter. */
 void timer_demo_tick(void);
 
