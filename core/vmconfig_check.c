@@ -13,6 +13,7 @@
 #include "core/lib/fmt.h"
 #include "core/vgic.h"
 #include "core/vmconfig_internal.h"
+#include "drivers/pci/pci.h"
 
 /* [GICV3] SPIs are INTIDs 32..1019; 1020..1023 are special. */
 #define SPI_FIRST 32
@@ -22,9 +23,6 @@
 #define VIRTIO_INTID_END (GUEST_VIRTIO_INTID_BASE + GUEST_VIRTIO_SLOTS)
 /* [PCI] a BDF is 16 bits: bus (8), device (5), function (3). */
 #define PCI_BDF_END 0x10000
-#define PCI_BDF_BUS(bdf) ((bdf) >> 8)
-#define PCI_BDF_DEV(bdf) (((bdf) >> 3) & 0x1f)
-#define PCI_BDF_FN(bdf) ((bdf) & 0x7)
 
 /* An address range in messages: base+size. */
 #define R "0x%llx+0x%llx"
@@ -182,8 +180,7 @@ static struct u32_list pci_of(struct vm_config *vm)
 
 static void bdf_show(u32 bdf, char *buf, size_t len)
 {
-	fmt_snprintf(buf, len, "%02x:%02x.%u", PCI_BDF_BUS(bdf), PCI_BDF_DEV(bdf),
-		     PCI_BDF_FN(bdf));
+	fmt_snprintf(buf, len, PCI_BDF_FMT, PCI_BDF_ARGS(bdf));
 }
 
 static int bdf_check(const struct ctx *c, u32 bdf)
@@ -197,7 +194,7 @@ static int bdf_check(const struct ctx *c, u32 bdf)
 		return vmcfg_fail(c, "pci-devices",
 				  "0x%x is not a bus << 8 | device << 3 | function", bdf);
 	bdf_show(bdf, shown, sizeof(shown));
-	if (PCI_BDF_BUS(bdf) < pci->bus_start || PCI_BDF_BUS(bdf) > pci->bus_end)
+	if (FIELD_GET(PCI_BDF_BUS, bdf) < pci->bus_start || FIELD_GET(PCI_BDF_BUS, bdf) > pci->bus_end)
 		return vmcfg_fail(c, "pci-devices", "%s is not on the PCIe host's buses %02x-%02x",
 				  shown, pci->bus_start, pci->bus_end);
 	return 0;

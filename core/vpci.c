@@ -25,12 +25,6 @@ static const struct plat_pci *host(void)
 	return &platform()->pci;
 }
 
-static void bdf_name(u16 bdf, char *buf, size_t len)
-{
-	fmt_snprintf(buf, len, "%02lx:%02lx.%lu", FIELD_GET(PCI_BDF_BUS, bdf),
-		     FIELD_GET(PCI_BDF_DEV, bdf), FIELD_GET(PCI_BDF_FN, bdf));
-}
-
 /* Who else already takes INTID intid: another VM's intids, or a device of an earlier VM
  * (a clash between two VMs' devices is reported at the later one, as every other clash
  * between VMs is). */
@@ -64,7 +58,7 @@ int vpci_check_configs(const struct vm_configs *cfgs, char *err, size_t err_len)
 			const char *other = NULL;
 			char name[16];
 
-			bdf_name((u16)c->pci_bdf[i], name, sizeof(name));
+			fmt_snprintf(name, sizeof(name), PCI_BDF_FMT, PCI_BDF_ARGS(c->pci_bdf[i]));
 			if (!d || !d->usable) {
 				fmt_snprintf(err, err_len, "vm '%s': pci-devices: %s %s", c->name, name,
 					     d ? "could not be set up (see above)" : "is not present");

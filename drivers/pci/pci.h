@@ -29,6 +29,11 @@
 #define PCI_BDF_FN GENMASK(2, 0)
 #define PCI_BDF(bus, dev, fn) \
 	((u16)(FIELD_PREP(PCI_BDF_BUS, bus) | FIELD_PREP(PCI_BDF_DEV, dev) | FIELD_PREP(PCI_BDF_FN, fn)))
+/* A BDF in messages: bb:dd.f */
+#define PCI_BDF_FMT "%02x:%02x.%x"
+#define PCI_BDF_ARGS(bdf)                                                      \
+	(unsigned)FIELD_GET(PCI_BDF_BUS, bdf), (unsigned)FIELD_GET(PCI_BDF_DEV, bdf), \
+		(unsigned)FIELD_GET(PCI_BDF_FN, bdf)
 
 /* struct pci_bar flags */
 #define PCI_BAR_F_IO BIT(0)       /* I/O space; else memory */

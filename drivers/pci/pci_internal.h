@@ -8,11 +8,6 @@
 #include "drivers/pci/pci.h"
 
 /* For messages: "bb:dd.f". */
-#define PCI_BDF_FMT "%02x:%02x.%x"
-#define PCI_BDF_ARGS(bdf)                                                      \
-	(unsigned)FIELD_GET(PCI_BDF_BUS, bdf), (unsigned)FIELD_GET(PCI_BDF_DEV, bdf), \
-		(unsigned)FIELD_GET(PCI_BDF_FN, bdf)
-
 struct pci_state {
 	const struct plat_pci *host; /* NULL until pci_enumerate() */
 	struct pci_cfg_ops ops;
