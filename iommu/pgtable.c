@@ -17,7 +17,16 @@ static unsigned level_index(unsigned level, u64 ia) { return (ia >> level_shift(
 
 static bool desc_valid(u64 d) { return d & PTE_VALID; }
 static bool desc_is_table(u64 d, unsigned level) { return level < 3 && (d & PTE_TYPE_MASK) == PTE_TYPE_TABLE; }
-static u64 *desc_table(u64 d) { return pa_to_va(pa(d & PTE_ADDR)); }
+/* The table a table descriptor points at, and the descriptor pointing at a table: the
+ * walker's address of a table page is its physical address + walker_offset. */
+static u64 *desc_table(const struct pgtable *pgt, u64 d)
+{
+	return pa_to_va(pa((d & PTE_ADDR) - pgt->walker_offset));
+}
+static u64 table_desc(const struct pgtable *pgt, const u64 *sub)
+{
+	return (va_to_pa(sub).v + pgt->walker_offset) | PTE_TYPE_TABLE;
+}
 
 static u64 leaf_type(unsigned level) { return level == 3 ? PTE_TYPE_PAGE : PTE_TYPE_BLOCK; }
 
@@ -127,6 +136,7 @@ int pgt_init(struct pgtable *pgt, enum pgt_format fmt, unsigned ias, struct pgt_
 	pgt->pool = pool;
 	pgt->tlb = NULL;
 	pgt->tlb_ctx = NULL;
+	pgt->walker_offset = 0;
 	memset(pa_to_va(root), 0, PAGE_SIZE * pgt->root_pages);
 	arch_table_write_barrier(pa_to_va(root), PAGE_SIZE * pgt->root_pages, pgt->clean_to_poc);
 	return 0;
@@ -149,7 +159,8 @@ static bool range_ok(const struct pgtable *pgt, u64 ia, u64 size)
 	return size && IS_ALIGNED(ia | size, PAGE_SIZE) && ia < limit && size <= limit - ia;
 }
 
-static bool level_range_unmapped(const u64 *table, unsigned level, u64 ia, u64 end)
+static bool level_range_unmapped(const struct pgtable *pgt, const u64 *table, unsigned level,
+				 u64 ia, u64 end)
 {
 	while (ia < end) {
 		u64 next = MIN(ALIGN_DOWN(ia, level_size(level)) + level_size(level), end);
@@ -158,7 +169,7 @@ static bool level_range_unmapped(const u64 *table, unsigned level, u64 ia, u64 e
 		if (desc_valid(d)) {
 			if (!desc_is_table(d, level))
 				return false;
-			if (!level_range_unmapped(desc_table(d), level + 1, ia, next))
+			if (!level_range_unmapped(pgt, desc_table(pgt, d), level + 1, ia, next))
 				return false;
 		}
 		ia = next;
@@ -173,7 +184,7 @@ static bool range_unmapped(const struct pgtable *pgt, u64 ia, u64 end)
 	while (ia < end) {
 		u64 next = MIN(ALIGN_DOWN(ia, top) + top, end);
 
-		if (!level_range_unmapped(root_table_for(pgt, ia), pgt->start_level, ia, next))
+		if (!level_range_unmapped(pgt, root_table_for(pgt, ia), pgt->start_level, ia, next))
 			return false;
 		ia = next;
 	}
@@ -194,12 +205,12 @@ static int map_level(struct pgtable *pgt, u64 *table, unsigned level, u64 ia, u6
 		if (level >= 1 && next - ia == bs && IS_ALIGNED(out, bs)) {
 			write_desc(pgt, ptep, out | attrs | leaf_type(level));
 		} else {
-			u64 *sub = desc_valid(*ptep) ? desc_table(*ptep) : new_table(pgt);
+			u64 *sub = desc_valid(*ptep) ? desc_table(pgt, *ptep) : new_table(pgt);
 
 			if (!sub)
 				return -E_NOMEM;
 			if (!desc_valid(*ptep))
-				write_desc(pgt, ptep, va_to_pa(sub).v | PTE_TYPE_TABLE);
+				write_desc(pgt, ptep, table_desc(pgt, sub));
 			ret = map_level(pgt, sub, level + 1, ia, next, out, attrs);
 			if (ret)
 				return ret;
@@ -237,19 +248,27 @@ int pgt_map(struct pgtable *pgt, u64 ia, pa_t pa, u64 size, unsigned prot)
 }
 
 /* Pages freed by an unmap wait on a list (linked through their first entry, which stays an
- * invalid descriptor because a page address has bit 0 clear) until the TLB sync. */
+ * invalid descriptor because a page address has bit 0 clear) until the TLB sync. The
+ * entries it clears are invalidated with one range at the end: [inv_lo, inv_hi). */
 struct unmap_ctx {
 	struct pgtable *pgt;
 	pa_t freed;
-	bool invalidated;
+	u64 inv_lo, inv_hi;
+	bool leaf; /* only last-level entries were cleared */
 	int err;
 };
 
 static void invalidate(struct unmap_ctx *c, u64 ia, u64 size, bool leaf)
 {
-	if (c->pgt->tlb)
-		c->pgt->tlb->inv_range(c->pgt->tlb_ctx, ia, size, leaf);
-	c->invalidated = true;
+	if (c->inv_hi == c->inv_lo) {
+		c->inv_lo = ia;
+		c->inv_hi = ia + size;
+		c->leaf = leaf;
+		return;
+	}
+	c->inv_lo = MIN(c->inv_lo, ia);
+	c->inv_hi = MAX(c->inv_hi, ia + size);
+	c->leaf = c->leaf && leaf;
 }
 
 static void defer_free(struct unmap_ctx *c, u64 *table)
@@ -285,7 +304,7 @@ static u64 *split_block(struct unmap_ctx *c, u64 *ptep, unsigned level, u64 base
 		pgt->tlb->inv_range(pgt->tlb_ctx, base, level_size(level), true);
 		pgt->tlb->sync(pgt->tlb_ctx);
 	}
-	write_desc(pgt, ptep, va_to_pa(sub).v | PTE_TYPE_TABLE);
+	write_desc(pgt, ptep, table_desc(pgt, sub));
 	return sub;
 }
 
@@ -304,7 +323,7 @@ static void unmap_level(struct unmap_ctx *c, u64 *table, unsigned level, u64 ia,
 		}
 		if (next - ia == bs) { /* the whole entry goes */
 			if (desc_is_table(*ptep, level)) {
-				sub = desc_table(*ptep);
+				sub = desc_table(c->pgt, *ptep);
 				unmap_level(c, sub, level + 1, ia, next);
 				if (!table_empty(sub)) /* a split inside it failed */
 					goto next_entry;
@@ -317,7 +336,8 @@ static void unmap_level(struct unmap_ctx *c, u64 *table, unsigned level, u64 ia,
 				defer_free(c, sub);
 			goto next_entry;
 		}
-		sub = desc_is_table(*ptep, level) ? desc_table(*ptep) : split_block(c, ptep, level, base);
+		sub = desc_is_table(*ptep, level) ? desc_table(c->pgt, *ptep)
+						  : split_block(c, ptep, level, base);
 		if (!sub) {
 			c->err = -E_NOMEM;
 			goto next_entry;
@@ -333,9 +353,10 @@ next_entry:
 	}
 }
 
-int pgt_unmap(struct pgtable *pgt, u64 ia, u64 size)
+/* Clear [ia, ia + size) and issue its invalidation; c->freed collects emptied tables. */
+static int unmap_range(struct unmap_ctx *c, u64 ia, u64 size)
 {
-	struct unmap_ctx c = { .pgt = pgt };
+	struct pgtable *pgt = c->pgt;
 	u64 top = level_size(pgt->start_level) * ENTRIES, end;
 
 	if (!range_ok(pgt, ia, size))
@@ -343,18 +364,42 @@ int pgt_unmap(struct pgtable *pgt, u64 ia, u64 size)
 	for (end = ia + size; ia < end;) {
 		u64 next = MIN(ALIGN_DOWN(ia, top) + top, end);
 
-		unmap_level(&c, root_table_for(pgt, ia), pgt->start_level, ia, next);
+		unmap_level(c, root_table_for(pgt, ia), pgt->start_level, ia, next);
 		ia = next;
 	}
-	if (c.invalidated && pgt->tlb)
-		pgt->tlb->sync(pgt->tlb_ctx);
-	while (c.freed.v) {
-		pa_t p = c.freed;
+	if (c->inv_hi != c->inv_lo && pgt->tlb)
+		pgt->tlb->inv_range(pgt->tlb_ctx, c->inv_lo, c->inv_hi - c->inv_lo, c->leaf);
+	return c->err;
+}
 
-		c.freed = pa(*(u64 *)pa_to_va(p));
+int pgt_unmap_nosync(struct pgtable *pgt, u64 ia, u64 size, pa_t *freed)
+{
+	struct unmap_ctx c = { .pgt = pgt, .freed = *freed };
+	int ret = unmap_range(&c, ia, size);
+
+	*freed = c.freed;
+	return ret;
+}
+
+void pgt_free_deferred(struct pgtable *pgt, pa_t *freed)
+{
+	while (freed->v) {
+		pa_t p = *freed;
+
+		*freed = pa(*(u64 *)pa_to_va(p));
 		release_page(pgt, p);
 	}
-	return c.err;
+}
+
+int pgt_unmap(struct pgtable *pgt, u64 ia, u64 size)
+{
+	struct unmap_ctx c = { .pgt = pgt };
+	int ret = unmap_range(&c, ia, size);
+
+	if (c.inv_hi != c.inv_lo && pgt->tlb)
+		pgt->tlb->sync(pgt->tlb_ctx);
+	pgt_free_deferred(pgt, &c.freed);
+	return ret;
 }
 
 bool pgt_walk(const struct pgtable *pgt, u64 ia, pa_t *out, unsigned *prot, u64 *entry_size)
@@ -376,7 +421,7 @@ bool pgt_walk(const struct pgtable *pgt, u64 ia, pa_t *out, unsigned *prot, u64 
 			return false;
 		}
 		if (desc_is_table(d, level)) {
-			table = desc_table(d);
+			table = desc_table(pgt, d);
 			continue;
 		}
 		if (out)
@@ -393,7 +438,7 @@ static void destroy_level(struct pgtable *pgt, u64 *table, unsigned level)
 {
 	for (unsigned i = 0; i < ENTRIES; i++) {
 		if (desc_is_table(table[i], level) && desc_valid(table[i])) {
-			u64 *sub = desc_table(table[i]);
+			u64 *sub = desc_table(pgt, table[i]);
 
 			destroy_level(pgt, sub, level + 1);
 			release_page(pgt, va_to_pa(sub));

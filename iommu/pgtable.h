@@ -50,6 +50,11 @@ struct pgtable {
 	struct pgt_pool *pool;
 	const struct pgt_tlb_ops *tlb; /* NULL: no TLB can hold entries yet */
 	void *tlb_ctx;
+	/* The walker reads a table page at its physical address + walker_offset: non-zero for
+	 * an SMMU stage-1 table walked through a stage 2 (nested), whose table pointers are
+	 * guest-physical (core/viommu_hw.c). pgt_init sets 0; the root's walker address is
+	 * root + walker_offset. */
+	u64 walker_offset;
 };
 
 #define PGT_MIN_IAS 25
@@ -72,6 +77,13 @@ int pgt_map(struct pgtable *pgt, u64 ia, pa_t pa, u64 size, unsigned prot);
  * Returns 0, or -E_NOMEM if a block that needed splitting could not be (nothing changed
  * for that block). */
 int pgt_unmap(struct pgtable *pgt, u64 ia, u64 size);
+
+/* pgt_unmap without the wait: the invalidation is issued (one range over what was cleared)
+ * but not synced, and table pages left empty are chained onto *freed (start with pa(0))
+ * instead of freed. The caller syncs (pgt->tlb->sync), then pgt_free_deferred(): several
+ * unmaps can share one sync that way. */
+int pgt_unmap_nosync(struct pgtable *pgt, u64 ia, u64 size, pa_t *freed);
+void pgt_free_deferred(struct pgtable *pgt, pa_t *freed);
 
 /* Translate ia. Returns true and fills pa (the output address of ia itself), prot and the
  * size of the mapping entry containing it; or false if unmapped, with entry_size the size of

@@ -971,6 +971,67 @@ static void test_unmap_without_tlb(void **state)
 	assert_int_equal(tp.outstanding, 0);
 }
 
+/* pgt_unmap_nosync issues one invalidation over what it cleared, no sync, and keeps the
+ * tables it emptied until the caller has synced (pgt_free_deferred): several unmaps share
+ * one sync. */
+static void test_unmap_nosync_defers_sync_and_frees(void **state)
+{
+	const u64 x = 5 * SZ_1G + 7 * SZ_2M;
+	pa_t freed = pa(0);
+	struct pgtable pgt;
+
+	new_table(&pgt, PGT_FMT_SMMU_S1, 48);
+	assert_int_equal(pgt_map(&pgt, x, pa(SZ_1G), 16 * SZ_4K, PROT_RW), 0);
+	assert_int_equal(pgt_map(&pgt, x + SZ_1G, pa(SZ_1G), SZ_4K, PROT_RW), 0);
+	assert_int_equal(tp.pool.used, 6);
+	clear_events();
+	assert_int_equal(pgt_unmap_nosync(&pgt, x, 16 * SZ_4K, &freed), 0);
+	assert_int_equal(pgt_unmap_nosync(&pgt, x + SZ_1G, SZ_4K, &freed), 0);
+	/* One range per call, none synced, nothing freed yet: the walker may hold them. */
+	assert_int_equal(rec.n, 2);
+	assert_false(rec.ev[0].sync || rec.ev[1].sync);
+	assert_invalidated(0, x, 16 * SZ_4K);
+	assert_invalidated(0, x + SZ_1G, SZ_4K);
+	assert_false(rec.ev[0].leaf); /* the level-3 table went too */
+	assert_int_equal(tp.pool.used, 6);
+	assert_non_null(freed.v);
+	tlb_sync(&rec);
+	pgt_free_deferred(&pgt, &freed);
+	assert_int_equal(freed.v, 0);
+	assert_int_equal(tp.pool.used, 1); /* only the root is left */
+	check_tree(&pgt);
+	pgt_destroy(&pgt);
+	assert_int_equal(tp.outstanding, 0);
+}
+
+/* A table walked at other addresses than its pages' own (nested stage 1, pointers are
+ * IPAs): table descriptors carry page + walker_offset, and the engine still finds its
+ * tables, maps, unmaps and frees. */
+static void test_walker_offset(void **state)
+{
+	const u64 off = 64 * SZ_1G, x = 3 * SZ_1G + 5 * SZ_4K; /* host heap + 64 GiB < 2^48 */
+	struct pgtable pgt;
+	pa_t out;
+	u64 *root, d;
+
+	new_table(&pgt, PGT_FMT_SMMU_S1, 48);
+	pgt.walker_offset = off;
+	assert_int_equal(pgt_map(&pgt, x, pa(2 * SZ_1G), 2 * SZ_4K, PROT_RW), 0);
+	root = (u64 *)(uintptr_t)pgt.root.v;
+	d = root[0];
+	assert_true(d & PTE_VALID);
+	assert_true(in_arena((d & PTE_ADDR) - off));
+	assert_false(in_arena(d & PTE_ADDR));
+	assert_true(pgt_walk(&pgt, x + SZ_4K, &out, NULL, NULL));
+	assert_int_equal(out.v, 2 * SZ_1G + SZ_4K);
+	assert_int_equal(pgt_unmap(&pgt, x, SZ_4K), 0);
+	assert_false(pgt_walk(&pgt, x, NULL, NULL, NULL));
+	assert_int_equal(pgt_unmap(&pgt, x + SZ_4K, SZ_4K), 0);
+	assert_int_equal(tp.pool.used, 1);
+	pgt_destroy(&pgt);
+	assert_int_equal(tp.outstanding, 0);
+}
+
 /* Splitting a block is break-before-make (Arm ARM D8.14.1): the block descriptor is
  * invalid when its invalidation is issued, stays invalid until the sync, and only then is
  * the table descriptor written. */
@@ -1155,6 +1216,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_ranges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmap_frees_tables, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmap_without_tlb, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unmap_nosync_defers_sync_and_frees, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_walker_offset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split_break_before_make, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split_gigabyte, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_returns_everything, setup, teardown),
