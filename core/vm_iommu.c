@@ -28,7 +28,7 @@ static int map_ram_s1(struct vm *vm)
 			      PGT_READ | PGT_WRITE);
 	if (!ret) {
 		vm->smmu_s1.tlb = &smmu_s1_tlb_ops;
-		vm->smmu_s1.tlb_ctx = smmu_tlb_ctx(vm_asid(vm));
+		vm->smmu_s1.tlb_ctx = smmu_tlb_ctx(0, vm_asid(vm));
 	}
 	return ret;
 }

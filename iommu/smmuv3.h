@@ -39,24 +39,36 @@ int smmu_set_abort(u32 sid);
  * this stream's TLB entries, the same the CPU uses for that VM. */
 int smmu_set_s2(u32 sid, u16 vmid, const struct pgtable *s2);
 int smmu_set_s1(u32 sid, u16 asid, const struct pgtable *s1);
+/* Nested (5.2, Config = 0b111): a guest-programmed stage-1 context over a stage 2. The CD
+ * is read at cd_ipa through s2 (the caller wrote it there: smmu_cd_build, published), and
+ * s1's table pointers are IPAs too. vmid tags both stages' TLB entries. Moving a stream
+ * between two such contexts of one s2 is one store (no moment of abort). */
+int smmu_set_nested(u32 sid, u16 vmid, const struct pgtable *s2, ipa_t cd_ipa);
 
 /* TLB invalidation: queued, complete after smmu_sync(). [addr, addr + size) in 4 KiB
  * pages; leaf: only last-level entries changed (else walk caches too). Large ranges
  * become a whole-VMID / whole-ASID invalidation. Return 0 or -E_NODEV, -E_TIMEOUT. */
 int smmu_tlbi_s2(u16 vmid, u64 ipa, u64 size, bool leaf);
 int smmu_tlbi_s2_all(u16 vmid);
-int smmu_tlbi_s1(u16 asid, u64 iova, u64 size, bool leaf);
-int smmu_tlbi_s1_all(u16 asid);
+/* Stage 1: vmid 0 for hypervisor-owned contexts (smmu_set_s1), the stage 2's VMID for
+ * nested ones. */
+int smmu_tlbi_s1(u16 vmid, u16 asid, u64 iova, u64 size, bool leaf);
+int smmu_tlbi_s1_all(u16 vmid, u16 asid);
 /* Wait until every command issued so far has completed (CMD_SYNC). 0, -E_TIMEOUT after
  * logging what was pending, or -E_IO if the SMMU rejected a command (logged, skipped). */
 int smmu_sync(void);
 
 /* For the table engine's break-before-make (struct pgtable.tlb): stage 2 with
- * tlb_ctx = smmu_tlb_ctx(vmid), stage 1 with tlb_ctx = smmu_tlb_ctx(asid). A VM's stage 2 is
+ * tlb_ctx = smmu_tlb_ctx(0, vmid), stage 1 with tlb_ctx = smmu_tlb_ctx(vmid, asid). A VM's stage 2 is
  * walked by its CPUs too, so its owner chains these with the CPU's own invalidation. */
 extern const struct pgt_tlb_ops smmu_s2_tlb_ops;
 extern const struct pgt_tlb_ops smmu_s1_tlb_ops;
-static inline void *smmu_tlb_ctx(u16 id) { return (void *)(uintptr_t)id; }
+static inline void *smmu_tlb_ctx(u16 vmid, u16 asid)
+{
+	return (void *)(uintptr_t)(((u32)vmid << 16) | asid);
+}
+static inline u16 smmu_tlb_ctx_vmid(void *ctx) { return (u16)((uintptr_t)ctx >> 16); }
+static inline u16 smmu_tlb_ctx_id(void *ctx) { return (u16)(uintptr_t)ctx; }
 
 /* ---- Faults and events (7.3) ---- */
 #define SMMU_EVF_ADDR BIT(0)   /* addr holds the input address */

@@ -192,7 +192,7 @@ static int tlbi(const struct smmu_tlbi_req *r)
 		if (r->stage2)
 			smmu_cmd_tlbi_s12_vmall(cmds[0], r->vmid);
 		else
-			smmu_cmd_tlbi_nh_asid(cmds[0], 0, r->asid);
+			smmu_cmd_tlbi_nh_asid(cmds[0], r->vmid, r->asid);
 	}
 	return cmd_locked(cmds, n, false);
 }
@@ -205,9 +205,9 @@ int smmu_tlbi_s2(u16 vmid, u64 ipa, u64 size, bool leaf)
 	return tlbi(&r);
 }
 
-int smmu_tlbi_s1(u16 asid, u64 iova, u64 size, bool leaf)
+int smmu_tlbi_s1(u16 vmid, u16 asid, u64 iova, u64 size, bool leaf)
 {
-	struct smmu_tlbi_req r = { .stage2 = false, .asid = asid, .addr = iova, .size = size,
+	struct smmu_tlbi_req r = { .stage2 = false, .vmid = vmid, .asid = asid, .addr = iova, .size = size,
 				   .leaf = leaf, .range = smmu.f.ril };
 
 	return tlbi(&r);
@@ -223,24 +223,24 @@ int smmu_tlbi_s2_all(u16 vmid)
 	return cmd_locked(cmd, 1, false);
 }
 
-int smmu_tlbi_s1_all(u16 asid)
+int smmu_tlbi_s1_all(u16 vmid, u16 asid)
 {
 	u64 cmd[1][CMD_WORDS];
 
 	if (!smmu.enabled || !smmu.f.s1)
 		return -E_NODEV;
-	smmu_cmd_tlbi_nh_asid(cmd[0], 0, asid);
+	smmu_cmd_tlbi_nh_asid(cmd[0], vmid, asid);
 	return cmd_locked(cmd, 1, false);
 }
 
 static void s2_inv_range(void *ctx, u64 ia, u64 size, bool leaf)
 {
-	smmu_tlbi_s2((u16)(uintptr_t)ctx, ia, size, leaf);
+	smmu_tlbi_s2(smmu_tlb_ctx_id(ctx), ia, size, leaf);
 }
 
 static void s1_inv_range(void *ctx, u64 ia, u64 size, bool leaf)
 {
-	smmu_tlbi_s1((u16)(uintptr_t)ctx, ia, size, leaf);
+	smmu_tlbi_s1(smmu_tlb_ctx_vmid(ctx), smmu_tlb_ctx_id(ctx), ia, size, leaf);
 }
 
 static void tlb_sync(void *ctx)

@@ -129,6 +129,16 @@ void smmu_ste_s1(u64 ste[STE_WORDS], const struct smmu_s1_cfg *c)
 	/* ste[2].S2VMID = 0 tags the stage-1 TLB entries (VMID 0 is reserved for this). */
 }
 
+void smmu_ste_nested(u64 ste[STE_WORDS], const struct smmu_s1_cfg *s1, const struct smmu_s2_cfg *c)
+{
+	u64 s1img[STE_WORDS];
+
+	smmu_ste_s2(ste, c);
+	smmu_ste_s1(s1img, s1);
+	ste[0] = STE_0_V | FIELD_PREP(STE_0_CONFIG, STE_CONFIG_NESTED) | (s1img[0] & STE_0_S1CTXPTR);
+	ste[1] = s1img[1];
+}
+
 enum smmu_ste_kind smmu_ste_kind(const u64 ste[STE_WORDS])
 {
 	if (!(ste[0] & STE_0_V))
@@ -196,6 +206,12 @@ unsigned smmu_ste_update_plan(const u64 cur[STE_WORDS], const u64 tgt[STE_WORDS]
 	if (words_equal(cur, tgt, 0, STE_WORDS))
 		return 0;
 	memcpy(img, cur, sizeof(img));
+	/* Only word 0 differs between two translating STEs of one Config (a stream moved to
+	 * another CD over the same stage 2): one single-copy atomic store, and the SMMU uses
+	 * either the old STE or the new one whole. */
+	if (from == SMMU_STE_TRANSLATE && to_translate && words_equal(cur, tgt, 1, STE_WORDS) &&
+	    FIELD_GET(STE_0_CONFIG, cur[0]) == FIELD_GET(STE_0_CONFIG, tgt[0]))
+		return add_step(steps, 0, tgt, true, false);
 	if (from == SMMU_STE_TRANSLATE || from == SMMU_STE_BYPASS) {
 		/* Stop the live configuration with one store to word 0. */
 		img[0] = to_translate ? (STE_0_V | FIELD_PREP(STE_0_CONFIG, STE_CONFIG_ABORT)) : tgt[0];

@@ -73,6 +73,10 @@ void smmu_ste_s2(u64 ste[STE_WORDS], const struct smmu_s2_cfg *c);
 /* Stage 1 only, through one context descriptor, NS-EL1 stream world, S2VMID 0. */
 void smmu_ste_s1(u64 ste[STE_WORDS], const struct smmu_s1_cfg *c);
 
+/* Nested: stage 1 through the one CD at s1->cd (an IPA, read through stage 2), then
+ * stage 2 as smmu_ste_s2; both stages' TLB entries tagged with c->vmid. */
+void smmu_ste_nested(u64 ste[STE_WORDS], const struct smmu_s1_cfg *s1, const struct smmu_s2_cfg *c);
+
 /* Whether the SMMU would translate, bypass, or terminate with this STE. */
 enum smmu_ste_kind { SMMU_STE_INVALID, SMMU_STE_ABORT, SMMU_STE_BYPASS, SMMU_STE_TRANSLATE };
 enum smmu_ste_kind smmu_ste_kind(const u64 ste[STE_WORDS]);
@@ -86,7 +90,8 @@ void smmu_ste_used(const u64 ste[STE_WORDS], u64 used[STE_WORDS]);
  * CMD_SYNC when sync is set. The SMMU may read any mix of a step's old and new words
  * until that step's sync completes, so every step either changes only words the current
  * configuration ignores, or changes the single word 0 (single-copy atomic, 64 bits). A
- * translating STE is never changed in place: it goes through abort. Never bypass.
+ * translating STE is changed in place only when word 0 alone differs and Config stays;
+ * otherwise it goes through abort. Never bypass.
  */
 #define SMMU_STE_MAX_STEPS 3
 struct smmu_ste_step {

@@ -47,10 +47,14 @@ static u64 *cd_of(const struct ste_group *g, u32 sid)
 
 /* What must be ready before a translating STE's word 0 is written: its CD, and no TLB
  * entries its VMID or ASID may still hold from an earlier table (a VM restarted with the
- * same VMID). Both go in the plan's prep step. */
+ * same VMID). Both go in the plan's prep step. A CD the caller keeps (nested: in the VM's
+ * window) is only invalidated, at every synced step, since the CD cache is indexed by
+ * StreamID and not by address (4.3.2). */
 struct ste_prep {
 	u64 *cd_slot;
 	const u64 *cd;
+	bool cfgi_cd;
+	bool has_tlbi;
 	u64 tlbi[CMD_WORDS];
 };
 
@@ -69,7 +73,7 @@ static int ste_run(struct ste_group *g, u32 sid, const u64 tgt[STE_WORDS],
 		   const struct ste_prep *prep)
 {
 	struct smmu_ste_step steps[SMMU_STE_MAX_STEPS];
-	u64 *ste = ste_of(g, sid), cmds[3][CMD_WORDS];
+	u64 *ste = ste_of(g, sid), cmds[4][CMD_WORDS];
 	unsigned n = smmu_ste_update_plan(ste, tgt, steps);
 	int ret = 0;
 
@@ -82,12 +86,15 @@ static int ste_run(struct ste_group *g, u32 sid, const u64 tgt[STE_WORDS],
 				smmu_publish(prep->cd_slot, CD_WORDS * sizeof(u64));
 				smmu_cmd_cfgi_cd(cmds[nc++], sid, 0, true);
 			}
-			memcpy(cmds[nc++], prep->tlbi, sizeof(prep->tlbi));
+			if (prep->has_tlbi)
+				memcpy(cmds[nc++], prep->tlbi, sizeof(prep->tlbi));
 		}
 		ste_store(ste, steps[i].ste);
 		if (!steps[i].sync)
 			continue;
 		smmu_cmd_cfgi_ste(cmds[nc++], sid, !g->fresh);
+		if (prep && prep->cfgi_cd)
+			smmu_cmd_cfgi_cd(cmds[nc++], sid, 0, true);
 		ret = smmu_cmdq_issue(cmds, nc, true);
 		if (!ret)
 			g->fresh = false;
@@ -175,7 +182,7 @@ int smmu_set_s2(u32 sid, u16 vmid, const struct pgtable *s2)
 	struct smmu_s2_cfg cfg = { .vmid = vmid, .ias = s2->ias, .start_level = s2->start_level,
 				   .ps_enc = MIN(smmu.f.oas_enc, SMMU_PS_48), .root = s2->root,
 				   .walk = { smmu.coherent } };
-	struct ste_prep prep = { 0 };
+	struct ste_prep prep = { .has_tlbi = true };
 	u64 tgt[STE_WORDS], flags;
 	struct ste_group *g;
 	int ret = table_check(sid, s2, PGT_FMT_S2, smmu.f.s2, "stage 2");
@@ -206,7 +213,7 @@ int smmu_set_s1(u32 sid, u16 asid, const struct pgtable *s1)
 				   .ips_enc = MIN(smmu.f.oas_enc, SMMU_PS_48), .ttb0 = s1->root,
 				   .mair = PGT_S1_MAIR, .walk = { smmu.coherent } };
 	u64 tgt[STE_WORDS], abort[STE_WORDS], cd[CD_WORDS], flags;
-	struct ste_prep prep = { .cd = cd };
+	struct ste_prep prep = { .cd = cd, .has_tlbi = true };
 	struct ste_group *g;
 	int ret = table_check(sid, s1, PGT_FMT_SMMU_S1, smmu.f.s1, "stage 1");
 
@@ -240,6 +247,39 @@ int smmu_set_s1(u32 sid, u16 asid, const struct pgtable *s1)
 	smmu_unlock_irqrestore(&smmu.lock, flags);
 	if (ret)
 		log_err("SMMUv3: StreamID %x: stage 1 (ASID %u) failed (%s)\n", sid, asid,
+			err_name(ret));
+	return ret;
+}
+
+int smmu_set_nested(u32 sid, u16 vmid, const struct pgtable *s2, ipa_t cd_ipa)
+{
+	struct smmu_s2_cfg cfg = { .vmid = vmid, .ias = s2->ias, .start_level = s2->start_level,
+				   .ps_enc = MIN(smmu.f.oas_enc, SMMU_PS_48), .root = s2->root,
+				   .walk = { smmu.coherent } };
+	struct smmu_s1_cfg s1 = { .cd = pa(cd_ipa.v), .walk = { smmu.coherent } };
+	/* The stage-1 entries of a context this stream used before are the domain's to
+	 * invalidate when it goes (core/viommu_hw.c); only the CD cache needs it here. */
+	struct ste_prep prep = { .cfgi_cd = true };
+	u64 tgt[STE_WORDS], flags;
+	struct ste_group *g;
+	int ret = table_check(sid, s2, PGT_FMT_S2, smmu.f.s1 && smmu.f.s2, "nested");
+
+	if (ret)
+		return ret;
+	if (!vmid || (!smmu.f.vmid16 && vmid > 0xff) || !IS_ALIGNED(cd_ipa.v, CD_WORDS * 8)) {
+		log_warn("SMMUv3: nested for StreamID %x: VMID %u or CD at %lx not usable\n", sid,
+			 vmid, cd_ipa.v);
+		return -E_RANGE;
+	}
+	smmu_ste_nested(tgt, &s1, &cfg);
+	ret = -E_NOMEM;
+	flags = smmu_lock_irqsave(&smmu.lock);
+	g = group_of(sid);
+	if (g)
+		ret = ste_run(g, sid, tgt, &prep);
+	smmu_unlock_irqrestore(&smmu.lock, flags);
+	if (ret)
+		log_err("SMMUv3: StreamID %x: nested (VMID %u) failed (%s)\n", sid, vmid,
 			err_name(ret));
 	return ret;
 }

@@ -243,6 +243,27 @@ static void test_ste_s1(void **state)
 	assert_int_equal(ste[1], 0x80);
 }
 
+/*
+ * Nested through the CD at IPA 0xff00000040 over the stage 2 of test_ste_s2's values:
+ * word 0: V 1 + Config 0b111 << 1 = 0xf, S1ContextPtr 0xff00000040 = 0xff0000004f
+ * word 1: the stage-1 word (0xd4); words 2 and 3: the stage-2 ones, unchanged.
+ */
+static void test_ste_nested(void **state)
+{
+	struct smmu_s1_cfg s1 = { .cd = pa(0xff00000040), .walk = { .coherent = true } };
+	struct smmu_s2_cfg s2 = { .vmid = 7, .ias = 40, .start_level = 1, .ps_enc = 4,
+				  .root = pa(0x48002000), .walk = { true } };
+	u64 ste[STE_WORDS], s2only[STE_WORDS];
+
+	smmu_ste_nested(ste, &s1, &s2);
+	smmu_ste_s2(s2only, &s2);
+	assert_int_equal(ste[0], 0xff0000004f);
+	assert_int_equal(ste[1], 0xd4);
+	assert_int_equal(ste[2], s2only[2]);
+	assert_int_equal(ste[3], s2only[3]);
+	assert_int_equal(smmu_ste_kind(ste), SMMU_STE_TRANSLATE);
+}
+
 static void test_ste_kinds_and_used(void **state)
 {
 	u64 ste[STE_WORDS] = { 0 }, used[STE_WORDS];
@@ -556,7 +577,7 @@ static unsigned run_plan(u64 cur[STE_WORDS], const u64 tgt[STE_WORDS], struct vi
 	return syncs;
 }
 
-enum { INV, ABT, S2A, S2B, S2NC, S1A, S1B, N_STES };
+enum { INV, ABT, S2A, S2B, S2NC, S1A, S1B, N1A, N1B, N_STES };
 
 static void make_stes(u64 s[N_STES][STE_WORDS])
 {
@@ -575,17 +596,22 @@ static void make_stes(u64 s[N_STES][STE_WORDS])
 	smmu_ste_s1(s[S1A], &s1);
 	s1.cd = pa(0x40001080);
 	smmu_ste_s1(s[S1B], &s1);
+	smmu_ste_nested(s[N1A], &s1, &s2);
+	s1.cd = pa(0x400010c0);
+	smmu_ste_nested(s[N1B], &s1, &s2);
 }
 
 /* Syncs per transition: entering translation takes two (the new STE's other words, then
- * word 0); leaving it one; translating to translating three (through abort). */
+ * word 0); leaving it one; translating to translating three (through abort), but one when
+ * only word 0 differs and Config stays (another CD over the same stage 2). */
 static void test_plan_syncs(void **state)
 {
 	static const struct { unsigned from, to, syncs; } cases[] = {
 		{ INV, ABT, 1 }, { INV, S2A, 2 }, { ABT, S2A, 2 }, { ABT, S1A, 2 },
 		{ S2A, ABT, 1 }, { S1A, ABT, 1 }, { S2A, S2B, 3 }, { S2A, S1A, 3 },
-		{ S1A, S1B, 3 }, { S2B, S2NC, 3 }, { ABT, ABT, 0 }, { S2A, S2A, 0 },
-		{ S2A, INV, 1 }, { ABT, INV, 1 },
+		{ S1A, S1B, 1 }, { S2B, S2NC, 3 }, { ABT, ABT, 0 }, { S2A, S2A, 0 },
+		{ S2A, INV, 1 }, { ABT, INV, 1 }, { N1A, N1B, 1 }, { N1B, N1A, 1 },
+		{ S2NC, N1A, 3 }, { N1A, S2NC, 3 }, { S1A, N1A, 3 }, { ABT, N1A, 2 },
 	};
 	u64 s[N_STES][STE_WORDS], cur[STE_WORDS];
 	struct view v;
@@ -766,6 +792,7 @@ int main(void)
 		cmocka_unit_test(test_ste_invalid_abort),
 		cmocka_unit_test(test_ste_s2),
 		cmocka_unit_test(test_ste_s1),
+		cmocka_unit_test(test_ste_nested),
 		cmocka_unit_test(test_ste_kinds_and_used),
 		cmocka_unit_test(test_cd),
 		cmocka_unit_test(test_commands),
