@@ -13,6 +13,7 @@
 #include "core/lib/fmt.h"
 #include "core/lib/string.h"
 #include "core/log.h"
+#include "core/viommu.h"
 #include "core/vm.h"
 #include "drivers/gic/gicv3.h"
 #include "drivers/uart/uart.h"
@@ -217,6 +218,12 @@ static void cmd_stats(void)
 		}
 	}
 	smmu_stats_line();
+	for (unsigned i = 0; i < n_vms; i++) {
+		char line[256];
+
+		if (viommu_stats_line(&vms[i], line, sizeof(line)))
+			say("%s\n", line);
+	}
 }
 
 static void cmd_reset(const char *name)

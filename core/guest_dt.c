@@ -24,6 +24,7 @@
 /* The phandles of the two nodes others refer to. */
 #define PHANDLE_GIC 1
 #define PHANDLE_CLK 2
+#define PHANDLE_VIOMMU 3
 /* [GICV3] an interrupt specifier is <type number flags>; flags 4 is level-high. GICv3 has
  * no PPI CPU mask in the flags (that was GICv2's). */
 #define GIC_SPI 0
@@ -258,6 +259,23 @@ static void uart(struct dtw *w, const char *uart_path)
 	end(w);
 }
 
+/* The virtio-iommu (core/viommu.c) on virtio-mmio slot 0: `#iommu-cells = <1>`, the cell
+ * being the endpoint ID, which is the PCI requester ID (the PCI host's iommu-map below).
+ * reg covers the config space (0x100 + 40 bytes); its SPI is level-triggered. */
+static void viommu(struct dtw *w)
+{
+	const u32 irq[] = { GIC_SPI, GUEST_VIRTIO_INTID_BASE - GIC_SPI_FIRST, IRQ_LEVEL_HIGH };
+
+	begin_at(w, "virtio_mmio", GUEST_VIRTIO_BASE);
+	PROP_STRS(w, "compatible", "virtio,mmio");
+	prop_reg(w, GUEST_VIRTIO_BASE, GUEST_VIRTIO_SIZE);
+	prop_cells(w, "interrupts", irq, ARRAY_SIZE(irq));
+	prop(w, "dma-coherent", NULL, 0);
+	prop_u32(w, "#iommu-cells", 1);
+	prop_u32(w, "phandle", PHANDLE_VIOMMU);
+	end(w);
+}
+
 /* phys.hi of a PCI address (IEEE 1275 PCI binding 2.2.1.1): space code and prefetchable. */
 static u32 pci_phys_hi(const struct plat_pci_range *r)
 {
@@ -269,8 +287,10 @@ static u32 pci_phys_hi(const struct plat_pci_range *r)
  * host's address): its memory windows and INTx routing unchanged, so BARs keep their
  * physical addresses. No I/O window: the VM has no port space.
  */
-static void pcie(struct dtw *w, const struct plat_pci *pci)
+static void pcie(struct dtw *w, const struct plat_pci *pci, bool viommu)
 {
+	/* RID 0..0xffff -> the virtio-iommu's endpoint IDs 0..0xffff (PCI iommu-map binding) */
+	const u32 iommu_map[] = { 0, PHANDLE_VIOMMU, 0, 0x10000 };
 	u64 ecam_size = (u64)(pci->bus_end - pci->bus_start + 1) << 20;
 	fdt32_t ranges[PLAT_MAX_PCI_RANGES * 7], imap[PLAT_MAX_INTX_MAP * 8];
 	const u32 bus_range[] = { pci->bus_start, pci->bus_end };
@@ -309,6 +329,8 @@ static void pcie(struct dtw *w, const struct plat_pci *pci)
 	prop(w, "interrupt-map", imap, (int)(ni * sizeof(fdt32_t)));
 	if (pci->dma_coherent)
 		prop(w, "dma-coherent", NULL, 0);
+	if (viommu)
+		prop_cells(w, "iommu-map", iommu_map, ARRAY_SIZE(iommu_map));
 	end(w);
 }
 
@@ -334,8 +356,10 @@ int guest_dt_build(const struct vm_config *cfg, void *buf, size_t size, ipa_t in
 	timer(&w);
 	apb_pclk(&w);
 	uart(&w, uart_path);
+	if (cfg->virtio_iommu)
+		viommu(&w);
 	if (cfg->n_pci && pci && pci->present)
-		pcie(&w, pci);
+		pcie(&w, pci, cfg->virtio_iommu);
 	end(&w);
 	if (!w.err)
 		w.err = fdt_finish(buf);

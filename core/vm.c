@@ -18,6 +18,7 @@
 #include "core/stage2.h"
 #include "core/vcpu.h"
 #include "core/vm_image.h"
+#include "core/viommu.h"
 #include "core/vm_iommu.h"
 #include "drivers/gic/gicv3.h"
 #include "drivers/timer/timer.h"
@@ -144,6 +145,8 @@ static int vm_create(struct vm *vm, const struct vm_config *cfg)
 	if (!ret)
 		ret = vm_iommu_init(vm);
 	if (!ret)
+		ret = viommu_vm_init(vm);
+	if (!ret)
 		ret = vm_boot(vm);
 	return ret;
 }
@@ -236,6 +239,7 @@ static void vm_finish_stop(struct vm *vm)
 	vm->state = VM_STOPPED;
 	vm->stopping = false;
 	spin_unlock(&vm->lock);
+	viommu_vm_reset(vm);  /* every guest-programmed domain gone from the SMMU */
 	vm_iommu_detach(vm); /* no DMA from its devices until it runs again */
 	if (!vm->restart) {
 		log_info("vm '%s' stopped\n", vm->cfg->name);

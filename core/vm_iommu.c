@@ -3,6 +3,7 @@
 #include "core/alloc.h"
 #include "core/lib/errno.h"
 #include "core/log.h"
+#include "core/viommu.h"
 #include "core/vm.h"
 #include "core/vpci.h"
 #include "drivers/pci/pci.h"
@@ -49,16 +50,23 @@ int vm_iommu_init(struct vm *vm)
 	return map_ram_s1(vm);
 }
 
+int vm_iommu_identity(struct vm *vm, u32 sid)
+{
+	return uses_stage1() ? smmu_set_s1(sid, vm_asid(vm), &vm->smmu_s1)
+			     : smmu_set_s2(sid, vm_vmid(vm), &vm->s2);
+}
+
 int vm_iommu_attach(struct vm *vm)
 {
+	bool guest_programmed = viommu_present(vm);
+
 	for (unsigned i = 0; i < vm->vpci.n; i++) {
 		const struct pci_dev *d = vm->vpci.dev[i].pdev;
 		int ret;
 
 		if (!d->has_sid)
 			continue; /* vpci_check_configs refused it: no StreamID, no isolation */
-		ret = uses_stage1() ? smmu_set_s1(d->sid, vm_asid(vm), &vm->smmu_s1)
-				    : smmu_set_s2(d->sid, vm_vmid(vm), &vm->s2);
+		ret = guest_programmed ? 0 : vm_iommu_identity(vm, d->sid);
 		if (!ret)
 			ret = pci_set_bus_master(d->bdf, true);
 		if (ret) {
@@ -67,7 +75,8 @@ int vm_iommu_attach(struct vm *vm)
 			return ret;
 		}
 	}
-	return 0;
+	/* With a virtio-iommu the guest decides: every stream starts in no domain. */
+	return guest_programmed ? viommu_vm_start(vm) : 0;
 }
 
 void vm_iommu_detach(struct vm *vm)
@@ -81,7 +90,7 @@ void vm_iommu_detach(struct vm *vm)
 	}
 }
 
-static const struct vm *owner_of(u32 sid)
+static struct vm *owner_of(u32 sid)
 {
 	for (unsigned i = 0; i < n_vms; i++)
 		if (vpci_dev_by_sid(&vms[i], sid))
@@ -96,9 +105,11 @@ static const struct vm *owner_of(u32 sid)
 static void on_event(const struct smmu_event *ev)
 {
 	static unsigned long seen[VM_MAX + 1]; /* [VM_MAX]: streams no VM owns */
-	const struct vm *vm = owner_of(ev->sid);
+	struct vm *vm = owner_of(ev->sid);
 	unsigned long n = seen[vm ? vm->id : VM_MAX]++;
 
+	if (vm)
+		viommu_report_event(vm, ev);
 	if (n >= EVENTS_LOGGED_IN_FULL && n % 1024)
 		return;
 	log_warn("SMMU: %s from StreamID 0x%x (%s%s%s) at %s %lx%s\n", ev->name, ev->sid,

@@ -9,6 +9,8 @@
 #ifndef CORE_VM_IOMMU_H
 #define CORE_VM_IOMMU_H
 
+#include "core/lib/types.h"
+
 /* Table pages of a VM's hypervisor-owned SMMU stage-1 table (RAM mapped with blocks). */
 #define STAGE1_TABLE_PAGES 1024
 
@@ -19,6 +21,9 @@ struct vm;
 int vm_iommu_init(struct vm *vm);
 /* Point every stream of the VM at its translation, then let the devices master. */
 int vm_iommu_attach(struct vm *vm);
+/* Point one of the VM's streams at the isolation-mode translation (identity over its RAM):
+ * also what a virtio-iommu bypass domain is. 0 or -E_*. */
+int vm_iommu_identity(struct vm *vm, u32 sid);
 /* Stop the devices mastering and make their streams abort (VM stop or reset). */
 void vm_iommu_detach(struct vm *vm);
 /* Name the owner of SMMU events (called once at boot). */

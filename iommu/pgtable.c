@@ -381,13 +381,14 @@ int pgt_unmap_nosync(struct pgtable *pgt, u64 ia, u64 size, pa_t *freed)
 	return ret;
 }
 
-void pgt_free_deferred(struct pgtable *pgt, pa_t *freed)
+void pgt_free_deferred(struct pgt_pool *pool, pa_t *freed)
 {
 	while (freed->v) {
 		pa_t p = *freed;
 
 		*freed = pa(*(u64 *)pa_to_va(p));
-		release_page(pgt, p);
+		pool->free_page(pool, p);
+		pool->used--;
 	}
 }
 
@@ -398,7 +399,7 @@ int pgt_unmap(struct pgtable *pgt, u64 ia, u64 size)
 
 	if (c.inv_hi != c.inv_lo && pgt->tlb)
 		pgt->tlb->sync(pgt->tlb_ctx);
-	pgt_free_deferred(pgt, &c.freed);
+	pgt_free_deferred(pgt->pool, &c.freed);
 	return ret;
 }
 

@@ -83,7 +83,7 @@ int pgt_unmap(struct pgtable *pgt, u64 ia, u64 size);
  * instead of freed. The caller syncs (pgt->tlb->sync), then pgt_free_deferred(): several
  * unmaps can share one sync that way. */
 int pgt_unmap_nosync(struct pgtable *pgt, u64 ia, u64 size, pa_t *freed);
-void pgt_free_deferred(struct pgtable *pgt, pa_t *freed);
+void pgt_free_deferred(struct pgt_pool *pool, pa_t *freed);
 
 /* Translate ia. Returns true and fills pa (the output address of ia itself), prot and the
  * size of the mapping entry containing it; or false if unmapped, with entry_size the size of

@@ -39,6 +39,10 @@ int smmu_set_abort(u32 sid);
  * this stream's TLB entries, the same the CPU uses for that VM. */
 int smmu_set_s2(u32 sid, u16 vmid, const struct pgtable *s2);
 int smmu_set_s1(u32 sid, u16 asid, const struct pgtable *s1);
+/* Write the context descriptor (5.4) of a stage-1 table into slot (64 bytes, aligned) and
+ * make it visible to the SMMU: ASID asid, TTB0 = s1's root as its walker reads it
+ * (root + walker_offset). For nested contexts, whose CDs the caller places. */
+void smmu_write_cd(u64 *slot, u16 asid, const struct pgtable *s1);
 /* Nested (5.2, Config = 0b111): a guest-programmed stage-1 context over a stage 2. The CD
  * is read at cd_ipa through s2 (the caller wrote it there: smmu_cd_build, published), and
  * s1's table pointers are IPAs too. vmid tags both stages' TLB entries. Moving a stream

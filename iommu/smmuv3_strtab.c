@@ -251,6 +251,21 @@ int smmu_set_s1(u32 sid, u16 asid, const struct pgtable *s1)
 	return ret;
 }
 
+void smmu_write_cd(u64 *slot, u16 asid, const struct pgtable *s1)
+{
+	struct smmu_cd_cfg cdc = { .asid = asid, .ias = s1->ias,
+				   .ips_enc = MIN(smmu.f.oas_enc, SMMU_PS_48),
+				   .ttb0 = pa(s1->root.v + s1->walker_offset), .mair = PGT_S1_MAIR,
+				   .walk = { smmu.coherent } };
+	u64 cd[CD_WORDS];
+
+	smmu_cd_build(cd, &cdc);
+	/* Word 0 (V) last: a CD is only written while no STE points at it, but keep it whole. */
+	for (unsigned w = CD_WORDS; w-- > 0;)
+		*(volatile u64 *)&slot[w] = cd[w];
+	smmu_publish(slot, CD_WORDS * sizeof(u64));
+}
+
 int smmu_set_nested(u32 sid, u16 vmid, const struct pgtable *s2, ipa_t cd_ipa)
 {
 	struct smmu_s2_cfg cfg = { .vmid = vmid, .ias = s2->ias, .start_level = s2->start_level,

@@ -34,7 +34,6 @@ typedef u64 le64;
 #define VIRTIO_IOMMU_F_PROBE 4
 #define VIRTIO_IOMMU_F_MMIO 5
 #define VIRTIO_IOMMU_F_BYPASS_CONFIG 6
-#define VIRTIO_F_VERSION_1 32
 
 /* ---- Config space (virtio-mmio offset 0x100), 40 bytes ---- */
 struct virtio_iommu_range_64 {

@@ -996,7 +996,7 @@ static void test_unmap_nosync_defers_sync_and_frees(void **state)
 	assert_int_equal(tp.pool.used, 6);
 	assert_non_null(freed.v);
 	tlb_sync(&rec);
-	pgt_free_deferred(&pgt, &freed);
+	pgt_free_deferred(pgt.pool, &freed);
 	assert_int_equal(freed.v, 0);
 	assert_int_equal(tp.pool.used, 1); /* only the root is left */
 	check_tree(&pgt);
