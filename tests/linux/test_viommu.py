@@ -1,0 +1,90 @@
+"""Linux's own virtio-iommu driver programs Portcullis's virtio-iommu (issue: virtio-iommu):
+linux0 puts its passed-through nvme and virtio-blk disks in IOMMU groups and reads and writes
+them whole through domains it maps itself, while linux1 does the same with its own nvme disk
+in isolation mode. On `virt` the domains are nested stage-1 contexts over linux0's stage 2,
+on `virt-9.1` stage-1 contexts alone; in strict and lazy mode, with identity (bypass)
+domains, and with Linux 6.1. tests/linux/viommu*.dts are the configs."""
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "boot"))
+from qemu import Qemu, focus_next, machine_args, prompt, ready  # noqa: E402
+from test_passthrough import (SMMU_FLAVOURS, make_disk, read_and_write,  # noqa: E402
+                              written_region)
+
+STATS = (r"linux0: virtio-iommu: (\d+) attach, (\d+) detach, (\d+) map, (\d+) unmap, "
+         r"(\d+) probe \((\d+) refused\), (\d+) syncs, (\d+) faults sent, (\d+) dropped, "
+         r"(\d+) mappings, (\d+) table pages")
+
+CASES = {
+    # id: (SMMU flavour, config, Linux)
+    "nested-strict": ("stage2", "viommu", "6.12"),
+    "stage1-strict": ("stage1", "viommu", "6.12"),
+    "nested-lazy": ("stage2", "viommu-lazy", "6.12"),
+    "nested-bypass": ("stage2", "viommu-passthrough", "6.12"),
+    "nested-strict-linux-6.1": ("stage2", "viommu", "6.1"),
+}
+
+
+def hypervisor_stats(q):
+    """Move the focus to the prompt (past linux1) and read linux0's virtio-iommu counters."""
+    focus_next(q, "the hypervisor prompt")
+    since = len(q.output)
+    q.send("stats\r")
+    m = q.wait_for(STATS, 10, since)
+    names = ("attach", "detach", "map", "unmap", "probe", "refused", "syncs", "faults",
+             "dropped", "mappings", "table_pages")
+    return dict(zip(names, (int(g) for g in m.groups())))
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_linux_programs_the_virtio_iommu(tmp_path, case):
+    flavour, config, linux = CASES[case]
+    disks = {name: tmp_path / f"{name}.img" for name in ("nvme0", "vblk0", "nvme1")}
+    sums = {name: make_disk(path) for name, path in disks.items()}
+    devices = [
+        "-device", "nvme,serial=n0,drive=nvme0,bus=pcie.0,addr=2.0",
+        "-device", "virtio-blk-pci,drive=vblk0,iommu_platform=on,disable-legacy=on,"
+                   "bus=pcie.0,addr=3.0",
+        "-device", "nvme,serial=n1,drive=nvme1,bus=pcie.0,addr=4.0",
+    ]
+    for name, path in disks.items():
+        devices += ["-drive", f"if=none,id={name},file={path},format=raw"]
+    q = Qemu(machine_args(machine=SMMU_FLAVOURS[flavour], smp=4, mem="2G"), devices,
+             image=f"{config}-linux-{linux}")
+    try:
+        q.wait_for(r"vm 'linux0': virtio-iommu with 2 endpoint\(s\), domains " +
+                   ("nested over stage 2" if flavour == "stage2" else "stage 1 only"))
+        q.wait_for(ready("linux0"), 120)
+        q.wait_for(ready("linux1"), 120)
+        # The driver probed the device and both disks joined IOMMU groups of their own.
+        assert re.search(r"\[linux0\] virtio_iommu virtio\d: page mask: 0x40201000", q.output)
+        for bdf in ("0000:00:02.0", "0000:00:03.0"):
+            assert re.search(rf"\[linux0\] \S+ {bdf}: Adding to iommu group \d", q.output), bdf
+        q.wait_for(prompt("linux0"), 30)
+        got = {"nvme0": read_and_write(q, "linux0", "/dev/nvme0n1"),
+               "vblk0": read_and_write(q, "linux0", "/dev/vda")}
+        focus_next(q, "linux1")
+        got["nvme1"] = read_and_write(q, "linux1", "/dev/nvme0n1")
+        stats = hypervisor_stats(q)
+        print(f"{case}: {stats}")
+        assert "SMMU: " not in q.output, "a device faulted"
+        assert "ERROR" not in q.output and "PANIC" not in q.output
+    finally:
+        q.kill()
+    for name in disks:
+        whole, pattern = got[name]
+        assert whole == sums[name], f"{name}: the VM read other data than the disk holds"
+        assert written_region(disks[name]) == pattern, f"{name}: the VM's write did not land"
+    assert stats["refused"] == 0 and stats["faults"] == 0
+    assert stats["attach"] >= 2 and stats["probe"] >= 2
+    if config == "viommu-passthrough":
+        # Identity domains: ATTACH with the BYPASS flag, nothing mapped.
+        assert stats["map"] == 0 and stats["unmap"] == 0 and stats["table_pages"] == 0
+    else:
+        # 2 x 16 MiB read in 4 KiB to 512 KiB pieces, each mapped and unmapped again.
+        assert stats["map"] > 100 and stats["unmap"] > 100
+        assert stats["syncs"] > 0
