@@ -116,9 +116,13 @@ QEMU_ARGS := -machine $(QEMU_MACHINE) -cpu $(QEMU_CPU) -smp $(QEMU_SMP) -m $(QEM
 run: | $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory linux-images LINUX_VERSIONS=$(LINUX) \
 		LINUX_CONFIGS=board/$(BOARD)/default.dts
+	@mkdir -p build/run
+	@for d in $(RUN_DISKS); do [ -f build/run/$$d.img ] || truncate -s 64M build/run/$$d.img; done
 	@echo "Starting QEMU: Ctrl-] moves console input between the VMs and the hypervisor"
 	@echo "prompt; quit with Ctrl-A then X."
-	$(QEMU) $(QEMU_ARGS) -kernel $(BUILD)/images/default-linux-$(LINUX)/portcullis.bin
+	$(QEMU) $(QEMU_ARGS) $(QEMU_RUN_DEVICES) \
+		$(foreach d,$(RUN_DISKS),-drive if=none,id=$(d),file=build/run/$(d).img,format=raw) \
+		-kernel $(BUILD)/images/default-linux-$(LINUX)/portcullis.bin
 
 # ---- host unit tests (cmocka, with AddressSanitizer and UBSan) ----
 UNIT_BUILD := build/unit

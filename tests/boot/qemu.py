@@ -17,13 +17,27 @@ QEMU = os.environ.get("QEMU", "qemu-system-aarch64")
 
 
 def board_settings(board=BOARD):
-    """The `NAME := value` lines of board/<board>/board.mk."""
+    """The `NAME := value` lines of board/<board>/board.mk (backslash continuations joined)."""
     settings = {}
-    for line in (ROOT / "board" / board / "board.mk").read_text().splitlines():
+    text = (ROOT / "board" / board / "board.mk").read_text().replace("\\\n", " ")
+    for line in text.splitlines():
         m = re.match(r"^(\w+)\s*:=\s*(.*)$", line)
         if m:
-            settings[m.group(1)] = m.group(2).strip()
+            settings[m.group(1)] = " ".join(m.group(2).split())
     return settings
+
+
+def run_devices(disk_dir, board=BOARD):
+    """The PCI devices `make run` gives the default config (board.mk QEMU_RUN_DEVICES), on
+    fresh 64 MiB disk images in disk_dir."""
+    s = board_settings(board)
+    args = s.get("QEMU_RUN_DEVICES", "").split()
+    for name in s.get("RUN_DISKS", "").split():
+        path = Path(disk_dir) / f"{name}.img"
+        with open(path, "wb") as f:
+            f.truncate(64 << 20)
+        args += ["-drive", f"if=none,id={name},file={path},format=raw"]
+    return args
 
 
 def image_path(name=None, board=BOARD):

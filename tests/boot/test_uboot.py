@@ -11,7 +11,7 @@ import struct
 
 import pytest
 
-from qemu import image_path, machine_args, ready
+from qemu import image_path, machine_args, ready, run_devices
 from uboot import UBootQemu, boot_script, disk_image, ext4_image, vfat_image
 
 IMAGE = "default-linux-6.12"  # board/qemu-virt/default.dts with the Linux 6.12 guests
@@ -41,11 +41,11 @@ def image():
 
 
 @pytest.fixture
-def uboot():
+def uboot(tmp_path):
     started = []
 
     def start(disk):
-        q = UBootQemu(machine_args(smp=4, mem="2G"), disk)
+        q = UBootQemu(machine_args(smp=4, mem="2G"), disk, run_devices(tmp_path))
         started.append(q)
         return q
 

@@ -78,11 +78,11 @@ class UBootQemu(Qemu):
     """QEMU with U-Boot as its firmware and disk as a virtio block device; no -kernel: U-Boot
     finds and starts Portcullis itself. Read its console with wait_for(), as for Qemu."""
 
-    def __init__(self, args, disk):
+    def __init__(self, args, disk, extra=()):
         self.cmd = [QEMU, *args, "-display", "none", "-nic", "none", "-monitor", "none",
                     "-serial", "stdio", "-bios", str(UBOOT_BIN),
                     "-drive", f"if=none,file={disk},format=raw,id=boot",
-                    "-device", "virtio-blk-device,drive=boot"]
+                    "-device", "virtio-blk-device,drive=boot", *extra]
         self.output = ""
         self.started = time.monotonic()
         self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE,

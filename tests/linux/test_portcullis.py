@@ -1,6 +1,7 @@
 """Two Linux VMs side by side under Portcullis, with the board's default config (the one
 `make run` boots): each reaches init, sees the CPUs and memory its config gives it, and runs
 commands typed on its multiplexed console (issue: guests)."""
+import re
 import sys
 import time
 from pathlib import Path
@@ -8,17 +9,18 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "boot"))
-from qemu import FOCUS_KEY, Qemu, focus_next, machine_args, prompt, ready, run  # noqa: E402
+from qemu import (FOCUS_KEY, Qemu, focus_next, machine_args, prompt, ready, run,  # noqa: E402
+                  run_devices)
 
 VM_RAM_KIB = 256 * 1024  # board/qemu-virt/default.dts
 
 
 @pytest.fixture
-def qemu():
+def qemu(tmp_path):
     started = []
 
     def start(image):
-        q = Qemu(machine_args(smp=4, mem="2G"), image=image)
+        q = Qemu(machine_args(smp=4, mem="2G"), run_devices(tmp_path), image=image)
         started.append(q)
         return q
 
@@ -36,6 +38,10 @@ def test_two_linux_vms_side_by_side(qemu, linux):
         # MemTotal is the RAM minus what the kernel keeps for itself (a few MiB).
         assert VM_RAM_KIB - 24 * 1024 < int(m.group(2)) <= VM_RAM_KIB
     print(f"Linux {linux}: both VMs at init {q.elapsed():.2f} s after QEMU started")
+    # linux0's virtio-iommu probed, and its two disks joined IOMMU groups through it.
+    assert re.search(r"\[linux0\] virtio_iommu virtio\d: input address: 48 bits", q.output)
+    for bdf in ("0000:00:02.0", "0000:00:03.0"):
+        assert re.search(rf"\[linux0\] \S+ {bdf}: Adding to iommu group \d", q.output), bdf
     q.wait_for(prompt("linux0"), timeout=30)
     run(q, "linux0", "echo vm0 $((6*7)) $(nproc)", r"vm0 42 2\n")
     # Input moves to the next VM; its shell answers there, not in linux0.
