@@ -317,23 +317,37 @@ static u8 replay(struct viommu_dev *d, const struct viommu_txn *t)
 
 /* ---- the device model (struct virtio_dev_ops) ---- */
 
-static void log_refusal(struct viommu_dev *d, const struct viommu_txn *t)
+/* A little-endian field of the request as the guest sent it (0 where it is short). */
+static u64 field(const u8 *in, size_t in_len, size_t off, size_t size)
+{
+	u64 v = 0;
+
+	if (off + size <= in_len)
+		memcpy(&v, in + off, size);
+	return v;
+}
+
+/* Rate-limited: the VM, the request as sent, and its status. */
+static void log_refusal(struct viommu_dev *d, const struct viommu_txn *t, const u8 *in,
+			size_t in_len)
 {
 	static const char *const names[] = { "?", "ATTACH", "DETACH", "MAP", "UNMAP", "PROBE" };
 	unsigned long n = d->refusals++;
+	u8 type = in[0] <= VIRTIO_IOMMU_T_PROBE ? in[0] : 0;
 
 	if (n >= REFUSALS_LOGGED_IN_FULL && n % 1024)
 		return;
-	if (t->type == VIRTIO_IOMMU_T_MAP || t->type == VIRTIO_IOMMU_T_UNMAP)
-		log_warn("vm '%s': virtio-iommu: %s domain %u [%lx-%lx]%s%lx: %s (%lu refused)\n",
-			 d->vm->cfg->name, names[t->type], t->domain, t->start, t->last,
-			 t->type == VIRTIO_IOMMU_T_MAP ? " -> " : "",
-			 t->type == VIRTIO_IOMMU_T_MAP ? t->gpa : 0, viommu_status_name(t->status),
-			 n + 1);
+	if (type == VIRTIO_IOMMU_T_MAP || type == VIRTIO_IOMMU_T_UNMAP)
+		log_warn("vm '%s': virtio-iommu: %s domain %lu [%lx-%lx]%s%lx: %s (%lu refused)\n",
+			 d->vm->cfg->name, names[type], field(in, in_len, 4, 4),
+			 field(in, in_len, 8, 8), field(in, in_len, 16, 8),
+			 type == VIRTIO_IOMMU_T_MAP ? " -> " : " ",
+			 type == VIRTIO_IOMMU_T_MAP ? field(in, in_len, 24, 8) : 0,
+			 viommu_status_name(t->status), n + 1);
 	else
-		log_warn("vm '%s': virtio-iommu: %s domain %u endpoint index %u: %s (%lu refused)\n",
-			 d->vm->cfg->name, names[t->type <= VIRTIO_IOMMU_T_PROBE ? t->type : 0],
-			 t->domain, t->ep, viommu_status_name(t->status), n + 1);
+		log_warn("vm '%s': virtio-iommu: %s %lu %lu: %s (%lu refused)\n", d->vm->cfg->name,
+			 names[type], field(in, in_len, 4, 4), field(in, in_len, 8, 4),
+			 viommu_status_name(t->status), n + 1);
 }
 
 static size_t handle(void *dev, unsigned queue, const u8 *in, size_t in_len, u8 *out,
@@ -354,7 +368,7 @@ static size_t handle(void *dev, unsigned queue, const u8 *in, size_t in_len, u8 
 	d->stats.requests[type]++;
 	if (used && t.status != VIRTIO_IOMMU_S_OK) {
 		d->stats.refused[type]++;
-		log_refusal(d, &t);
+		log_refusal(d, &t, in, in_len);
 	}
 	return used;
 }

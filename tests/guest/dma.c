@@ -35,8 +35,6 @@
 #define EDU_DMA_COUNT 0x90
 #define EDU_DMA_CMD 0x98
 #define EDU_DMA_START (1U << 0)
-#define EDU_DMA_TO_RAM (1U << 1) /* device buffer -> RAM; clear: RAM -> device buffer */
-#define EDU_DMA_BUF 0x40000ULL   /* the device buffer's device address */
 #define EDU_DMA_TIMEOUT_MS 1000  /* one transfer takes 100 ms of virtual time */
 
 #define XFER_BYTES 512
@@ -108,7 +106,7 @@ static int scan_bus0(void)
 }
 
 /* BAR0 sizing through the emulated ECAM, then memory decoding and bus mastering on. */
-static uint64_t setup_edu(void)
+uint64_t edu_setup(void)
 {
 	uint32_t bar = cfg_read32(EDU_DEVFN, PCI_BAR0), mask, restored;
 	uint16_t cmd;
@@ -147,8 +145,7 @@ static void check_registers(uint64_t bar)
 	puts("\n");
 }
 
-/* One transfer; 1 once the device says it is done, 0 if it did not within the timeout. */
-static int edu_dma(uint64_t bar, uint64_t src, uint64_t dst, uint32_t count, uint32_t dir)
+int edu_dma(uint64_t bar, uint64_t src, uint64_t dst, uint32_t count, uint32_t dir)
 {
 	uint64_t start = counter();
 
@@ -221,7 +218,7 @@ void dma(void)
 		puts("GUEST: dma: edu not found at 00:02.0\n");
 		return;
 	}
-	bar = setup_edu();
+	bar = edu_setup();
 	check_registers(bar);
 	roundtrip(bar, 1);
 	dma_outside_ram(bar);

@@ -56,11 +56,19 @@ const char *bootargs(const uint8_t *dtb);
 /* Read and write one word at ipa; 1 if both came back as synchronous external aborts. */
 int probe(uint64_t ipa);
 
+/* QEMU's edu at 00:02.0 (dma.c): BAR0 set up with decoding and bus mastering on, and one
+ * transfer of count bytes (1 once done, 0 on timeout). */
+#define EDU_DMA_TO_RAM (1U << 1) /* device buffer -> RAM; clear: RAM -> device buffer */
+#define EDU_DMA_BUF 0x40000ULL   /* the device buffer's device address */
+uint64_t edu_setup(void);
+int edu_dma(uint64_t bar, uint64_t src, uint64_t dst, uint32_t count, uint32_t dir);
+
 /* Roles, chosen by the bootargs (main.c). */
 void prober(void);
 void prober_secondary(unsigned cpu, uint64_t task);
 void watcher(void);
 void rtc(void);
 void dma(void);
+void viommu(void);
 
 #endif

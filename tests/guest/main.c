@@ -7,6 +7,7 @@
  * - "role=watcher" (watcher.c): what it was not given is out of reach; a canary in its RAM
  *   and the interrupts it gets, reported every 200 ms.
  * - "role=rtc" (rtc.c): a passed-through device and its forwarded interrupt.
+ * - "role=viommu" (viommu.c): its own virtio-iommu driver, checked through edu's DMA.
  * - "role=dma" (dma.c): a passed-through PCI device (QEMU's edu) found through the emulated
  *   ECAM, and its DMA, inside and outside the VM's RAM.
  */
@@ -25,6 +26,8 @@ void guest_main(const uint8_t *dtb)
 		watcher();
 	else if (has_arg(args, "role=rtc"))
 		rtc();
+	else if (has_arg(args, "role=viommu"))
+		viommu();
 	else if (has_arg(args, "role=dma"))
 		dma();
 }

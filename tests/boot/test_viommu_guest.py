@@ -1,0 +1,113 @@
+"""The virtio-iommu driven by our own bare-metal guest (issue: virtio-iommu), through real DMA
+with QEMU's edu: tests/guest/viommu.dts gives the "viommu" VM the edu at 00:02.0 and a
+virtio-iommu, and tests/guest/viommu.c checks one rule per line (conformance), then breaks
+its queues on purpose (hostile driver) while a watcher VM keeps checking its canary. Run on
+both of QEMU's SMMU flavours (nested and stage 1 only)."""
+import re
+
+import pytest
+
+from qemu import Qemu, assert_clean, machine_args, printed
+from test_dma import FLAVOURS, edu
+
+RUN_TIMEOUT = 60
+RAM_END = 0x80000000 + 0x4000000  # the VM's RAM (viommu.dts)
+
+# (case, status): statuses of virtio 1.2 5.13.6 (OK 0, INVAL 4, RANGE 5, NOENT 6).
+STATUSES = [
+    ("attach foreign endpoint", 6),  # not the VM's device: NOENT
+    ("attach", 0),
+    ("map src", 0),
+    ("map dst", 0),
+    ("map overlapping", 4),          # INVAL
+    ("map unaligned", 5),            # RANGE
+    ("map outside RAM", 5),          # RANGE: not the VM's RAM
+    ("map hypervisor", 5),           # RANGE: just past the VM's RAM
+    ("map 8K", 0),
+    ("unmap splitting", 5),          # RANGE, nothing removed
+    ("unmap dst", 0),
+    ("detach", 0),
+    ("after reset, probe", 0),
+]
+DMA = [
+    ("unattached", "blocked"),                # an endpoint in no domain: abort
+    ("attached, nothing mapped", "blocked"),
+    ("mapped", "landed"),
+    ("dst unmapped", "blocked"),              # strict UNMAP: gone when the status came
+    ("detached", "blocked"),
+]
+
+
+@pytest.fixture(scope="module", params=sorted(FLAVOURS))
+def run(request):
+    q = Qemu(machine_args(machine=FLAVOURS[request.param], smp=4),
+             [*edu("2.0"), *edu("3.0")], image="viommu")
+    try:
+        end = q.wait_for(r"\[viommu\] GUEST: viommu: done$", timeout=RUN_TIMEOUT).end()
+        beat = int(q.wait_for(r"\[watcher\] GUEST: watcher heartbeat (\d+)", since=end).group(1))
+        q.wait_for(rf"\[watcher\] GUEST: watcher heartbeat {beat + 1} .*\n", since=end)
+    except AssertionError:
+        pass
+    q.flavour = request.param
+    yield q
+    q.kill()
+
+
+def line(q, case):
+    return printed(q, rf"^\[viommu\] GUEST: viommu: {re.escape(case)}: (.*)$").group(1)
+
+
+def test_device_probes(run):
+    printed(run, r"\[viommu\] GUEST: viommu: device 23 version 2 magic ok")
+    printed(run, r"vm 'viommu': virtio-iommu with 1 endpoint\(s\), domains " +
+            ("nested over stage 2" if run.flavour == "stage2" else "stage 1 only"))
+
+
+@pytest.mark.parametrize("case,status", STATUSES)
+def test_request_status(run, case, status):
+    assert line(run, case) == f"status {status}", run.output
+
+
+@pytest.mark.parametrize("case,outcome", DMA)
+def test_dma_follows_the_mappings(run, case, outcome):
+    assert line(run, case) == f"DMA {outcome}", run.output
+
+
+def test_fault_events_on_the_eventq(run):
+    """No event for an aborting endpoint; a read fault at the unmapped source IOVA once
+    attached; a write fault at the unmapped destination after its UNMAP (reason 2 MAPPING,
+    flags READ 1 / WRITE 2 | ADDRESS 0x100, endpoint = requester ID 0x10)."""
+    events = re.findall(r"^\[viommu\] GUEST: viommu: fault event: (.*)$", run.output, re.M)
+    assert events == [
+        "none",
+        "reason 2 flags 0x101 endpoint 0x10 address 0x100000",
+        "reason 2 flags 0x102 endpoint 0x10 address 0x200000",
+    ], run.output
+
+
+def test_refused_requests_are_logged(run):
+    """The VM, the request as sent and its status: the only sign of a refused MAP that a
+    Linux 6.12 guest (which never reads MAP statuses) leaves."""
+    printed(run, r"vm 'viommu': virtio-iommu: MAP domain 1 \[300000-300fff\] -> 40000000: RANGE")
+    printed(run, r"vm 'viommu': virtio-iommu: ATTACH 1 24: NOENT")
+    printed(run, rf"vm 'viommu': virtio-iommu: MAP domain 1 \[300000-300fff\] -> "
+                 rf"{RAM_END:x}: RANGE")
+
+
+def test_broken_queues_stop_only_the_device(run):
+    """A ring outside the VM's RAM, a descriptor loop and a 4 GiB buffer each set
+    DEVICE_NEEDS_RESET (0x40) and nothing is served; a reset brings the device back."""
+    assert line(run, "ring in hypervisor memory") == "ready 0 status 0x4b", run.output
+    assert line(run, "descriptor loop") == "used 0 status 0x4f", run.output
+    assert line(run, "huge length") == "status 0x4f", run.output
+    for why in ("ring outside guest RAM", r"chain longer than the queue \(loop\)",
+                "buffer outside guest RAM"):
+        printed(run, rf"vm 'viommu': virtio-iommu: queue 0: {why}: device needs reset")
+
+
+def test_watcher_canary_survives(run):
+    done = printed(run, r"\[viommu\] GUEST: viommu: done$").end()
+    after = re.findall(r"^\[watcher\] GUEST: watcher heartbeat \d+ canary ok, interrupts 0$",
+                       run.output[done:], re.M)
+    assert len(after) >= 2, run.output
+    assert_clean(run, "MISMATCH", "ERROR")

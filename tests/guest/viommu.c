@@ -1,0 +1,336 @@
+/*
+ * role=viommu: a minimal virtio-iommu driver (virtio 1.2, 4.2 and 5.13) for Portcullis's
+ * device on virtio-mmio slot 0, checked through real DMA with QEMU's edu at 00:02.0
+ * (tests/guest/viommu.dts, tests/boot/test_viommu_guest.py). One line per case:
+ * "GUEST: viommu: <case>: <what happened>", which the test compares with the rule.
+ * The MMU is off, so every access is aligned and goes straight to memory.
+ */
+#include "guest.h"
+
+#define VIRTIO_BASE 0x0a000000ULL
+#define R_MAGIC 0x000
+#define R_VERSION 0x004
+#define R_DEVICE_ID 0x008
+#define R_DEV_FEATURES 0x010
+#define R_DEV_FEATURES_SEL 0x014
+#define R_DRV_FEATURES 0x020
+#define R_DRV_FEATURES_SEL 0x024
+#define R_QUEUE_SEL 0x030
+#define R_QUEUE_NUM 0x038
+#define R_QUEUE_READY 0x044
+#define R_QUEUE_NOTIFY 0x050
+#define R_STATUS 0x070
+#define R_QUEUE_DESC 0x080
+#define R_QUEUE_DRIVER 0x090
+#define R_QUEUE_DEVICE 0x0a0
+#define S_ACK 1U
+#define S_DRIVER 2U
+#define S_DRIVER_OK 4U
+#define S_FEATURES_OK 8U
+#define S_NEEDS_RESET 0x40U
+#define F_MAP_UNMAP (1U << 2)
+#define F_PROBE (1U << 4)
+#define F_VERSION_1_HI 1U /* bit 32 */
+
+#define T_ATTACH 1
+#define T_DETACH 2
+#define T_MAP 3
+#define T_UNMAP 4
+#define T_PROBE 5
+#define MAP_RW 3U
+
+#define QSIZE 8U
+#define EDU_SID 0x10     /* 00:02.0, the VM's */
+#define FOREIGN_EP 0x18  /* 00:03.0: an edu nobody gave this VM */
+#define DOMAIN 1
+#define PAGE 0x1000ULL
+
+/* Guest RAM the driver uses (the image is at the start of RAM). */
+#define REQQ (GUEST_RAM_BASE + 0x1100000)  /* desc, avail, used of the request queue */
+#define EVTQ (GUEST_RAM_BASE + 0x1101000)
+#define EVT_BUFS (GUEST_RAM_BASE + 0x1102000)
+#define REQ_BUF (GUEST_RAM_BASE + 0x1103000)
+#define SRC_PAGE (GUEST_RAM_BASE + 0x1200000)
+#define DST_PAGE (GUEST_RAM_BASE + 0x1201000)
+#define IOVA_SRC 0x100000ULL
+#define IOVA_DST 0x200000ULL
+#define XFER 256U
+
+struct vq {
+	uint64_t base;
+	uint16_t avail_idx, used_seen;
+};
+
+static struct vq reqq = { REQQ, 0, 0 }, evtq = { EVTQ, 0, 0 };
+
+static uint32_t reg(unsigned off) { return mmio_read32(VIRTIO_BASE + off); }
+static void set_reg(unsigned off, uint32_t v) { mmio_write32(VIRTIO_BASE + off, v); }
+static void set_reg64(unsigned off, uint64_t v)
+{
+	set_reg(off, (uint32_t)v);
+	set_reg(off + 4, (uint32_t)(v >> 32));
+}
+
+static uint64_t desc_at(const struct vq *q, unsigned i) { return q->base + 16 * i; }
+static uint64_t avail_at(const struct vq *q) { return q->base + 16 * QSIZE; }
+static uint64_t used_at(const struct vq *q) { return q->base + 0x800; }
+
+static void put_desc(const struct vq *q, unsigned i, uint64_t addr, uint32_t len,
+		     uint16_t flags, uint16_t next)
+{
+	mmio_write64(desc_at(q, i), addr);
+	mmio_write32(desc_at(q, i) + 8, len);
+	mmio_write32(desc_at(q, i) + 12, flags | ((uint32_t)next << 16));
+}
+
+static void make_available(struct vq *q, uint16_t head)
+{
+	uint64_t ring = avail_at(q);
+	uint32_t word = mmio_read32(ring + 4 + 2 * (q->avail_idx % QSIZE & ~1U));
+
+	/* avail ring entries are 16-bit: rewrite the aligned word holding ours */
+	if (q->avail_idx % 2)
+		word = (word & 0xffff) | ((uint32_t)head << 16);
+	else
+		word = (word & 0xffff0000U) | head;
+	mmio_write32(ring + 4 + 2 * (q->avail_idx % QSIZE & ~1U), word);
+	__asm__ volatile("dmb sy" ::: "memory");
+	q->avail_idx++;
+	mmio_write32(ring, (uint32_t)q->avail_idx << 16); /* flags 0, idx */
+	__asm__ volatile("dmb sy" ::: "memory");
+}
+
+static uint16_t used_idx(const struct vq *q) { return (uint16_t)(mmio_read32(used_at(q)) >> 16); }
+
+static int setup_queue(struct vq *q, unsigned n, uint64_t desc)
+{
+	set_reg(R_QUEUE_SEL, n);
+	set_reg(R_QUEUE_NUM, QSIZE);
+	set_reg64(R_QUEUE_DESC, desc);
+	set_reg64(R_QUEUE_DRIVER, q->base + 16 * QSIZE);
+	set_reg64(R_QUEUE_DEVICE, q->base + 0x800);
+	set_reg(R_QUEUE_READY, 1);
+	return reg(R_QUEUE_READY) == 1;
+}
+
+/* Reset, negotiate, both queues ready, eventq filled, DRIVER_OK. */
+static int start_device(void)
+{
+	set_reg(R_STATUS, 0);
+	for (unsigned i = 0; i < 0x1000; i += 4) {
+		mmio_write32(REQQ + i, 0);
+		mmio_write32(EVTQ + i, 0);
+	}
+	reqq.avail_idx = reqq.used_seen = evtq.avail_idx = evtq.used_seen = 0;
+	set_reg(R_STATUS, S_ACK | S_DRIVER);
+	set_reg(R_DRV_FEATURES_SEL, 0);
+	set_reg(R_DRV_FEATURES, F_MAP_UNMAP | F_PROBE);
+	set_reg(R_DRV_FEATURES_SEL, 1);
+	set_reg(R_DRV_FEATURES, F_VERSION_1_HI);
+	set_reg(R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
+	if (!(reg(R_STATUS) & S_FEATURES_OK))
+		return 0;
+	if (!setup_queue(&reqq, 0, REQQ) || !setup_queue(&evtq, 1, EVTQ))
+		return 0;
+	for (unsigned i = 0; i < 4; i++) {
+		put_desc(&evtq, i, EVT_BUFS + 64 * i, 24, 2 /* WRITE */, 0);
+		make_available(&evtq, (uint16_t)i);
+	}
+	set_reg(R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+	return 1;
+}
+
+/* One request: in[0..in_len) readable, then out_len writable bytes after it in REQ_BUF.
+ * Returns the status byte (the tail's first), or -1 if the used length is not out_len. */
+static int request(const uint32_t *in, unsigned in_len, unsigned out_len)
+{
+	uint64_t out = REQ_BUF + 0x100;
+	uint32_t used_len;
+	unsigned slot;
+
+	for (unsigned i = 0; i < in_len / 4; i++)
+		mmio_write32(REQ_BUF + 4 * i, in[i]);
+	mmio_write32(out, 0xffffffffU);
+	put_desc(&reqq, 0, REQ_BUF, in_len, 1 /* NEXT */, 1);
+	put_desc(&reqq, 1, out, out_len, 2 /* WRITE */, 0);
+	make_available(&reqq, 0);
+	set_reg(R_QUEUE_NOTIFY, 0); /* served before this store completes */
+	if (used_idx(&reqq) != (uint16_t)(reqq.used_seen + 1))
+		return -2;
+	slot = reqq.used_seen++ % QSIZE;
+	used_len = mmio_read32(used_at(&reqq) + 4 + 8 * slot + 4);
+	if (used_len != out_len)
+		return -1;
+	return (int)(mmio_read32(out + out_len - 4) & 0xff);
+}
+
+static int attach(uint32_t ep) { uint32_t r[] = { T_ATTACH, DOMAIN, ep, 0, 0 }; return request(r, 20, 4); }
+static int detach(uint32_t ep) { uint32_t r[] = { T_DETACH, DOMAIN, ep, 0, 0 }; return request(r, 20, 4); }
+
+static int map(uint64_t iova, uint64_t size, uint64_t phys)
+{
+	uint64_t last = iova + size - 1;
+	uint32_t r[] = { T_MAP, DOMAIN, (uint32_t)iova, (uint32_t)(iova >> 32), (uint32_t)last,
+			 (uint32_t)(last >> 32), (uint32_t)phys, (uint32_t)(phys >> 32), MAP_RW };
+
+	return request(r, 36, 4);
+}
+
+static int unmap(uint64_t iova, uint64_t size)
+{
+	uint64_t last = iova + size - 1;
+	uint32_t r[] = { T_UNMAP, DOMAIN, (uint32_t)iova, (uint32_t)(iova >> 32), (uint32_t)last,
+			 (uint32_t)(last >> 32), 0 };
+
+	return request(r, 28, 4);
+}
+
+static void say(const char *what, int status)
+{
+	puts("GUEST: viommu: ");
+	puts(what);
+	puts(": status ");
+	putdec((uint64_t)(int64_t)status);
+	puts("\n");
+}
+
+static void fill(uint64_t page, uint32_t seed)
+{
+	for (unsigned i = 0; i < XFER; i += 4)
+		mmio_write32(page + i, seed * 0x9e3779b9U + i);
+}
+
+/* RAM (src) -> edu buffer -> RAM (dst), at device addresses; 1 if dst got src's bytes. */
+static int copy_through(uint64_t bar, uint64_t src_dev, uint64_t dst_dev, uint32_t seed)
+{
+	fill(SRC_PAGE, seed);
+	fill(DST_PAGE, 0);
+	edu_dma(bar, src_dev, EDU_DMA_BUF, XFER, 0);
+	edu_dma(bar, EDU_DMA_BUF, dst_dev, XFER, EDU_DMA_TO_RAM);
+	for (unsigned i = 0; i < XFER; i += 4)
+		if (mmio_read32(DST_PAGE + i) != seed * 0x9e3779b9U + i)
+			return 0;
+	return 1;
+}
+
+static void say_dma(const char *what, int landed)
+{
+	puts("GUEST: viommu: ");
+	puts(what);
+	puts(landed ? ": DMA landed\n" : ": DMA blocked\n");
+}
+
+/* The first fault event that came since the last call (the others are counted), then every
+ * buffer goes back to the device. */
+static void say_fault(void)
+{
+	unsigned n = 0;
+
+	delay_ms(50);
+	for (; used_idx(&evtq) != evtq.used_seen; n++) {
+		unsigned slot = evtq.used_seen++ % QSIZE;
+		uint16_t id = (uint16_t)mmio_read32(used_at(&evtq) + 4 + 8 * slot);
+		uint64_t b = EVT_BUFS + 64 * id;
+
+		if (!n) {
+			puts("GUEST: viommu: fault event: reason ");
+			putdec(mmio_read32(b) & 0xff);
+			puts(" flags ");
+			puthex(mmio_read32(b + 4));
+			puts(" endpoint ");
+			puthex(mmio_read32(b + 8));
+			puts(" address ");
+			puthex(*(volatile uint64_t *)(b + 16));
+			puts("\n");
+		}
+		make_available(&evtq, id);
+	}
+	if (!n)
+		puts("GUEST: viommu: fault event: none\n");
+}
+
+static void conformance(uint64_t bar)
+{
+	say_dma("unattached", copy_through(bar, SRC_PAGE, DST_PAGE, 1));
+	say_fault();
+	say("attach foreign endpoint", attach(FOREIGN_EP));
+	say("attach", attach(EDU_SID));
+	say_dma("attached, nothing mapped", copy_through(bar, IOVA_SRC, IOVA_DST, 2));
+	say_fault();
+	say("map src", map(IOVA_SRC, PAGE, SRC_PAGE));
+	say("map dst", map(IOVA_DST, PAGE, DST_PAGE));
+	say_dma("mapped", copy_through(bar, IOVA_SRC, IOVA_DST, 3));
+	say("map overlapping", map(IOVA_DST, PAGE, SRC_PAGE));
+	say("map unaligned", map(IOVA_DST + 0x10000 + 8, PAGE, SRC_PAGE));
+	say("map outside RAM", map(0x300000, PAGE, 0x40000000));
+	say("map hypervisor", map(0x300000, PAGE, GUEST_RAM_BASE + GUEST_RAM_SIZE));
+	say("map 8K", map(0x400000, 2 * PAGE, SRC_PAGE));
+	say("unmap splitting", unmap(0x400000, PAGE));
+	say("unmap dst", unmap(IOVA_DST, PAGE));
+	say_dma("dst unmapped", copy_through(bar, IOVA_SRC, IOVA_DST, 4));
+	say_fault();
+	say("detach", detach(EDU_SID));
+	say_dma("detached", copy_through(bar, IOVA_SRC, IOVA_SRC, 5));
+}
+
+/* A driver that breaks its queues: the device stops (DEVICE_NEEDS_RESET) and a reset
+ * brings it back. */
+static void hostile(void)
+{
+	uint32_t probe_req[2 + 16] = { T_PROBE, EDU_SID };
+
+	start_device();
+	set_reg(R_STATUS, 0);
+	set_reg(R_STATUS, S_ACK | S_DRIVER);
+	set_reg(R_DRV_FEATURES_SEL, 1);
+	set_reg(R_DRV_FEATURES, F_VERSION_1_HI);
+	set_reg(R_DRV_FEATURES_SEL, 0);
+	set_reg(R_DRV_FEATURES, F_MAP_UNMAP);
+	set_reg(R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
+	puts("GUEST: viommu: ring in hypervisor memory: ready ");
+	putdec(setup_queue(&reqq, 0, 0x40000000ULL));
+	puts(" status ");
+	puthex(reg(R_STATUS));
+	puts("\n");
+
+	start_device();
+	put_desc(&reqq, 0, REQ_BUF, 20, 1, 0); /* next = itself: a loop */
+	make_available(&reqq, 0);
+	set_reg(R_QUEUE_NOTIFY, 0);
+	puts("GUEST: viommu: descriptor loop: used ");
+	putdec(used_idx(&reqq));
+	puts(" status ");
+	puthex(reg(R_STATUS));
+	puts("\n");
+
+	start_device();
+	put_desc(&reqq, 0, REQ_BUF, 0xffffffffU, 1, 1); /* a 4 GiB buffer */
+	put_desc(&reqq, 1, REQ_BUF + 0x100, 4, 2, 0);
+	make_available(&reqq, 0);
+	set_reg(R_QUEUE_NOTIFY, 0);
+	puts("GUEST: viommu: huge length: status ");
+	puthex(reg(R_STATUS));
+	puts("\n");
+
+	start_device();
+	say("after reset, probe", request(probe_req, 72, 64 + 4));
+}
+
+void viommu(void)
+{
+	uint64_t bar;
+
+	puts("GUEST: viommu: device ");
+	putdec(reg(R_DEVICE_ID));
+	puts(" version ");
+	putdec(reg(R_VERSION));
+	puts(reg(R_MAGIC) == 0x74726976U ? " magic ok\n" : " magic BAD\n");
+	bar = edu_setup();
+	if (!start_device()) {
+		puts("GUEST: viommu: device did not start\n");
+		return;
+	}
+	conformance(bar);
+	hostile();
+	puts("GUEST: viommu: done\n");
+}
