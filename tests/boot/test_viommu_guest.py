@@ -27,6 +27,14 @@ STATUSES = [
     ("unmap splitting", 5),          # RANGE, nothing removed
     ("unmap dst", 0),
     ("detach", 0),
+    ("attach again", 0),
+    ("unmap them all", 0),           # one UNMAP removes 16,384 mappings
+    ("unmap those", 0),
+    ("map after the limits", 0),     # what the limits took is back
+    ("map split over 6 descriptors", 0),  # the readable part gathered from 6 buffers
+    ("attach after reset", 0),
+    ("map after reset", 0),          # not INVAL: the batch reset interrupted left nothing
+    ("detach after reset", 0),
     ("after reset, probe", 0),
 ]
 DMA = [
@@ -35,6 +43,7 @@ DMA = [
     ("mapped", "landed"),
     ("dst unmapped", "blocked"),              # strict UNMAP: gone when the status came
     ("detached", "blocked"),
+    ("batch never notified", "blocked"),      # made available, then the device reset
 ]
 
 
@@ -82,7 +91,17 @@ def test_fault_events_on_the_eventq(run):
         "none",
         "reason 2 flags 0x101 endpoint 0x10 address 0x100000",
         "reason 2 flags 0x102 endpoint 0x10 address 0x200000",
+        "reason 2 flags 0x101 endpoint 0x10 address 0x100000",
     ], run.output
+
+
+def test_per_vm_limits_answer_nomem(run):
+    """16,384 live mappings per VM, then NOMEM (8); then, one page every 2 MiB so that each
+    needs a level-3 table, the VM's 1,023 table pages run out (1,019 maps: the root, a level-1
+    and two level-2 tables take the rest), NOMEM again. Nothing else is affected."""
+    assert line(run, "mappings until refused") == "16384 then status 8", run.output
+    assert line(run, "tables until refused") == "1019 then status 8", run.output
+    printed(run, r"vm 'viommu': virtio-iommu: MAP domain 1 \[14000000-14000fff\] -> 81200000: NOMEM")
 
 
 def test_refused_requests_are_logged(run):

@@ -273,6 +273,89 @@ static void conformance(uint64_t bar)
 	say_dma("detached", copy_through(bar, IOVA_SRC, IOVA_SRC, 5));
 }
 
+static void say_count(const char *what, unsigned n, int status)
+{
+	puts("GUEST: viommu: ");
+	puts(what);
+	puts(": ");
+	putdec(n);
+	puts(" then status ");
+	putdec((uint64_t)(int64_t)status);
+	puts("\n");
+}
+
+/* MAP one page at IOVAs step apart until the device refuses; returns how many it took and
+ * the refusal's status in *status. */
+static unsigned map_until_refused(uint64_t base, uint64_t step, unsigned max, int *status)
+{
+	unsigned n = 0;
+
+	while (n < max && (*status = map(base + n * step, PAGE, SRC_PAGE)) == 0)
+		n++;
+	return n;
+}
+
+/* The per-VM limits answer NOMEM, and one UNMAP gives everything back. */
+static void limits(void)
+{
+	int status;
+	unsigned n;
+
+	say("attach again", attach(EDU_SID));
+	n = map_until_refused(0x10000000ULL, PAGE, 20000, &status);
+	say_count("mappings until refused", n, status);
+	say("unmap them all", unmap(0x10000000ULL, (uint64_t)n * PAGE));
+	/* One page per 2 MiB: a level-3 table each, until the table pages run out. */
+	n = map_until_refused(0x100000000ULL, 0x200000ULL, 20000, &status);
+	say_count("tables until refused", n, status);
+	say("unmap those", unmap(0x100000000ULL, (uint64_t)n * 0x200000ULL));
+	say("map after the limits", map(0x10000000ULL, PAGE, SRC_PAGE));
+}
+
+/* A MAP whose 36 readable bytes come in six descriptors of 6 bytes. */
+static void split_request(void)
+{
+	uint64_t iova = 0x20000000ULL, last = iova + PAGE - 1;
+	uint32_t r[] = { T_MAP, DOMAIN, (uint32_t)iova, (uint32_t)(iova >> 32), (uint32_t)last,
+			 (uint32_t)(last >> 32), (uint32_t)SRC_PAGE, 0, MAP_RW };
+	uint64_t out = REQ_BUF + 0x100;
+
+	for (unsigned i = 0; i < 9; i++)
+		mmio_write32(REQ_BUF + 4 * i, r[i]);
+	mmio_write32(out, 0xffffffffU);
+	for (unsigned i = 0; i < 6; i++)
+		put_desc(&reqq, i, REQ_BUF + 6 * i, 6, 1, (uint16_t)(i + 1));
+	put_desc(&reqq, 6, out, 4, 2, 0);
+	make_available(&reqq, 0);
+	set_reg(R_QUEUE_NOTIFY, 0);
+	reqq.used_seen++;
+	say("map split over 6 descriptors", (int)(mmio_read32(out) & 0xff));
+}
+
+/* Requests made available but never notified, then a device reset: none of them may take
+ * effect later, and the domain is gone. */
+static void reset_mid_batch(uint64_t bar)
+{
+	for (unsigned i = 0; i < 3; i++) {
+		uint64_t iova = IOVA_SRC + i * PAGE, last = iova + PAGE - 1;
+		uint32_t r[] = { T_MAP, DOMAIN, (uint32_t)iova, 0, (uint32_t)last, 0,
+				 (uint32_t)SRC_PAGE, 0, MAP_RW };
+		uint64_t buf = REQ_BUF + 0x200 * (i + 1);
+
+		for (unsigned w = 0; w < 9; w++)
+			mmio_write32(buf + 4 * w, r[w]);
+		put_desc(&reqq, 2 * i, buf, 36, 1, (uint16_t)(2 * i + 1));
+		put_desc(&reqq, 2 * i + 1, buf + 0x100, 4, 2, 0);
+		make_available(&reqq, (uint16_t)(2 * i));
+	}
+	start_device(); /* writes Status 0 first */
+	say("attach after reset", attach(EDU_SID));
+	say_dma("batch never notified", copy_through(bar, IOVA_SRC, IOVA_SRC, 6));
+	say_fault();
+	say("map after reset", map(IOVA_SRC, PAGE, SRC_PAGE));
+	say("detach after reset", detach(EDU_SID));
+}
+
 /* A driver that breaks its queues: the device stops (DEVICE_NEEDS_RESET) and a reset
  * brings it back. */
 static void hostile(void)
@@ -331,6 +414,9 @@ void viommu(void)
 		return;
 	}
 	conformance(bar);
+	limits();
+	split_request();
+	reset_mid_batch(bar);
 	hostile();
 	puts("GUEST: viommu: done\n");
 }
