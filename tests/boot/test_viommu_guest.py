@@ -1,7 +1,8 @@
 """The virtio-iommu driven by our own bare-metal guest (issue: virtio-iommu), through real DMA
 with QEMU's edu: tests/guest/viommu.dts gives the "viommu" VM the edu at 00:02.0 and a
 virtio-iommu, and tests/guest/viommu.c checks one rule per line (conformance), then breaks
-its queues on purpose (hostile driver) while a watcher VM keeps checking its canary. Run on
+its queues on purpose, races two vCPUs on one queue and runs into its limits (hostile
+driver) while a watcher VM keeps checking its canary. Run on
 both of QEMU's SMMU flavours (nested and stage 1 only)."""
 import re
 
@@ -35,6 +36,7 @@ STATUSES = [
     ("attach after reset", 0),
     ("map after reset", 0),          # not INVAL: the batch reset interrupted left nothing
     ("detach after reset", 0),
+    ("after race, probe", 0),        # two vCPUs raced on one queue; a reset, and it works
     ("after reset, probe", 0),
 ]
 DMA = [
@@ -122,6 +124,13 @@ def test_broken_queues_stop_only_the_device(run):
     for why in ("ring outside guest RAM", r"chain longer than the queue \(loop\)",
                 "buffer outside guest RAM"):
         printed(run, rf"vm 'viommu': virtio-iommu: queue 0: {why}: device needs reset")
+
+
+def test_vcpus_racing_on_one_queue(run):
+    """vCPUs 0 and 1 each send 300 MAP+UNMAP pairs on the same queue without a lock between
+    them: both finish (every request completes in its notifying vCPU's trap), the
+    hypervisor keeps running, and the device works after a reset."""
+    assert line(run, "race") == "partner done", run.output
 
 
 def test_watcher_canary_survives(run):

@@ -70,5 +70,8 @@ void watcher(void);
 void rtc(void);
 void dma(void);
 void viommu(void);
+/* PSCI CPU_ON context_id that starts vCPU 1 of role=viommu as its racing partner. */
+#define VIOMMU_RACE_TASK 0x7aceULL
+void viommu_secondary(void);
 
 #endif

@@ -35,5 +35,8 @@ void guest_main(const uint8_t *dtb)
 /* A vCPU other than 0, started by PSCI CPU_ON with context_id. */
 void guest_secondary(uint64_t cpu, uint64_t context_id)
 {
-	prober_secondary((unsigned)cpu, context_id);
+	if (context_id == VIOMMU_RACE_TASK)
+		viommu_secondary();
+	else
+		prober_secondary((unsigned)cpu, context_id);
 }

@@ -356,6 +356,43 @@ static void reset_mid_batch(uint64_t bar)
 	say("detach after reset", detach(EDU_SID));
 }
 
+/* Two vCPUs drive the request queue at once, with no lock between them (a driver bug, or a
+ * hostile one): torn rings and requests are the device's problem, not the hypervisor's.
+ * Afterwards a reset brings the device back. */
+#define RACE_ROUNDS 300
+static volatile uint32_t race_done;
+
+static void race_rounds(uint64_t base)
+{
+	for (unsigned i = 0; i < RACE_ROUNDS; i++) {
+		map(base + i * PAGE, PAGE, SRC_PAGE);
+		unmap(base + i * PAGE, PAGE);
+	}
+}
+
+void viommu_secondary(void)
+{
+	race_rounds(0x40000000ULL);
+	race_done = 1;
+	psci(PSCI_CPU_OFF, 0, 0, 0);
+}
+
+static void race(void)
+{
+	uint32_t probe_req[2 + 16] = { T_PROBE, EDU_SID };
+	int64_t on;
+
+	start_device();
+	attach(EDU_SID);
+	on = psci(PSCI_CPU_ON, 1, GUEST_RAM_BASE, VIOMMU_RACE_TASK);
+	race_rounds(0x50000000ULL);
+	puts("GUEST: viommu: race: partner ");
+	puts(on == 0 && wait_eq(&race_done, 1, 5000) ? "done" : "NOT done");
+	puts("\n");
+	start_device();
+	say("after race, probe", request(probe_req, 72, 64 + 4));
+}
+
 /* A driver that breaks its queues: the device stops (DEVICE_NEEDS_RESET) and a reset
  * brings it back. */
 static void hostile(void)
@@ -417,6 +454,7 @@ void viommu(void)
 	limits();
 	split_request();
 	reset_mid_batch(bar);
+	race();
 	hostile();
 	puts("GUEST: viommu: done\n");
 }
