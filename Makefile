@@ -199,6 +199,23 @@ FUZZ_SHORT_TIME ?= 15
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. \
 	-DLIB_HOST_PREFIX -DUNIT_TEST -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_ARGS := -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus-viommu
+# ---- make bench (tests/bench, docs/performance.md) ----
+# One Linux 6.12 VM per config, the bench's tools in its initramfs (tests/bench/tools.sh).
+BENCH_CONFIGS := $(wildcard tests/bench/*.dts)
+.PHONY: bench bench-images bench-test
+bench-images: all | $(DEPS_STAMP)
+	@set -e; i=$$(tests/bench/tools.sh); k=$$(tests/linux/build.sh 6.12); \
+	for c in $(BENCH_CONFIGS); do \
+		$(MAKE) --no-print-directory image IMAGE_NAME=$$(basename $$c .dts)-linux-6.12 \
+			CONFIG=$$c VM0_KERNEL=$$k VM0_INITRD=$$i VM1_KERNEL=$$k VM1_INITRD=$$i; \
+	done
+bench: bench-images
+	$(PYTHON) tests/bench/bench.py
+# The smoke variant in make test: the bench runs and its table parses.
+bench-test: bench-images
+	BOARD=$(BOARD) $(PYTHON) -m pytest -v tests/bench
+test: bench-test
+
 .PHONY: fuzz fuzz-short
 $(FUZZ_BUILD)/fuzz_viommu: tests/fuzz/fuzz_viommu.c iommu/viommu_req.c \
 		iommu/viommu_ctx.c iommu/viommu_state.c iommu/viommu_map.c iommu/viommu_probe.c \

@@ -15,7 +15,7 @@ SYSROOT=${PORTCULLIS_SYSROOT:-$ROOT/build/sysroot-arm64}
 HOST_PKGS=(make gcc gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu device-tree-compiler
   libfdt-dev libcmocka-dev python3-pytest clang llvm lld u-boot-qemu u-boot-tools
   linux-source-6.12 linux-source-6.1 bc bison flex libssl-dev libelf-dev cpio xz-utils
-  dosfstools mtools fdisk e2fsprogs libclang-rt-14-dev)
+  dosfstools mtools fdisk e2fsprogs libclang-rt-14-dev libc6-dev-arm64-cross)
 QEMU_PKGS=(qemu-system-arm qemu-utils)
 TARGET_DEBS=(libfdt-dev:arm64 libfdt1:arm64 busybox-static:arm64)
 QEMU_MIN_MAJOR=10

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the Linux guests' initramfs: Debian's static arm64 busybox (unpacked by
-# tools/deps.sh) and tests/linux/init; prints the path of the gzip cpio archive.
+# tools/deps.sh) and tests/linux/init, plus any static programs named as arguments (put in
+# /bin: the bench's tools); prints the path of the gzip cpio archive.
 # Cached like build.sh's kernels, in ${PORTCULLIS_CACHE:-~/.cache/portcullis}/initramfs-<hash>/,
-# hash covering the busybox binary, init and this script.
+# hash covering the busybox binary, init, the extra programs and this script.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -10,7 +11,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 BUSYBOX=${PORTCULLIS_SYSROOT:-$ROOT/build/sysroot-arm64}/bin/busybox
 [ -x "$BUSYBOX" ] || { echo "initramfs.sh: $BUSYBOX missing: run tools/deps.sh" >&2; exit 1; }
 
-hash=$(cat "$BUSYBOX" "$HERE/init" "$0" | sha256sum | cut -c1-16)
+hash=$(cat "$BUSYBOX" "$HERE/init" "$0" "$@" | sha256sum | cut -c1-16)
 OUT=${PORTCULLIS_CACHE:-$HOME/.cache/portcullis}/initramfs-$hash
 mkdir -p "$OUT"
 exec 9>"$OUT/.lock"
@@ -27,6 +28,7 @@ if [ ! -f "$OUT/initramfs.cpio.gz" ]; then
   mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev}
   cp "$BUSYBOX" "$stage/bin/busybox"
   cp "$HERE/init" "$stage/init"
+  for extra in "$@"; do cp "$extra" "$stage/bin/"; done
   (cd "$stage" && find . -mindepth 1 | cpio --quiet -o -H newc --owner=0:0) |
     gzip -9 > "$OUT/initramfs.cpio.gz.tmp"
   mv "$OUT/initramfs.cpio.gz.tmp" "$OUT/initramfs.cpio.gz"
