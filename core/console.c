@@ -223,6 +223,8 @@ static void cmd_stats(void)
 
 		if (viommu_stats_line(&vms[i], line, sizeof(line)))
 			say("%s\n", line);
+		if (viommu_cost_line(&vms[i], line, sizeof(line)))
+			say("%s\n", line);
 	}
 }
 

@@ -19,6 +19,7 @@
 #include "core/virtio_mmio.h"
 #include "core/vm.h"
 #include "core/vm_iommu.h"
+#include "drivers/timer/timer.h"
 #include "drivers/pci/pci.h"
 #include "iommu/smmuv3.h"
 #include "iommu/smmuv3_regs.h"
@@ -49,11 +50,18 @@ struct hw_domain {
 	struct pgtable pgt;
 };
 
+/* Where the hypervisor's time goes (docs/performance.md): counter ticks spent in each part
+ * of serving requests, by request type; under QEMU's -icount they count instructions. */
+enum cost_part { COST_VALIDATE, COST_TABLE, COST_PARTS };
+
 struct viommu_stats {
 	u64 requests[VIRTIO_IOMMU_T_PROBE + 1]; /* by type; [0]: unknown types */
 	u64 refused[VIRTIO_IOMMU_T_PROBE + 1];  /* status other than OK */
 	u64 syncs;                              /* CMD_SYNCs for batches */
 	u64 faults_sent;
+	u64 ticks[VIRTIO_IOMMU_T_PROBE + 1][COST_PARTS];
+	u64 sync_ticks;    /* the batches' CMD_SYNCs and table frees */
+	u64 notifies, notify_ticks; /* QueueNotify writes, from the handler's entry to its end */
 };
 
 struct viommu_dev {
@@ -166,6 +174,7 @@ static int create(struct viommu_dev *d, const struct viommu_op *op)
 		ret = pgt_init(&h->pgt, PGT_FMT_SMMU_S1, VIOMMU_IAS, &d->tables, arena_root);
 		if (ret)
 			return ret;
+		h->pgt.keep_tables = true; /* map/unmap churn allocates nothing; see reclaim() */
 		h->pgt.tlb = &smmu_s1_tlb_ops;
 		h->pgt.tlb_ctx = smmu_tlb_ctx(d->nested ? dma_vmid(d) : 0, dom_asid(d, (unsigned)slot));
 		if (d->nested) {
@@ -237,16 +246,34 @@ static pa_t map_output(const struct viommu_dev *d, const struct viommu_op *op)
 	return d->nested ? pa(op->gpa.v) : pa_add(base, op->gpa.v - r->base.v);
 }
 
+/* The table pages ran out: free the tables the VM's domains hold empty (unmapping keeps
+ * them), once their walk-cache entries are invalidated. Returns how many. */
+static size_t reclaim(struct viommu_dev *d)
+{
+	size_t n = 0;
+
+	for (unsigned i = 0; i < VIOMMU_MAX_ENDPOINTS; i++)
+		if (d->dom[i].used && !d->dom[i].bypass)
+			n += pgt_prune(&d->dom[i].pgt, &d->freed);
+	if (n && sync_now(d))
+		return 0;
+	return n;
+}
+
 static int map(struct viommu_dev *d, const struct viommu_op *op)
 {
-	int slot = find_slot(d, op->domain);
+	int slot = find_slot(d, op->domain), ret;
 
 	if (slot < 0 || d->dom[slot].bypass)
 		return -E_INVAL;
 	/* Neither read nor write: nothing a stage-1 entry can express; left unmapped. */
 	if (!(op->prot & (PGT_READ | PGT_WRITE)))
 		return 0;
-	return pgt_map(&d->dom[slot].pgt, op->iova.v, map_output(d, op), op->size, op->prot);
+	ret = pgt_map(&d->dom[slot].pgt, op->iova.v, map_output(d, op), op->size, op->prot);
+	if (ret == -E_NOMEM && reclaim(d))
+		ret = pgt_map(&d->dom[slot].pgt, op->iova.v, map_output(d, op), op->size,
+			      op->prot);
+	return ret;
 }
 
 static int unmap(struct viommu_dev *d, const struct viommu_op *op)
@@ -359,13 +386,19 @@ static size_t handle(void *dev, unsigned queue, const u8 *in, size_t in_len, u8 
 	u8 hw = VIRTIO_IOMMU_S_OK;
 	unsigned type;
 
+	u64 t0 = timer_counter(), t1, t2;
+
 	d->ctx.features = virtio_mmio_features(&d->t);
 	used = viommu_prepare(&d->st, &d->ctx, in, in_len, out, out_cap, &t);
+	t1 = timer_counter();
 	if (t.n_op)
 		hw = replay(d, &t);
+	t2 = timer_counter();
 	viommu_commit(&d->st, &d->ctx, &t, hw);
 	type = in_len && in[0] <= VIRTIO_IOMMU_T_PROBE ? in[0] : 0;
 	d->stats.requests[type]++;
+	d->stats.ticks[type][COST_VALIDATE] += (t1 - t0) + (timer_counter() - t2);
+	d->stats.ticks[type][COST_TABLE] += t2 - t1;
 	if (used && t.status != VIRTIO_IOMMU_S_OK) {
 		d->stats.refused[type]++;
 		log_refusal(d, &t, in, in_len);
@@ -378,9 +411,11 @@ static size_t handle(void *dev, unsigned queue, const u8 *in, size_t in_len, u8 
 static void batch_sync(void *dev, unsigned queue)
 {
 	struct viommu_dev *d = dev;
+	u64 t0 = timer_counter();
 
 	if (d->sync_owed && sync_now(d))
 		log_err("vm '%s': virtio-iommu: CMD_SYNC failed\n", d->vm->cfg->name);
+	d->stats.sync_ticks += timer_counter() - t0;
 }
 
 static u32 config_read(void *dev, u32 offset, unsigned size)
@@ -472,10 +507,16 @@ static void report(void *ctx, unsigned queue, enum vq_status why)
 static bool mmio_access(struct vcpu *v, void *dev, struct mmio_access *a)
 {
 	struct viommu_dev *d = dev;
+	bool notify = a->write && a->offset == VIRTIO_MMIO_QUEUE_NOTIFY;
+	u64 t0 = timer_counter();
 	bool ok;
 
 	spin_lock(&d->lock);
 	ok = virtio_mmio_access(&d->t, a);
+	if (notify) {
+		d->stats.notifies++;
+		d->stats.notify_ticks += timer_counter() - t0;
+	}
 	spin_unlock(&d->lock);
 	return ok;
 }
@@ -698,6 +739,33 @@ void viommu_report_event(struct vm *vm, const struct smmu_event *ev)
 	if (virtio_queue_fill(&d->t, VIRTIO_IOMMU_EVENTQ, &f, sizeof(f)))
 		d->stats.faults_sent++;
 	spin_unlock(&d->lock);
+}
+
+/* ns per event at the counter's frequency (under -icount shift=0: instructions). */
+static u64 per(u64 ticks, u64 n)
+{
+	return n ? ticks * 1000000000ULL / timer_frequency() / n : 0;
+}
+
+bool viommu_cost_line(struct vm *vm, char *buf, size_t len)
+{
+	struct viommu_dev *d = dev_of[vm->id];
+	const struct viommu_stats *s;
+	u64 maps, unmaps;
+
+	if (!d)
+		return false;
+	s = &d->stats;
+	maps = s->requests[VIRTIO_IOMMU_T_MAP];
+	unmaps = s->requests[VIRTIO_IOMMU_T_UNMAP];
+	fmt_snprintf(buf, len, "%s: virtio-iommu ns each: map validate %lu table %lu, unmap "
+		     "validate %lu table+tlbi %lu, sync %lu per unmap, notification %lu (%lu)",
+		     vm->cfg->name, per(s->ticks[VIRTIO_IOMMU_T_MAP][COST_VALIDATE], maps),
+		     per(s->ticks[VIRTIO_IOMMU_T_MAP][COST_TABLE], maps),
+		     per(s->ticks[VIRTIO_IOMMU_T_UNMAP][COST_VALIDATE], unmaps),
+		     per(s->ticks[VIRTIO_IOMMU_T_UNMAP][COST_TABLE], unmaps),
+		     per(s->sync_ticks, unmaps), per(s->notify_ticks, s->notifies), s->notifies);
+	return true;
 }
 
 bool viommu_stats_line(struct vm *vm, char *buf, size_t len)

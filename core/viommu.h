@@ -28,5 +28,8 @@ void viommu_report_event(struct vm *vm, const struct smmu_event *ev);
 /* One line of counters for the prompt's `stats` into buf (no newline); false if the VM has
  * no device. */
 bool viommu_stats_line(struct vm *vm, char *buf, size_t len);
+/* One line of where the time of serving requests goes, ns per request (under QEMU's
+ * -icount shift=0: hypervisor instructions). */
+bool viommu_cost_line(struct vm *vm, char *buf, size_t len);
 
 #endif

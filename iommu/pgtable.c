@@ -343,7 +343,7 @@ static void unmap_level(struct unmap_ctx *c, u64 *table, unsigned level, u64 ia,
 			goto next_entry;
 		}
 		unmap_level(c, sub, level + 1, ia, next);
-		if (table_empty(sub)) {
+		if (!c->pgt->keep_tables && table_empty(sub)) {
 			write_desc(c->pgt, ptep, 0);
 			invalidate(c, base, bs, false);
 			defer_free(c, sub);
@@ -379,6 +379,44 @@ int pgt_unmap_nosync(struct pgtable *pgt, u64 ia, u64 size, pa_t *freed)
 
 	*freed = c.freed;
 	return ret;
+}
+
+/* Prune the tables under table (at level, covering from base): true if it is left empty. */
+static bool prune_level(struct unmap_ctx *c, u64 *table, unsigned level, u64 base, size_t *n)
+{
+	bool empty = true;
+
+	for (unsigned i = 0; i < ENTRIES; i++) {
+		u64 d = table[i], ia = base + i * level_size(level);
+
+		if (!desc_valid(d))
+			continue;
+		if (desc_is_table(d, level) &&
+		    prune_level(c, desc_table(c->pgt, d), level + 1, ia, n)) {
+			write_desc(c->pgt, &table[i], 0);
+			invalidate(c, ia, level_size(level), false);
+			defer_free(c, desc_table(c->pgt, d));
+			(*n)++;
+			continue;
+		}
+		empty = false;
+	}
+	return empty;
+}
+
+size_t pgt_prune(struct pgtable *pgt, pa_t *freed)
+{
+	struct unmap_ctx c = { .pgt = pgt, .freed = *freed };
+	u64 top = level_size(pgt->start_level) * ENTRIES;
+	size_t n = 0;
+
+	for (unsigned p = 0; p < pgt->root_pages; p++)
+		prune_level(&c, pa_to_va(pa_add(pgt->root, (u64)p * PAGE_SIZE)), pgt->start_level,
+			    (u64)p * top, &n);
+	if (c.inv_hi != c.inv_lo && pgt->tlb)
+		pgt->tlb->inv_range(pgt->tlb_ctx, c.inv_lo, c.inv_hi - c.inv_lo, c.leaf);
+	*freed = c.freed;
+	return n;
 }
 
 void pgt_free_deferred(struct pgt_pool *pool, pa_t *freed)

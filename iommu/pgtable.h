@@ -55,6 +55,9 @@ struct pgtable {
 	 * guest-physical (core/viommu_hw.c). pgt_init sets 0; the root's walker address is
 	 * root + walker_offset. */
 	u64 walker_offset;
+	/* Unmapping leaves tables it empties in place, for pgt_prune() to free: a table whose
+	 * mappings come and go (an IOMMU domain) then allocates nothing per map. */
+	bool keep_tables;
 };
 
 #define PGT_MIN_IAS 25
@@ -84,6 +87,10 @@ int pgt_unmap(struct pgtable *pgt, u64 ia, u64 size);
  * unmaps can share one sync that way. */
 int pgt_unmap_nosync(struct pgtable *pgt, u64 ia, u64 size, pa_t *freed);
 void pgt_free_deferred(struct pgt_pool *pool, pa_t *freed);
+/* Free every table that maps nothing (keep_tables left them): each is unhooked and its
+ * walk-cache entries invalidated, and it goes on *freed as with pgt_unmap_nosync (sync,
+ * then pgt_free_deferred). Returns how many. */
+size_t pgt_prune(struct pgtable *pgt, pa_t *freed);
 
 /* Translate ia. Returns true and fills pa (the output address of ia itself), prot and the
  * size of the mapping entry containing it; or false if unmapped, with entry_size the size of

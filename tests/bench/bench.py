@@ -104,8 +104,13 @@ def hypervisor_stats(g):
     g.send("stats\r")
     m = g.wait_for(r"linux0: virtio-iommu: (\d+) attach, (\d+) detach, (\d+) map, (\d+) unmap, "
                    r"\d+ probe \((\d+) refused\), (\d+) syncs", 10, since)
+    c = g.wait_for(r"linux0: virtio-iommu ns each: map validate (\d+) table (\d+), unmap "
+                   r"validate (\d+) table\+tlbi (\d+), sync (\d+) per unmap, notification "
+                   r"(\d+) \((\d+)\)", 10, since)
+    cost = dict(zip(("map_validate", "map_table", "unmap_validate", "unmap_table", "sync",
+                     "notification", "notifications"), (int(x) for x in c.groups())))
     return {"maps": int(m.group(3)), "unmaps": int(m.group(4)), "refused": int(m.group(5)),
-            "syncs": int(m.group(6))}
+            "syncs": int(m.group(6)), "cost": cost}
 
 
 def measure(name, disk, kernel, initramfs, smoke):
@@ -183,6 +188,7 @@ def built(*cmd):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--only", action="append", help="run only this configuration")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     disk = OUT / "disk.img"
@@ -191,7 +197,7 @@ def main():
     kernel = built(str(ROOT / "tests" / "linux" / "build.sh"), "6.12")
     initramfs = built(str(HERE / "tools.sh"))
     results = {}
-    for name in (SMOKE if args.smoke else CONFIGS):
+    for name in (args.only or (SMOKE if args.smoke else CONFIGS)):
         t = time.monotonic()
         results[name] = measure(name, disk, kernel, initramfs, args.smoke)
         print(f"bench: {name}: {results[name]} ({time.monotonic() - t:.0f} s)", flush=True)

@@ -1004,6 +1004,40 @@ static void test_unmap_nosync_defers_sync_and_frees(void **state)
 	assert_int_equal(tp.outstanding, 0);
 }
 
+/* keep_tables: unmapping leaves emptied tables (no allocation when the IOVA is mapped
+ * again); pgt_prune frees exactly those, invalidating the walk caches, deferred like
+ * pgt_unmap_nosync. */
+static void test_keep_tables_and_prune(void **state)
+{
+	const u64 x = 7 * SZ_1G + 3 * SZ_2M;
+	pa_t freed = pa(0);
+	struct pgtable pgt;
+
+	new_table(&pgt, PGT_FMT_SMMU_S1, 48);
+	pgt.keep_tables = true;
+	assert_int_equal(pgt_map(&pgt, x, pa(SZ_1G), SZ_4K, PROT_RW), 0);
+	assert_int_equal(pgt_map(&pgt, x + SZ_1G, pa(SZ_1G), SZ_4K, PROT_RW), 0);
+	assert_int_equal(tp.pool.used, 6);
+	assert_int_equal(pgt_unmap(&pgt, x, SZ_4K), 0);
+	assert_int_equal(tp.pool.used, 6); /* kept */
+	assert_false(pgt_walk(&pgt, x, NULL, NULL, NULL));
+	assert_int_equal(pgt_map(&pgt, x, pa(SZ_1G), SZ_4K, PROT_RW), 0);
+	assert_int_equal(tp.pool.used, 6); /* mapped again without a new table */
+	assert_int_equal(pgt_unmap(&pgt, x, SZ_4K), 0);
+	clear_events();
+	/* x's level-2 and level-3 tables are empty; x + 1 GiB's still map a page. */
+	assert_int_equal(pgt_prune(&pgt, &freed), 2);
+	assert_true(has_table_inv(ALIGN_DOWN(x, SZ_1G), SZ_1G));
+	assert_int_equal(tp.pool.used, 6);
+	tlb_sync(&rec);
+	pgt_free_deferred(pgt.pool, &freed);
+	assert_int_equal(tp.pool.used, 4);
+	assert_true(pgt_walk(&pgt, x + SZ_1G, NULL, NULL, NULL));
+	assert_int_equal(pgt_prune(&pgt, &freed), 0);
+	pgt_destroy(&pgt);
+	assert_int_equal(tp.outstanding, 0);
+}
+
 /* A table walked at other addresses than its pages' own (nested stage 1, pointers are
  * IPAs): table descriptors carry page + walker_offset, and the engine still finds its
  * tables, maps, unmaps and frees. */
@@ -1218,6 +1252,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unmap_without_tlb, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmap_nosync_defers_sync_and_frees, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_walker_offset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keep_tables_and_prune, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split_break_before_make, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split_gigabyte, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_returns_everything, setup, teardown),
