@@ -25,10 +25,9 @@
 #include "iommu/smmuv3_regs.h"
 #include "iommu/viommu_req.h"
 
-/* Per-VM sizes (docs/viommu.md "Limits"). Table pages bound the tables of all the VM's
- * domains together; one mapping node is 40 bytes. */
-#define VIOMMU_TABLE_PAGES 1024U
-#define VIOMMU_NODES 16384U
+/* Per-VM sizes (docs/viommu.md "Limits"): the config's virtio-iommu-mappings (one 40-byte
+ * node each) and virtio-iommu-table-pages (the tables of all the VM's domains together,
+ * and one page of context descriptors). */
 #define VIOMMU_DOMAIN_LIMIT VIOMMU_MAX_ENDPOINTS
 #define VIOMMU_IAS 48U       /* input (IOVA) bits: a 4-level stage-1 table */
 #define VIOMMU_PROBE_SIZE 64U
@@ -79,7 +78,9 @@ struct viommu_dev {
 	/* Table pages: one physically contiguous arena. Page 0 holds the domains' context
 	 * descriptors (nested), the others the tables, handed out by `taken`. */
 	pa_t arena;
-	u64 taken[VIOMMU_TABLE_PAGES / 64];
+	u32 arena_pages;
+	u64 *taken; /* bit per arena page */
+	unsigned scan; /* taken[] words below it are full */
 	struct pgt_pool tables;
 	/* Nested: the devices' stage 2 (the VM's RAM and MMIO as the CPU's, plus the arena
 	 * read-only at `window`), which the SMMU walks the CDs and stage-1 tables through. */
@@ -107,12 +108,13 @@ static pa_t arena_alloc(struct pgt_pool *pool)
 {
 	struct viommu_dev *d = dev_of_pool(pool);
 
-	for (unsigned w = 0; w < ARRAY_SIZE(d->taken); w++) {
+	for (unsigned w = d->scan; w < d->arena_pages / 64; w++) {
 		if (d->taken[w] == ~0ULL)
 			continue;
 		unsigned b = (unsigned)__builtin_ctzll(~d->taken[w]);
 
 		d->taken[w] |= BIT(b);
+		d->scan = w;
 		return pa_add(d->arena, (u64)(w * 64 + b) * PAGE_SIZE);
 	}
 	return pa(0);
@@ -124,6 +126,7 @@ static void arena_free(struct pgt_pool *pool, pa_t page)
 	u64 i = (page.v - d->arena.v) / PAGE_SIZE;
 
 	d->taken[i / 64] &= ~BIT(i % 64);
+	d->scan = MIN(d->scan, (unsigned)(i / 64));
 }
 
 static pa_t arena_root(struct pgt_pool *pool, unsigned pages)
@@ -561,7 +564,7 @@ static void describe_vm(struct viommu_dev *d)
 	d->ctx.n_ram = cfg->n_ram;
 	d->ctx.mmio = d->mmio;
 	d->ctx.n_mmio = cfg->n_mmio;
-	d->ctx.limits = (struct viommu_limits){ VIOMMU_DOMAIN_LIMIT, VIOMMU_NODES };
+	d->ctx.limits = (struct viommu_limits){ VIOMMU_DOMAIN_LIMIT, d->vm->cfg->viommu_mappings };
 }
 
 /* The lowest arena-sized IPA range, above the first, that the VM's stage 2 leaves empty. */
@@ -588,7 +591,7 @@ static int pick_window(struct viommu_dev *d, u64 bytes)
 static int build_s2(struct viommu_dev *d)
 {
 	struct vm *vm = d->vm;
-	u64 bytes = (u64)VIOMMU_TABLE_PAGES * PAGE_SIZE;
+	u64 bytes = (u64)d->arena_pages * PAGE_SIZE;
 	int ret = pick_window(d, bytes);
 
 	alloc_pgt_pool_init(&d->s2_pool, vm->cfg->name, 64);
@@ -610,6 +613,18 @@ static int build_s2(struct viommu_dev *d)
 	return ret;
 }
 
+/* Hypervisor memory for bytes, zeroed, or NULL. */
+static void *pages_zeroed(size_t bytes)
+{
+	u64 pages = ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE;
+	pa_t p = page_alloc(pages, 1);
+
+	if (!p.v)
+		return NULL;
+	memset(pa_to_va(p), 0, pages * PAGE_SIZE);
+	return pa_to_va(p);
+}
+
 static int setup(struct viommu_dev *d)
 {
 	struct virtio_mmio_host host = { .mem = { guest_ram, d->vm }, .set_irq = set_irq,
@@ -623,15 +638,21 @@ static int setup(struct viommu_dev *d)
 		log_err("vm '%s': virtio-iommu: %s\n", d->vm->cfg->name, why);
 		return -E_INVAL;
 	}
-	d->arena = page_alloc(VIOMMU_TABLE_PAGES, 1);
-	pool = pa_to_va(page_alloc(ALIGN_UP(VIOMMU_NODES * sizeof(*pool), PAGE_SIZE) / PAGE_SIZE, 1));
-	if (!d->arena.v || !pool)
+	u32 nodes = d->vm->cfg->viommu_mappings;
+
+	/* Rounded up to whole bitmap words; the pool's limit is what the config said. */
+	d->arena_pages = ALIGN_UP(d->vm->cfg->viommu_table_pages, 64);
+	d->arena = page_alloc(d->arena_pages, 1);
+	pool = pages_zeroed(nodes * sizeof(*pool));
+	d->taken = pages_zeroed(d->arena_pages / 8);
+	if (!d->arena.v || !pool || !d->taken)
 		return -E_NOMEM;
 	memset(pa_to_va(d->arena), 0, PAGE_SIZE);
 	d->taken[0] = BIT(0); /* the CD page */
-	d->tables = (struct pgt_pool){ .name = d->vm->cfg->name, .limit = VIOMMU_TABLE_PAGES - 1,
+	d->tables = (struct pgt_pool){ .name = d->vm->cfg->name,
+				       .limit = d->vm->cfg->viommu_table_pages - 1,
 				       .alloc_page = arena_alloc, .free_page = arena_free };
-	viommu_init(&d->st, pool, VIOMMU_NODES);
+	viommu_init(&d->st, pool, nodes);
 	d->nested = smmu_has_s1() && smmu_has_s2();
 	ret = d->nested ? build_s2(d) : 0;
 	if (!ret)
@@ -653,10 +674,9 @@ int viommu_vm_init(struct vm *vm)
 		log_err("vm '%s': virtio-iommu needs an SMMU with stage 1\n", vm->cfg->name);
 		return -E_NODEV;
 	}
-	d = pa_to_va(page_alloc(ALIGN_UP(sizeof(*d), PAGE_SIZE) / PAGE_SIZE, 1));
+	d = pages_zeroed(sizeof(*d));
 	if (!d)
 		return -E_NOMEM;
-	memset(d, 0, sizeof(*d));
 	d->vm = vm;
 	ret = setup(d);
 	if (ret) {
@@ -664,9 +684,10 @@ int viommu_vm_init(struct vm *vm)
 		return ret;
 	}
 	dev_of[vm->id] = d;
-	log_info("vm '%s': virtio-iommu with %u endpoint(s), domains %s, up to %u KiB of tables\n",
-		 vm->cfg->name, d->ctx.n_ep, d->nested ? "nested over stage 2" : "stage 1 only",
-		 VIOMMU_TABLE_PAGES * 4);
+	log_info("vm '%s': virtio-iommu with %u endpoint(s), domains %s, up to %u mappings and "
+		 "%u KiB of tables\n", vm->cfg->name, d->ctx.n_ep,
+		 d->nested ? "nested over stage 2" : "stage 1 only", vm->cfg->viommu_mappings,
+		 vm->cfg->viommu_table_pages * 4);
 	return 0;
 }
 

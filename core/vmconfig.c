@@ -234,6 +234,7 @@ static int check_known_props(const struct ctx *c)
 		"compatible", "vm-name", "cpus",	 "memory", "memory-phys",
 		"kernel",     "initrd",	 "bootargs",	 "dtb",	   "mmio",
 		"mmio-ipa",   "intids",	 "pci-devices", "virtio-iommu",
+		"virtio-iommu-mappings", "virtio-iommu-table-pages",
 	};
 	int prop;
 
@@ -376,6 +377,40 @@ static int read_virtio_iommu(const struct ctx *c)
 	return 0;
 }
 
+/* One u32 cell within [min, max]; *out keeps its default when the property is absent. */
+static int read_limit(const struct ctx *c, const char *name, u32 min, u32 max, u32 *out)
+{
+	const fdt32_t *v;
+	int len;
+
+	v = fdt_getprop(c->fdt, c->node, name, &len);
+	if (!v)
+		return 0;
+	if (len != sizeof(*v))
+		return vmcfg_fail(c, name, "one cell expected, %d bytes found", len);
+	if (!c->vm->virtio_iommu)
+		return vmcfg_fail(c, name, "set without the virtio-iommu flag");
+	if (fdt32_ld(v) < min || fdt32_ld(v) > max)
+		return vmcfg_fail(c, name, "%u is outside %u..%u", fdt32_ld(v), min, max);
+	*out = fdt32_ld(v);
+	return 0;
+}
+
+/* The per-VM limits of its virtio-iommu (docs/viommu.md "Limits"). */
+static int read_viommu_limits(const struct ctx *c)
+{
+	int ret;
+
+	c->vm->viommu_mappings = VIOMMU_DEFAULT_MAPPINGS;
+	c->vm->viommu_table_pages = VIOMMU_DEFAULT_TABLE_PAGES;
+	ret = read_limit(c, "virtio-iommu-mappings", 1, VIOMMU_MAX_MAPPINGS,
+			 &c->vm->viommu_mappings);
+	if (!ret)
+		ret = read_limit(c, "virtio-iommu-table-pages", 16, VIOMMU_MAX_TABLE_PAGES,
+				 &c->vm->viommu_table_pages);
+	return ret;
+}
+
 /* ---- passthrough MMIO ---- */
 
 static int add_mmio(const struct ctx *c, const fdt32_t *e, const fdt32_t *ipa_cells)
@@ -422,7 +457,7 @@ static int read_vm(const struct ctx *c)
 		check_compatible, read_name,	 check_known_props, read_cpus,
 		read_memory,	  read_memory_phys, read_kernel,	    read_initrd,
 		read_bootargs,	  read_dtb,	 read_mmio,	    read_intids,
-		read_pci_devices, read_virtio_iommu,
+		read_pci_devices, read_virtio_iommu, read_viommu_limits,
 	};
 	int ret = 0;
 

@@ -13,7 +13,12 @@
 #define VM_MAX_RAM 4
 #define VM_MAX_MMIO 8
 #define VM_MAX_IRQS 16
-#define VM_MAX_PCI 8
+#define VM_MAX_PCI 16
+/* virtio-iommu limits per VM: defaults, and the most a config may ask for. */
+#define VIOMMU_DEFAULT_MAPPINGS 16384U
+#define VIOMMU_MAX_MAPPINGS 1048576U
+#define VIOMMU_DEFAULT_TABLE_PAGES 1024U
+#define VIOMMU_MAX_TABLE_PAGES 262144U /* 1 GiB */
 #define VM_NAME_LEN 16 /* with its NUL: names have 1..15 characters */
 /* Linux arm64's COMMAND_LINE_SIZE, with the NUL. */
 #define VM_BOOTARGS_LEN 2048
@@ -62,6 +67,8 @@ struct vm_config {
 	u32 pci_bdf[VM_MAX_PCI]; /* bus << 8 | dev << 3 | fn */
 	unsigned n_pci;
 	bool virtio_iommu;
+	u32 viommu_mappings;    /* live mappings over all its domains */
+	u32 viommu_table_pages; /* 4 KiB pages for its domains' tables and CDs */
 };
 
 struct vm_configs {

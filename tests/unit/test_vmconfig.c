@@ -161,6 +161,8 @@ static void check_vm0(const struct parsed *p)
 	assert_int_equal(vm->pci_bdf[0], 0x0008);
 	assert_int_equal(vm->pci_bdf[1], 0x0100);
 	assert_true(vm->virtio_iommu);
+	assert_int_equal(vm->viommu_mappings, 100000);
+	assert_int_equal(vm->viommu_table_pages, VIOMMU_DEFAULT_TABLE_PAGES);
 }
 
 static void check_vm1(const struct parsed *p)
@@ -323,12 +325,16 @@ static const struct bad_case bad_cases[] = {
 	{ "intid-twice", "vm 'linux0': intids: INTID 40 is listed twice" },
 	{ "intid-shared", "vm 'linux1': intids: INTID 41 is already given to vm 'linux0'" },
 	{ "pci-bytes", "vm 'linux0': pci-devices: 2 bytes, not a whole number of cells" },
-	{ "pci-too-many", "vm 'linux0': pci-devices: 9 entries, at most 8" },
+	{ "pci-too-many", "vm 'linux0': pci-devices: 17 entries, at most 16" },
 	{ "pci-bdf", "vm 'linux0': pci-devices: 0x10000 is not a bus << 8 | device << 3 | function" },
 	{ "pci-bus", "vm 'linux0': pci-devices: 40:00.0 is not on the PCIe host's buses 00-3f" },
 	{ "pci-twice", "vm 'linux0': pci-devices: 00:01.1 is listed twice" },
 	{ "pci-shared", "vm 'linux1': pci-devices: 01:00.0 is already given to vm 'linux0'" },
 	{ "virtio-iommu-value", "vm 'linux0': virtio-iommu: a flag takes no value" },
+	{ "viommu-limit-no-flag",
+	  "vm 'linux0': virtio-iommu-mappings: set without the virtio-iommu flag" },
+	{ "viommu-limit-range", "vm 'linux0': virtio-iommu-table-pages: 8 is outside 16..262144" },
+	{ "viommu-limit-cells", "vm 'linux0': virtio-iommu-mappings: one cell expected, 8 bytes found" },
 	{ "too-many-vms", "/vm8: more than 8 VMs" },
 };
 
