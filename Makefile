@@ -203,7 +203,9 @@ FUZZ_ARGS := -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus-viommu
 # One Linux 6.12 VM per config, the bench's tools in its initramfs (tests/bench/tools.sh).
 BENCH_CONFIGS := $(wildcard tests/bench/*.dts)
 .PHONY: bench bench-images bench-test
-bench-images: all | $(DEPS_STAMP)
+bench-images: all test-images | $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory linux-images LINUX_VERSIONS=6.12 \
+		LINUX_CONFIGS=board/$(BOARD)/default.dts
 	@set -e; i=$$(tests/bench/tools.sh); k=$$(tests/linux/build.sh 6.12); \
 	for c in $(BENCH_CONFIGS); do \
 		$(MAKE) --no-print-directory image IMAGE_NAME=$$(basename $$c .dts)-linux-6.12 \

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 
 #include "arch/arm64/cpu.h"
+#include "core/alloc.h"
 #include "core/console_prompt.h"
 #include "core/lib/errno.h"
 #include "core/lib/fmt.h"
@@ -203,6 +204,18 @@ static void smmu_stats_line(void)
 	    cmds, cfgi, tlbi, st.cmds[CMD_OP_SYNC], st.ste_writes, st.events);
 }
 
+/* What the allocator handed out beyond the VMs' RAM: the hypervisor's own memory at run
+ * time (stage-2 and SMMU tables, virtio-iommu state, queues), image not included. */
+static void memory_line(void)
+{
+	u64 vm_ram = 0, used = (alloc_total_pages() - alloc_free_pages()) * PAGE_SIZE;
+
+	for (unsigned i = 0; i < n_vms; i++)
+		vm_ram += vm_ram_size(&vms[i]);
+	say("memory: hypervisor allocations %lu KiB, VMs' RAM %lu MiB, free %lu MiB\n",
+	    (used - MIN(used, vm_ram)) >> 10, vm_ram >> 20, (alloc_free_pages() * PAGE_SIZE) >> 20);
+}
+
 static void cmd_stats(void)
 {
 	say("vm               vcpu cpu      exits       hvc       smc       wfx      mmio"
@@ -218,6 +231,7 @@ static void cmd_stats(void)
 		}
 	}
 	smmu_stats_line();
+	memory_line();
 	for (unsigned i = 0; i < n_vms; i++) {
 		char line[256];
 

@@ -23,12 +23,22 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "boot"))
-from qemu import FOCUS_KEY, QEMU, Qemu, image_path  # noqa: E402
+from qemu import FOCUS_KEY, QEMU, Qemu, image_path, machine_args, ready, run_devices  # noqa: E402
 
 OUT = ROOT / "build" / "bench"
 DISK_MIB = 64
-RANDOM_READS = 2000
+RANDOM_READS = 1000
+DISK_TIMEOUT = 60  # seconds per diskbench run; a healthy one takes under 2
+# Linux guests: dma_map_benchmark keeps the CPU busy, so under -icount its figures are exact
+# instruction counts. The disk workload runs in a second boot without -icount and its
+# figures are wall-clock medians of DISK_RUNS runs: under -icount the guest's waits for the
+# disk either pass in real time (sleep=on) or stretch to its next timer tick (sleep=off),
+# and under Portcullis the nvme's INTx then fired with nothing to handle until Linux
+# disabled it ("nobody cared"; docs/performance.md).
 ICOUNT = ["-icount", "shift=0"]
+# Our bare-metal guest idles only for its timer: skipping idle time keeps it exact.
+GUEST_ICOUNT = ["-icount", "shift=0,sleep=off"]
+DISK_RUNS = 3
 DEVICES = ["-device", "nvme,serial=b0,drive=disk,bus=pcie.0,addr=2.0",
            "-device", "edu,dma_mask=0xffffffffffffffff,bus=pcie.0,addr=3.0"]
 APPEND = "console=ttyAMA0"
@@ -65,9 +75,10 @@ METRICS = {
 class Guest(Qemu):
     """A Linux guest on QEMU, straight (direct) or under Portcullis, console on a pipe."""
 
-    def __init__(self, kind, machine, extra, arg, disk, kernel, initramfs):
+    def __init__(self, kind, machine, extra, arg, disk, kernel, initramfs, icount=True):
         base = [QEMU, "-machine", machine, "-cpu", "max", "-smp", "1", "-m",
-                "2G" if kind == "portcullis" else "512M", *ICOUNT, "-display", "none",
+                "2G" if kind == "portcullis" else "512M", *(ICOUNT if icount else []),
+                "-display", "none",
                 "-nic", "none", "-monitor", "none", "-serial", "stdio", *DEVICES, *extra,
                 "-drive", f"if=none,id=disk,file={disk},format=raw,readonly=on"]
         if kind == "portcullis":
@@ -91,52 +102,198 @@ class Guest(Qemu):
 
 def dma_map(g, granule_pages, seconds):
     m = g.run(f"dma_map_benchmark -t 1 -s {seconds} -g {granule_pages} -d 0",
-              r"average unmap latency\(us\):([0-9.]+)")
+              r"average unmap latency\(us\):([0-9.]+) standard")
     mp = re.findall(r"average map latency\(us\):([0-9.]+)", g.output)
     return float(mp[-1]), float(m.group(1))
 
 
 def hypervisor_stats(g):
     """Portcullis's counters for linux0's virtio-iommu, from the prompt's `stats`."""
-    since = len(g.output)
-    g.send(FOCUS_KEY)
-    g.wait_for(r"console: input goes to the hypervisor prompt", 10, since)
-    g.send("stats\r")
-    m = g.wait_for(r"linux0: virtio-iommu: (\d+) attach, (\d+) detach, (\d+) map, (\d+) unmap, "
-                   r"\d+ probe \((\d+) refused\), (\d+) syncs", 10, since)
-    c = g.wait_for(r"linux0: virtio-iommu ns each: map validate (\d+) table (\d+), unmap "
-                   r"validate (\d+) table\+tlbi (\d+), sync (\d+) per unmap, notification "
-                   r"(\d+) \((\d+)\)", 10, since)
+    text = prompt_stats(g, "linux0")
+    m = re.search(r"linux0: virtio-iommu: (\d+) attach, (\d+) detach, (\d+) map, (\d+) unmap, "
+                  r"\d+ probe \((\d+) refused\), (\d+) syncs", text)
+    c = re.search(r"linux0: virtio-iommu ns each: map validate (\d+) table (\d+), unmap "
+                  r"validate (\d+) table\+tlbi (\d+), sync (\d+) per unmap, notification "
+                  r"(\d+) \((\d+)\)", text)
     cost = dict(zip(("map_validate", "map_table", "unmap_validate", "unmap_table", "sync",
                      "notification", "notifications"), (int(x) for x in c.groups())))
     return {"maps": int(m.group(3)), "unmaps": int(m.group(4)), "refused": int(m.group(5)),
             "syncs": int(m.group(6)), "cost": cost}
 
 
-def measure(name, disk, kernel, initramfs, smoke):
+def boot(name, disk, kernel, initramfs, icount):
     kind, machine, extra, arg = CONFIGS[name]
-    g = Guest(kind, machine, extra, arg, disk, kernel, initramfs)
+    g = Guest(kind, machine, extra, arg, disk, kernel, initramfs, icount)
+    g.wait_for(g.prefix + r"PORTCULLIS-GUEST-READY", 600)
+    g.wait_for(g.prefix + r"\S* # ", 60)
+    return g
+
+
+def measure_dma_map(name, disk, kernel, initramfs):
+    """Deterministic: map/unmap latencies under -icount, and the hypervisor's counters."""
+    g = boot(name, disk, kernel, initramfs, True)
     try:
-        g.wait_for(g.prefix + r"PORTCULLIS-GUEST-READY", 600)
-        g.wait_for(g.prefix + r"\S* # ", 60)
         g.run("echo dma_map_benchmark > /sys/bus/pci/devices/0000:00:03.0/driver_override; "
               "echo 0000:00:03.0 > /sys/bus/pci/drivers_probe; echo bound $?", r"bound 0")
         r = {}
         r["map4k"], r["unmap4k"] = dma_map(g, 1, 1)
         r["map64k"], r["unmap64k"] = dma_map(g, 16, 1)
-        m = g.run(f"diskbench /dev/nvme0n1 {100 if smoke else RANDOM_READS}",
-                  r"diskbench seq_mib_s ([0-9.]+) rand_kib_s ([0-9.]+) bytes (\d+)")
-        r["seq"], r["rand"] = float(m.group(1)), float(m.group(2))
-        if int(m.group(3)) != DISK_MIB << 20:
-            raise RuntimeError(f"{name}: diskbench read {m.group(3)} bytes")
-        if "viommu" in name and kind == "portcullis":
+        if "viommu" in name and g.kind == "portcullis":
             r.update(hypervisor_stats(g))
-        r["wall_s"] = round(g.elapsed(), 1)
         return r
-    except AssertionError as e:
-        raise RuntimeError(f"{name}: {e}") from None
     finally:
         g.kill()
+
+
+def measure_disk(name, disk, kernel, initramfs, runs, reads):
+    """Wall clock: the medians of runs diskbench runs."""
+    g = boot(name, disk, kernel, initramfs, False)
+    try:
+        got = []
+        for _ in range(runs):
+            try:
+                m = g.run(f"diskbench /dev/nvme0n1 {reads}", r"diskbench seq_mib_s ([0-9.]+) "
+                          r"rand_kib_s ([0-9.]+) bytes (\d+) reads \d+\s", DISK_TIMEOUT)
+            except AssertionError:
+                if not re.search(r"Disabling IRQ #\d+", g.output):
+                    raise
+                got.append((0.0, 0.0))  # crawling on a disabled interrupt line
+                break
+            if int(m.group(3)) != DISK_MIB << 20:
+                raise RuntimeError(f"{name}: diskbench read {m.group(3)} bytes")
+            got.append((float(m.group(1)), float(m.group(2))))
+        # A storm of interrupts with nothing to handle makes Linux disable the nvme's line
+        # and poll: such figures measure that, not the DMA path (docs/performance.md).
+        storm = re.search(r"irq (\d+): nobody cared|Disabling IRQ #\d+", g.output)
+        return {"seq": sorted(x[0] for x in got)[runs // 2],
+                "rand": sorted(x[1] for x in got)[runs // 2], "storm": bool(storm)}
+    finally:
+        g.kill()
+
+
+def measure(name, disk, kernel, initramfs, smoke):
+    t = time.monotonic()
+    try:
+        r = measure_dma_map(name, disk, kernel, initramfs)
+        r.update(measure_disk(name, disk, kernel, initramfs, 1 if smoke else DISK_RUNS,
+                              100 if smoke else RANDOM_READS))
+    except AssertionError as e:
+        raise RuntimeError(f"{name}: {e}") from None
+    r["wall_s"] = round(time.monotonic() - t, 1)
+    return r
+
+
+# ---- the hypervisor's own costs, scale and footprint ----
+
+GUEST_EDUS = 16  # tests/guest/viommu-bench.dts
+
+
+def prompt_stats(q, vm):
+    """Focus the prompt and read `stats` whole (the memory line comes after the vCPUs')."""
+    for _ in range(3):  # VM 0, VM 1, ..., the prompt
+        since = len(q.output)
+        q.send(FOCUS_KEY)
+        m = q.wait_for(r"console: input goes to (.*)\n", 10, since)
+        if m.group(1).startswith("the hypervisor prompt"):
+            break
+    since = len(q.output)
+    q.send("stats\r")
+    q.wait_for(r"memory: hypervisor allocations \d+ KiB.*\n", 10, since)
+    if vm:
+        q.wait_for(rf"{vm}: virtio-iommu ns each: .*\(\d+\)\n", 10, since)
+    return q.output[since:]
+
+
+def measure_guest_costs():
+    """Our bare-metal guest (role=viommubench): a trapped MMIO read, the virtual timer's
+    latency to the guest's handler from WFI, and MAP+UNMAP round trips with 10, 10^3, 10^5
+    live mappings and 1, 4, 16 endpoints attached; then the tables those 10^5 mappings
+    hold."""
+    edus = []
+    for i in range(GUEST_EDUS):
+        edus += ["-device", f"edu,dma_mask=0xffffffffffffffff,bus=pcie.0,addr={2 + i:x}.0"]
+    q = Qemu(["-machine", CONFIGS["P-viommu"][1], "-cpu", "max", "-smp", "1", "-m", "2G",
+              *GUEST_ICOUNT], edus, image="viommu-bench")
+    try:
+        q.wait_for(r"GUEST: viommu-bench: done", 600)
+        stats = prompt_stats(q, "bench")
+    except AssertionError as e:
+        raise RuntimeError(f"viommu-bench: {e}") from None
+    finally:
+        q.kill()
+    r = {"trap_ns": int(re.search(r"mmio read ns (\d+)", q.output).group(1)),
+         "vtimer_ns": int(re.search(r"vtimer latency ns (\d+)", q.output).group(1)),
+         "scale": {(int(a), int(b)): int(c) for a, b, c in re.findall(
+             r"live (\d+) endpoints (\d+) map\+unmap ns (\d+)", q.output)}}
+    m = re.search(r"(\d+) mappings, (\d+) table pages", stats)
+    r["mappings"], r["table_pages"] = int(m.group(1)), int(m.group(2))
+    return r
+
+
+def measure_footprint(tmp):
+    """Image sections, and the default config's two Linux VMs: the hypervisor's allocations
+    and the exits of idle vCPUs over 5 s of wall-clock time (no -icount here)."""
+    elf = ROOT / "build" / "qemu-virt" / "portcullis.elf"
+    out = subprocess.run(["aarch64-linux-gnu-size", "-A", str(elf)], check=True, text=True,
+                         stdout=subprocess.PIPE).stdout
+    sec = {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\.\S+)\s+(\d+)", out, re.M)}
+    r = {"text": sec.get(".text", 0), "rodata": sec.get(".rodata", 0),
+         "data": sec.get(".data", 0), "bss": sec.get(".bss", 0)}
+    q = Qemu(machine_args(smp=4, mem="2G"), run_devices(tmp), image="default-linux-6.12")
+    try:
+        q.wait_for(ready("linux0"), 120)
+        q.wait_for(ready("linux1"), 120)
+        time.sleep(2)
+        first = prompt_stats(q, None)
+        time.sleep(5)
+        since = len(q.output)
+        q.send("stats\r")
+        q.wait_for(r"memory: hypervisor allocations \d+ KiB.*\n", 10, since)
+        second = q.output[since:]
+    finally:
+        q.kill()
+
+    def exits(text):
+        return [int(x) for x in re.findall(r"^linux\d\s+\d+\s+\d+\s+(\d+)", text, re.M)]
+    e1, e2 = exits(first), exits(second)
+    r["idle_exits_per_s"] = round(sum(b - a for a, b in zip(e1, e2)) / len(e1) / 5)
+    r["alloc_kib"] = int(re.search(r"hypervisor allocations (\d+) KiB", second).group(1))
+    return r
+
+
+def costs_table(c, f, p):
+    """The second table: Portcullis's own figures."""
+    lines = ["| hypervisor figure | value | how |", "|---|---|---|"]
+    if c:
+        lines += [
+            f"| trapped MMIO read, guest to guest | {c['trap_ns']} ns | deterministic |",
+            f"| virtual timer deadline to guest handler (guest in WFI) | {c['vtimer_ns']} ns "
+            "| deterministic |",
+        ]
+        for (live, eps), ns in sorted(c["scale"].items()):
+            lines.append(f"| MAP+UNMAP round trip, {live} live mappings, {eps} endpoint(s) | "
+                         f"{ns} ns | deterministic, bare-metal guest |")
+        lines.append(f"| page-table bytes per mapped 4 KiB ({c['mappings']} mappings) | "
+                     f"{c['table_pages'] * 4096 / c['mappings']:.1f} B | count |")
+    if p and "cost" in p:
+        k = p["cost"]
+        lines += [
+            f"| per MAP: validation / table update | {k['map_validate']} / {k['map_table']} ns "
+            "| deterministic, Linux 6.12 (P-viommu) |",
+            f"| per UNMAP: validation / table update + TLBI / CMD_SYNC | {k['unmap_validate']} / "
+            f"{k['unmap_table']} / {k['sync']} ns | deterministic, Linux 6.12 |",
+            f"| per notification, in the handler ({k['notifications']} of them) | "
+            f"{k['notification']} ns | deterministic, Linux 6.12 |",
+        ]
+    if f:
+        lines += [
+            f"| image: text / rodata / data / bss | {f['text']} / {f['rodata']} / {f['data']} / "
+            f"{f['bss']} B | count |",
+            f"| hypervisor allocations, two Linux VMs (default config) | {f['alloc_kib']} KiB "
+            "| count |",
+            f"| exits per second per idle Linux vCPU | {f['idle_exits_per_s']} | wall-clock, 5 s |",
+        ]
+    return "\n".join(lines) + "\n"
 
 
 def ratio(value, peer, lower_better):
@@ -148,7 +305,9 @@ def ratio(value, peer, lower_better):
 def table(results):
     names = list(results)
     head = ["configuration"] + [METRICS[k][0] for k in METRICS]
-    rows = [[n] + [f"{results[n][k]:g}" for k in METRICS] for n in names]
+    rows = [[n] + [f"{results[n][k]:g}" + (" (INTx storm)" if k in ("seq", "rand") and
+                                           results[n].get("storm") else "")
+                   for k in METRICS] for n in names]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     if "P-viommu" in results and "Q-viommu" in results:
@@ -157,9 +316,11 @@ def table(results):
                      " | ".join(f"{q[k]:g}" for k in METRICS) + " |")
         lines.append("| P-viommu: added by Portcullis (P - Q) | " +
                      " | ".join(f"{p[k] - q[k]:+.1f}" for k in METRICS) + " |")
-    out = ["Deterministic: one vCPU, -icount shift=0 (guest instructions; QEMU's device "
-           "models cost no virtual time). Latencies from Linux's dma_map_benchmark (the "
-           "kernel rounds each sample down to 0.1 µs); disk: 64 MiB nvme, O_DIRECT.", "",
+    out = ["One vCPU, -icount shift=0: guest (and hypervisor) instructions, 1 ns each; QEMU's "
+           "device models cost no virtual time. Map/unmap latencies (Linux's "
+           "dma_map_benchmark; the kernel rounds each sample down to 0.1 µs) are "
+           "deterministic. Disk figures (64 MiB nvme, O_DIRECT, a second boot without "
+           f"-icount) are wall-clock medians of {DISK_RUNS} runs on a shared machine.", "",
            *lines, ""]
     for peer in PEERS:
         if peer not in results:
@@ -202,13 +363,19 @@ def main():
         results[name] = measure(name, disk, kernel, initramfs, args.smoke)
         print(f"bench: {name}: {results[name]} ({time.monotonic() - t:.0f} s)", flush=True)
     text = table(results)
+    if not args.smoke and not args.only:
+        costs = measure_guest_costs()
+        print(f"bench: guest costs: {costs}", flush=True)
+        foot = measure_footprint(OUT)
+        print(f"bench: footprint: {foot}", flush=True)
+        text += "\n" + costs_table(costs, foot, results.get("P-viommu"))
     (OUT / "results.md").write_text(text)
     with open(OUT / "results.csv", "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["configuration", *METRICS, "maps", "unmaps", "syncs"])
+        w.writerow(["configuration", *METRICS, "intx_storm", "maps", "unmaps", "syncs"])
         for n, r in results.items():
-            w.writerow([n, *(r[k] for k in METRICS), r.get("maps", ""), r.get("unmaps", ""),
-                        r.get("syncs", "")])
+            w.writerow([n, *(r[k] for k in METRICS), int(r.get("storm", False)),
+                        r.get("maps", ""), r.get("unmaps", ""), r.get("syncs", "")])
     print(text)
 
 

@@ -73,5 +73,6 @@ void viommu(void);
 /* PSCI CPU_ON context_id that starts vCPU 1 of role=viommu as its racing partner. */
 #define VIOMMU_RACE_TASK 0x7aceULL
 void viommu_secondary(void);
+void viommu_bench(void);
 
 #endif

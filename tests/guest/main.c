@@ -26,6 +26,8 @@ void guest_main(const uint8_t *dtb)
 		watcher();
 	else if (has_arg(args, "role=rtc"))
 		rtc();
+	else if (has_arg(args, "role=viommubench"))
+		viommu_bench();
 	else if (has_arg(args, "role=viommu"))
 		viommu();
 	else if (has_arg(args, "role=dma"))

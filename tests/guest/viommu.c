@@ -5,6 +5,7 @@
  * "GUEST: viommu: <case>: <what happened>", which the test compares with the rule.
  * The MMU is off, so every access is aligned and goes straight to memory.
  */
+#include "gic.h"
 #include "guest.h"
 
 #define VIRTIO_BASE 0x0a000000ULL
@@ -457,4 +458,120 @@ void viommu(void)
 	race();
 	hostile();
 	puts("GUEST: viommu: done\n");
+}
+
+/* ---- role=viommubench: the hypervisor's costs as the guest sees them (make bench) ---- */
+
+#define BENCH_EPS 16       /* edus at 00:02.0 .. 00:11.0 (tests/guest/viommu-bench.dts) */
+#define BENCH_PAIRS 1000
+#define BENCH_TRAPS 10000
+#define BENCH_TIMER_SAMPLES 100
+#define PREFILL_IOVA 0x1000000000ULL
+#define TIMED_IOVA 0x8000000000ULL
+#define VTIMER_INTID 27
+
+static uint64_t ticks_to_ns(uint64_t ticks, uint64_t n)
+{
+	return ticks * 1000000000ULL / read_sysreg(cntfrq_el0) / n;
+}
+
+static void say_ns(const char *what, uint64_t ns)
+{
+	puts("GUEST: viommu-bench: ");
+	puts(what);
+	puts(" ns ");
+	putdec(ns);
+	puts("\n");
+}
+
+/* A register read the hypervisor emulates: the whole trap, there and back. */
+static void bench_trap(void)
+{
+	uint64_t t0 = counter();
+
+	for (unsigned i = 0; i < BENCH_TRAPS; i++)
+		(void)reg(R_MAGIC);
+	say_ns("mmio read", ticks_to_ns(counter() - t0, BENCH_TRAPS));
+}
+
+static volatile uint64_t timer_late;
+static volatile uint32_t timer_fired;
+
+static void bench_timer_irq(unsigned intid, unsigned cpu)
+{
+	(void)intid;
+	(void)cpu;
+	timer_late += counter() - read_sysreg(cntv_cval_el0);
+	write_sysreg(cntv_ctl_el0, 0);
+	isb();
+	timer_fired++;
+}
+
+/* From the virtual timer's deadline to the guest's handler: through the physical
+ * interrupt, the hypervisor and the vGIC. */
+static void bench_timer(void)
+{
+	gic_dist_init();
+	gic_cpu_init();
+	gic_set_handler(VTIMER_INTID, bench_timer_irq);
+	gic_enable_private(VTIMER_INTID);
+	for (unsigned i = 0; i < BENCH_TIMER_SAMPLES; i++) {
+		write_sysreg(cntv_cval_el0, counter() + ms_to_ticks(1));
+		write_sysreg(cntv_ctl_el0, 1);
+		isb();
+		while (timer_fired == i)
+			__asm__ volatile("wfi");
+	}
+	say_ns("vtimer latency", ticks_to_ns(timer_late, BENCH_TIMER_SAMPLES));
+}
+
+static void bench_pairs(unsigned live, unsigned eps)
+{
+	uint64_t t0 = counter();
+
+	for (unsigned i = 0; i < BENCH_PAIRS; i++) {
+		map(TIMED_IOVA, PAGE, SRC_PAGE);
+		unmap(TIMED_IOVA, PAGE);
+	}
+	puts("GUEST: viommu-bench: live ");
+	putdec(live);
+	puts(" endpoints ");
+	putdec(eps);
+	puts(" map+unmap ns ");
+	putdec(ticks_to_ns(counter() - t0, BENCH_PAIRS));
+	puts("\n");
+}
+
+/* MAP+UNMAP round trips with 10, 10^3 and 10^5 live mappings in the domain, and with 1, 4
+ * and 16 endpoints attached to it. The 10^5 mappings stay for the hypervisor's count of
+ * table pages per mapping. */
+static void bench_scale(void)
+{
+	static const unsigned lives[] = { 10, 1000, 100000 }, eps[] = { 1, 4, 16 };
+	unsigned live = 0;
+
+	start_device();
+	attach(EDU_SID);
+	for (unsigned l = 0; l < 3; l++) {
+		for (; live < lives[l]; live++)
+			if (map(PREFILL_IOVA + live * PAGE, PAGE, SRC_PAGE)) {
+				puts("GUEST: viommu-bench: prefill REFUSED\n");
+				return;
+			}
+		for (unsigned e = 0; e < 3; e++) {
+			for (unsigned k = 1; k < eps[e]; k++)
+				attach(EDU_SID + 8 * k);
+			bench_pairs(live, eps[e]);
+		}
+		for (unsigned k = 1; k < BENCH_EPS; k++)
+			detach(EDU_SID + 8 * k);
+	}
+}
+
+void viommu_bench(void)
+{
+	bench_trap();
+	bench_timer();
+	bench_scale();
+	puts("GUEST: viommu-bench: done\n");
 }
