@@ -32,9 +32,9 @@ DISK_TIMEOUT = 60  # seconds per diskbench run; a healthy one takes under 2
 # Linux guests: dma_map_benchmark keeps the CPU busy, so under -icount its figures are exact
 # instruction counts. The disk workload runs in a second boot without -icount and its
 # figures are wall-clock medians of DISK_RUNS runs: under -icount the guest's waits for the
-# disk either pass in real time (sleep=on) or stretch to its next timer tick (sleep=off),
-# and under Portcullis the nvme's INTx then fired with nothing to handle until Linux
-# disabled it ("nobody cared"; docs/performance.md).
+# disk either pass in real time (sleep=on) or stretch to its next timer tick (sleep=off).
+# Guests on INTx (Portcullis offers no MSI yet; QEMU with its=off alike) can meet an INTx
+# storm from QEMU's nvme under sustained I/O: flagged in the table (docs/performance.md).
 ICOUNT = ["-icount", "shift=0"]
 # Our bare-metal guest idles only for its timer: skipping idle time keeps it exact.
 GUEST_ICOUNT = ["-icount", "shift=0,sleep=off"]
