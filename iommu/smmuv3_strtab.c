@@ -127,20 +127,47 @@ static bool sid_ok(u32 sid, const char *what)
 	return true;
 }
 
+/* Carry out ste_run() for sid under the lock, its level-2 table made if needed. */
+static int ste_set(u32 sid, const u64 tgt[STE_WORDS], const struct ste_prep *prep)
+{
+	u64 flags = smmu_lock_irqsave(&smmu.lock);
+	struct ste_group *g = group_of(sid);
+	int ret = g ? ste_run(g, sid, tgt, prep) : -E_NOMEM;
+
+	smmu_unlock_irqrestore(&smmu.lock, flags);
+	return ret;
+}
+
+/* The stage-2 half of an STE for the table s2 walked with vmid. */
+static struct smmu_s2_cfg s2_cfg(u16 vmid, const struct pgtable *s2)
+{
+	return (struct smmu_s2_cfg){ .vmid = vmid, .ias = s2->ias,
+				     .start_level = s2->start_level,
+				     .ps_enc = MIN(smmu.f.oas_enc, SMMU_PS_48), .root = s2->root,
+				     .walk = { smmu.coherent } };
+}
+
+/* The context descriptor of the stage-1 table s1 with asid; TTB0 is the root as its walker
+ * reads it (root + walker_offset). */
+static void cd_for(u64 cd[CD_WORDS], u16 asid, const struct pgtable *s1)
+{
+	struct smmu_cd_cfg cdc = { .asid = asid, .ias = s1->ias,
+				   .ips_enc = MIN(smmu.f.oas_enc, SMMU_PS_48),
+				   .ttb0 = pa(s1->root.v + s1->walker_offset), .mair = PGT_S1_MAIR,
+				   .walk = { smmu.coherent } };
+
+	smmu_cd_build(cd, &cdc);
+}
+
 int smmu_set_abort(u32 sid)
 {
-	u64 tgt[STE_WORDS], flags;
-	struct ste_group *g;
-	int ret = -E_NOMEM;
+	u64 tgt[STE_WORDS];
+	int ret;
 
 	if (!sid_ok(sid, "abort"))
 		return smmu.enabled ? -E_RANGE : -E_NODEV;
 	smmu_ste_abort(tgt);
-	flags = smmu_lock_irqsave(&smmu.lock);
-	g = group_of(sid);
-	if (g)
-		ret = ste_run(g, sid, tgt, NULL);
-	smmu_unlock_irqrestore(&smmu.lock, flags);
+	ret = ste_set(sid, tgt, NULL);
 	if (ret)
 		log_err("SMMUv3: StreamID %x: setting abort failed (%s)\n", sid, err_name(ret));
 	return ret;
@@ -179,12 +206,9 @@ static int table_check(u32 sid, const struct pgtable *t, enum pgt_format fmt, bo
 
 int smmu_set_s2(u32 sid, u16 vmid, const struct pgtable *s2)
 {
-	struct smmu_s2_cfg cfg = { .vmid = vmid, .ias = s2->ias, .start_level = s2->start_level,
-				   .ps_enc = MIN(smmu.f.oas_enc, SMMU_PS_48), .root = s2->root,
-				   .walk = { smmu.coherent } };
+	struct smmu_s2_cfg cfg = s2_cfg(vmid, s2);
 	struct ste_prep prep = { .has_tlbi = true };
-	u64 tgt[STE_WORDS], flags;
-	struct ste_group *g;
+	u64 tgt[STE_WORDS];
 	int ret = table_check(sid, s2, PGT_FMT_S2, smmu.f.s2, "stage 2");
 
 	if (ret)
@@ -195,12 +219,7 @@ int smmu_set_s2(u32 sid, u16 vmid, const struct pgtable *s2)
 	}
 	smmu_ste_s2(tgt, &cfg);
 	smmu_cmd_tlbi_s12_vmall(prep.tlbi, vmid);
-	ret = -E_NOMEM;
-	flags = smmu_lock_irqsave(&smmu.lock);
-	g = group_of(sid);
-	if (g)
-		ret = ste_run(g, sid, tgt, &prep);
-	smmu_unlock_irqrestore(&smmu.lock, flags);
+	ret = ste_set(sid, tgt, &prep);
 	if (ret)
 		log_err("SMMUv3: StreamID %x: stage 2 (VMID %u) failed (%s)\n", sid, vmid,
 			err_name(ret));
@@ -209,9 +228,6 @@ int smmu_set_s2(u32 sid, u16 vmid, const struct pgtable *s2)
 
 int smmu_set_s1(u32 sid, u16 asid, const struct pgtable *s1)
 {
-	struct smmu_cd_cfg cdc = { .asid = asid, .ias = s1->ias,
-				   .ips_enc = MIN(smmu.f.oas_enc, SMMU_PS_48), .ttb0 = s1->root,
-				   .mair = PGT_S1_MAIR, .walk = { smmu.coherent } };
 	u64 tgt[STE_WORDS], abort[STE_WORDS], cd[CD_WORDS], flags;
 	struct ste_prep prep = { .cd = cd, .has_tlbi = true };
 	struct ste_group *g;
@@ -223,7 +239,7 @@ int smmu_set_s1(u32 sid, u16 asid, const struct pgtable *s1)
 		log_warn("SMMUv3: stage 1 for StreamID %x: ASID %u not usable\n", sid, asid);
 		return -E_RANGE;
 	}
-	smmu_cd_build(cd, &cdc);
+	cd_for(cd, asid, s1);
 	smmu_cmd_tlbi_nh_asid(prep.tlbi, 0, asid);
 	smmu_ste_abort(abort);
 	ret = -E_NOMEM;
@@ -253,13 +269,9 @@ int smmu_set_s1(u32 sid, u16 asid, const struct pgtable *s1)
 
 void smmu_write_cd(u64 *slot, u16 asid, const struct pgtable *s1)
 {
-	struct smmu_cd_cfg cdc = { .asid = asid, .ias = s1->ias,
-				   .ips_enc = MIN(smmu.f.oas_enc, SMMU_PS_48),
-				   .ttb0 = pa(s1->root.v + s1->walker_offset), .mair = PGT_S1_MAIR,
-				   .walk = { smmu.coherent } };
 	u64 cd[CD_WORDS];
 
-	smmu_cd_build(cd, &cdc);
+	cd_for(cd, asid, s1);
 	/* Word 0 (V) last: a CD is only written while no STE points at it, but keep it whole. */
 	for (unsigned w = CD_WORDS; w-- > 0;)
 		*(volatile u64 *)&slot[w] = cd[w];
@@ -268,15 +280,12 @@ void smmu_write_cd(u64 *slot, u16 asid, const struct pgtable *s1)
 
 int smmu_set_nested(u32 sid, u16 vmid, const struct pgtable *s2, ipa_t cd_ipa)
 {
-	struct smmu_s2_cfg cfg = { .vmid = vmid, .ias = s2->ias, .start_level = s2->start_level,
-				   .ps_enc = MIN(smmu.f.oas_enc, SMMU_PS_48), .root = s2->root,
-				   .walk = { smmu.coherent } };
+	struct smmu_s2_cfg cfg = s2_cfg(vmid, s2);
 	struct smmu_s1_cfg s1 = { .cd = pa(cd_ipa.v), .walk = { smmu.coherent } };
 	/* The stage-1 entries of a context this stream used before are the domain's to
-	 * invalidate when it goes (core/viommu_hw.c); only the CD cache needs it here. */
+	 * invalidate when it goes (core/viommu.c); only the CD cache needs it here. */
 	struct ste_prep prep = { .cfgi_cd = true };
-	u64 tgt[STE_WORDS], flags;
-	struct ste_group *g;
+	u64 tgt[STE_WORDS];
 	int ret = table_check(sid, s2, PGT_FMT_S2, smmu.f.s1 && smmu.f.s2, "nested");
 
 	if (ret)
@@ -287,12 +296,7 @@ int smmu_set_nested(u32 sid, u16 vmid, const struct pgtable *s2, ipa_t cd_ipa)
 		return -E_RANGE;
 	}
 	smmu_ste_nested(tgt, &s1, &cfg);
-	ret = -E_NOMEM;
-	flags = smmu_lock_irqsave(&smmu.lock);
-	g = group_of(sid);
-	if (g)
-		ret = ste_run(g, sid, tgt, &prep);
-	smmu_unlock_irqrestore(&smmu.lock, flags);
+	ret = ste_set(sid, tgt, &prep);
 	if (ret)
 		log_err("SMMUv3: StreamID %x: nested (VMID %u) failed (%s)\n", sid, vmid,
 			err_name(ret));
