@@ -39,20 +39,34 @@ def edu(addr):
 
 # ---- dma.dts: edu 00:02.0 given to 'dma' (CPU 1), a watcher (CPU 2), edu 00:03.0 to nobody ----
 
-@pytest.fixture(scope="module", params=sorted(FLAVOURS))
-def dma_run(request):
-    """One boot per SMMU flavour: until the dma guest is done and the watcher has checked
-    its canary twice more. If that does not happen, the tests still run and each reports
-    what it misses."""
-    q = Qemu(machine_args(machine=FLAVOURS[request.param], smp=4),
-             [*edu("2.0"), *edu("3.0")], image="dma")
+def run_beside_watcher(flavour, image, done, timeout):
+    """Boot image (edus at 00:02.0 and 00:03.0) on an SMMU flavour until its guest prints
+    done and the watcher has checked its canary twice more. If that does not happen, the
+    tests still run and each reports what it misses."""
+    q = Qemu(machine_args(machine=FLAVOURS[flavour], smp=4), [*edu("2.0"), *edu("3.0")],
+             image=image)
     try:
-        end = q.wait_for(r"\[dma\] GUEST: dma: done$", timeout=RUN_TIMEOUT).end()
+        end = q.wait_for(done, timeout=timeout).end()
         beat = int(q.wait_for(r"\[watcher\] GUEST: watcher heartbeat (\d+)", since=end).group(1))
         q.wait_for(rf"\[watcher\] GUEST: watcher heartbeat {beat + 1} .*\n", since=end)
     except AssertionError:
         pass
-    q.flavour = request.param
+    q.flavour = flavour
+    return q
+
+
+def assert_canary_after(q, done):
+    """The watcher's canary intact on every heartbeat, two of them after done."""
+    end = printed(q, done).end()
+    after = re.findall(r"^\[watcher\] GUEST: watcher heartbeat \d+ canary ok, interrupts 0$",
+                       q.output[end:], re.M)
+    assert len(after) >= 2, q.output
+
+
+@pytest.fixture(scope="module", params=sorted(FLAVOURS))
+def dma_run(request):
+    """One boot per SMMU flavour (run_beside_watcher)."""
+    q = run_beside_watcher(request.param, "dma", r"\[dma\] GUEST: dma: done$", RUN_TIMEOUT)
     yield q
     q.kill()
 
@@ -121,10 +135,7 @@ def test_dma_outside_its_ram_is_refused_and_logged(dma_run):
 def test_watcher_canary_survives_and_hypervisor_keeps_running(dma_run):
     """The watcher's canary sits where the second refused transfer was aimed (physically):
     intact on every heartbeat, also after the dma guest finished; both VMs still run."""
-    done = printed(dma_run, r"\[dma\] GUEST: dma: done$").end()
-    after = re.findall(r"^\[watcher\] GUEST: watcher heartbeat \d+ canary ok, interrupts 0$",
-                       dma_run.output[done:], re.M)
-    assert len(after) >= 2, dma_run.output
+    assert_canary_after(dma_run, r"\[dma\] GUEST: dma: done$")
     assert "vm 'dma' stopped" not in dma_run.output, dma_run.output
     assert_clean(dma_run, "MISMATCH", "NOT aborted", "ERROR")
 

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from qemu import Qemu, assert_clean, machine_args, printed
-from test_dma import FLAVOURS, edu
+from qemu import assert_clean, printed
+from test_dma import FLAVOURS, assert_canary_after, run_beside_watcher
 
 RUN_TIMEOUT = 60
 RAM_END = 0x80000000 + 0x4000000  # the VM's RAM (viommu.dts)
@@ -49,17 +49,12 @@ DMA = [
 ]
 
 
+DONE = r"\[viommu\] GUEST: viommu: done$"
+
+
 @pytest.fixture(scope="module", params=sorted(FLAVOURS))
 def run(request):
-    q = Qemu(machine_args(machine=FLAVOURS[request.param], smp=4),
-             [*edu("2.0"), *edu("3.0")], image="viommu")
-    try:
-        end = q.wait_for(r"\[viommu\] GUEST: viommu: done$", timeout=RUN_TIMEOUT).end()
-        beat = int(q.wait_for(r"\[watcher\] GUEST: watcher heartbeat (\d+)", since=end).group(1))
-        q.wait_for(rf"\[watcher\] GUEST: watcher heartbeat {beat + 1} .*\n", since=end)
-    except AssertionError:
-        pass
-    q.flavour = request.param
+    q = run_beside_watcher(request.param, "viommu", DONE, RUN_TIMEOUT)
     yield q
     q.kill()
 
@@ -134,8 +129,5 @@ def test_vcpus_racing_on_one_queue(run):
 
 
 def test_watcher_canary_survives(run):
-    done = printed(run, r"\[viommu\] GUEST: viommu: done$").end()
-    after = re.findall(r"^\[watcher\] GUEST: watcher heartbeat \d+ canary ok, interrupts 0$",
-                       run.output[done:], re.M)
-    assert len(after) >= 2, run.output
+    assert_canary_after(run, DONE)
     assert_clean(run, "MISMATCH", "ERROR")

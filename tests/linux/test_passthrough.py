@@ -42,8 +42,10 @@ def read_and_write(q, vm, dev):
     return whole, pattern
 
 
-@pytest.mark.parametrize("flavour", sorted(SMMU_FLAVOURS))
-def test_passed_through_disks_read_and_write_through_the_smmu(tmp_path, flavour):
+def three_disks(tmp_path):
+    """Random disks for linux0 (nvme at 00:02.0, virtio-blk at 00:03.0, as passthrough.dts
+    and viommu.dts assign them) and linux1 (nvme at 00:04.0): their paths, checksums, and
+    the QEMU arguments that attach them."""
     disks = {name: tmp_path / f"{name}.img" for name in ("nvme0", "vblk0", "nvme1")}
     sums = {name: make_disk(path) for name, path in disks.items()}
     devices = [
@@ -54,6 +56,12 @@ def test_passed_through_disks_read_and_write_through_the_smmu(tmp_path, flavour)
     ]
     for name, path in disks.items():
         devices += ["-drive", f"if=none,id={name},file={path},format=raw"]
+    return disks, sums, devices
+
+
+@pytest.mark.parametrize("flavour", sorted(SMMU_FLAVOURS))
+def test_passed_through_disks_read_and_write_through_the_smmu(tmp_path, flavour):
+    disks, sums, devices = three_disks(tmp_path)
     q = Qemu(machine_args(machine=SMMU_FLAVOURS[flavour], smp=4, mem="2G"), devices,
              image="passthrough-linux-6.12")
     try:

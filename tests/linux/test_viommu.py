@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "boot"))
 from qemu import Qemu, focus_next, machine_args, prompt, ready  # noqa: E402
-from test_passthrough import (SMMU_FLAVOURS, make_disk, read_and_write,  # noqa: E402
+from test_passthrough import (SMMU_FLAVOURS, read_and_write, three_disks,  # noqa: E402
                               written_region)
 
 STATS = (r"linux0: virtio-iommu: (\d+) attach, (\d+) detach, (\d+) map, (\d+) unmap, "
@@ -43,16 +43,7 @@ def hypervisor_stats(q):
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_linux_programs_the_virtio_iommu(tmp_path, case):
     flavour, config, linux = CASES[case]
-    disks = {name: tmp_path / f"{name}.img" for name in ("nvme0", "vblk0", "nvme1")}
-    sums = {name: make_disk(path) for name, path in disks.items()}
-    devices = [
-        "-device", "nvme,serial=n0,drive=nvme0,bus=pcie.0,addr=2.0",
-        "-device", "virtio-blk-pci,drive=vblk0,iommu_platform=on,disable-legacy=on,"
-                   "bus=pcie.0,addr=3.0",
-        "-device", "nvme,serial=n1,drive=nvme1,bus=pcie.0,addr=4.0",
-    ]
-    for name, path in disks.items():
-        devices += ["-drive", f"if=none,id={name},file={path},format=raw"]
+    disks, sums, devices = three_disks(tmp_path)
     q = Qemu(machine_args(machine=SMMU_FLAVOURS[flavour], smp=4, mem="2G"), devices,
              image=f"{config}-linux-{linux}")
     try:
