@@ -65,6 +65,7 @@ $(BUILD)/portcullis.bin: $(BUILD)/portcullis.elf
 
 # ---- a bootable image: the hypervisor, a VM config and the guests' images in one file ----
 # make image CONFIG=board/qemu-virt/default.dts VM0_KERNEL=... [VM0_INITRD=...] [VM1_...]
+#   [CONFIG_DEFS=-DNAME...: more cpp definitions for the config]
 # The config is preprocessed with cpp, so it names images as /incbin/(VM0_KERNEL).
 IMAGE_NAME ?= default
 IMAGE_DIR := $(BUILD)/images/$(IMAGE_NAME)
@@ -79,7 +80,8 @@ image: $(IMAGE_DIR)/portcullis.bin
 $(IMAGE_DIR)/vmconfig.dtb: FORCE | $(DEPS_STAMP)
 	@test -n "$(CONFIG)" || { echo "make image: set CONFIG=<config .dts>"; exit 1; }
 	@mkdir -p $(@D)
-	cpp -nostdinc -undef -x assembler-with-cpp -P -I board/$(BOARD) $(IMAGE_DEFS) $(CONFIG) \
+	cpp -nostdinc -undef -x assembler-with-cpp -P -I board/$(BOARD) $(IMAGE_DEFS) \
+		$(CONFIG_DEFS) $(CONFIG) \
 		| dtc -q -I dts -O dtb -o $@ -
 
 $(IMAGE_DIR)/vmconfig_blob.o: core/vmconfig_blob.S $(IMAGE_DIR)/vmconfig.dtb
@@ -200,7 +202,8 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -I.
 	-DLIB_HOST_PREFIX -DUNIT_TEST -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_ARGS := -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus-viommu
 # ---- make bench (tests/bench, docs/performance.md) ----
-# One Linux 6.12 VM per config, the bench's tools in its initramfs (tests/bench/tools.sh).
+# One Linux 6.12 VM per config, the bench's tools in its initramfs (tests/bench/tools.sh);
+# each config once with one vCPU (-icount) and once with two (-smp2: wall-clock figures).
 BENCH_CONFIGS := $(wildcard tests/bench/*.dts)
 .PHONY: bench bench-images bench-test
 bench-images: all test-images | $(DEPS_STAMP)
@@ -209,7 +212,9 @@ bench-images: all test-images | $(DEPS_STAMP)
 	@set -e; i=$$(tests/bench/tools.sh); k=$$(tests/linux/build.sh 6.12); \
 	for c in $(BENCH_CONFIGS); do \
 		$(MAKE) --no-print-directory image IMAGE_NAME=$$(basename $$c .dts)-linux-6.12 \
-			CONFIG=$$c VM0_KERNEL=$$k VM0_INITRD=$$i VM1_KERNEL=$$k VM1_INITRD=$$i; \
+			CONFIG=$$c VM0_KERNEL=$$k VM0_INITRD=$$i; \
+		$(MAKE) --no-print-directory image IMAGE_NAME=$$(basename $$c .dts)-smp2-linux-6.12 \
+			CONFIG=$$c CONFIG_DEFS=-DBENCH_SMP2 VM0_KERNEL=$$k VM0_INITRD=$$i; \
 	done
 bench: bench-images
 	$(PYTHON) tests/bench/bench.py

@@ -9,6 +9,7 @@
 #include "arch/arm64/cpu.h"
 #include "arch/arm64/exception.h"
 #include "arch/arm64/guest_regs.h"
+#include "arch/arm64/pmu.h"
 #include "arch/arm64/sysreg.h"
 #include "arch/arm64/vcpu_ctx.h"
 #include "core/guest_layout.h"
@@ -49,8 +50,8 @@ void vcpu_cpu_init(void)
 	write_sysreg(cptr_el2, CPTR_RES1 | CPTR_TZ | CPTR_TSM | CPTR_TAM);
 	/* The guest reads the physical counter; its timer is the virtual one. */
 	write_sysreg(cnthctl_el2, CNTHCTL_EL1PCTEN);
-	/* Hand every PMU counter to the guest (MDCR_EL2.HPMN = PMCR_EL0.N). */
-	write_sysreg(mdcr_el2, FIELD_GET(GENMASK(15, 11), read_sysreg(pmcr_el0)));
+	/* The PMU is the guest's but for the counter the hypervisor keeps to measure itself. */
+	pmu_cpu_init();
 	isb();
 }
 
@@ -109,11 +110,20 @@ static void vcpu_run(struct vcpu *v)
 {
 	vcpu_load(v);
 	while (vcpu_should_run(v)) {
+		cost_t start = cost_now();
+
 		vgic_flush(v);
 		u64 kind = guest_enter(v);
 
 		vgic_sync(v);
-		if (!handle_exit(v, kind))
+		bool more = handle_exit(v, kind);
+
+		if (v->exit_cost_sum) {
+			__atomic_fetch_add(v->exit_cost_sum, (cost_t)(cost_now() - start),
+					   __ATOMIC_RELAXED);
+			v->exit_cost_sum = NULL;
+		}
+		if (!more)
 			break;
 	}
 	vcpu_put(v);

@@ -11,6 +11,7 @@
 #include "core/viommu_internal.h"
 
 #include "arch/arch.h"
+#include "arch/arm64/pmu.h"
 #include "core/alloc.h"
 #include "core/guest_layout.h"
 #include "core/lib/errno.h"
@@ -20,7 +21,6 @@
 #include "core/virtio_mmio.h"
 #include "core/vm.h"
 #include "core/vm_iommu.h"
-#include "drivers/timer/timer.h"
 #include "drivers/pci/pci.h"
 #include "iommu/smmuv3.h"
 #include "iommu/smmuv3_regs.h"
@@ -80,20 +80,22 @@ static size_t handle(void *dev, unsigned queue, const u8 *in, size_t in_len, u8 
 	size_t used;
 	u8 hw = VIRTIO_IOMMU_S_OK;
 	unsigned type;
-
-	u64 t0 = timer_counter(), t1, t2;
+	cost_t t0 = cost_now(), t1, t2;
+	u64 tlbi = d->stats.tlbi_cost;
 
 	d->ctx.features = virtio_mmio_features(&d->t);
 	used = viommu_prepare(&d->st, &d->ctx, in, in_len, out, out_cap, &t);
-	t1 = timer_counter();
+	t1 = cost_now();
 	if (t.n_op)
 		hw = viommu_replay(d, &t);
-	t2 = timer_counter();
+	t2 = cost_now();
 	viommu_commit(&d->st, &d->ctx, &t, hw);
 	type = in_len && in[0] <= VIRTIO_IOMMU_T_PROBE ? in[0] : 0;
+	tlbi = d->stats.tlbi_cost - tlbi;
 	d->stats.requests[type]++;
-	d->stats.ticks[type][COST_VALIDATE] += (t1 - t0) + (timer_counter() - t2);
-	d->stats.ticks[type][COST_TABLE] += t2 - t1;
+	d->stats.cost[type][COST_VALIDATE] += (cost_t)(t1 - t0) + (cost_t)(cost_now() - t2);
+	d->stats.cost[type][COST_TABLE] += (cost_t)(t2 - t1) - tlbi;
+	d->stats.cost[type][COST_TLBI] += tlbi;
 	if (used && t.status != VIRTIO_IOMMU_S_OK) {
 		d->stats.refused[type]++;
 		log_refusal(d, &t, in, in_len);
@@ -106,11 +108,11 @@ static size_t handle(void *dev, unsigned queue, const u8 *in, size_t in_len, u8 
 static void batch_sync(void *dev, unsigned queue)
 {
 	struct viommu_dev *d = dev;
-	u64 t0 = timer_counter();
+	cost_t t0 = cost_now();
 
 	if (d->sync_owed && viommu_sync_now(d))
 		log_err("vm '%s': virtio-iommu: CMD_SYNC failed\n", d->vm->cfg->name);
-	d->stats.sync_ticks += timer_counter() - t0;
+	d->stats.sync_cost += (cost_t)(cost_now() - t0);
 }
 
 static u32 config_read(void *dev, u32 offset, unsigned size)
@@ -203,14 +205,15 @@ static bool mmio_access(struct vcpu *v, void *dev, struct mmio_access *a)
 {
 	struct viommu_dev *d = dev;
 	bool notify = a->write && a->offset == VIRTIO_MMIO_QUEUE_NOTIFY;
-	u64 t0 = timer_counter();
+	cost_t t0 = cost_now();
 	bool ok;
 
 	spin_lock(&d->lock);
 	ok = virtio_mmio_access(&d->t, a);
 	if (notify) {
 		d->stats.notifies++;
-		d->stats.notify_ticks += timer_counter() - t0;
+		d->stats.notify_cost += (cost_t)(cost_now() - t0);
+		v->exit_cost_sum = &d->stats.exit_cost;
 	}
 	spin_unlock(&d->lock);
 	return ok;
@@ -379,30 +382,32 @@ void viommu_report_event(struct vm *vm, const struct smmu_event *ev)
 	spin_unlock(&d->lock);
 }
 
-/* ns per event at the counter's frequency (under -icount shift=0: instructions). */
-static u64 per(u64 ticks, u64 n)
-{
-	return n ? ticks * 1000000000ULL / timer_frequency() / n : 0;
-}
+static u64 per(u64 sum, u64 n) { return n ? cost_in_unit(sum) / n : 0; }
 
 bool viommu_cost_line(struct vm *vm, char *buf, size_t len)
 {
 	struct viommu_dev *d = dev_of[vm->id];
 	const struct viommu_stats *s;
-	u64 maps, unmaps;
+	const u64 *map, *unmap;
+	u64 maps, unmaps, exit_cost;
 
 	if (!d)
 		return false;
 	s = &d->stats;
+	map = s->cost[VIRTIO_IOMMU_T_MAP];
+	unmap = s->cost[VIRTIO_IOMMU_T_UNMAP];
 	maps = s->requests[VIRTIO_IOMMU_T_MAP];
 	unmaps = s->requests[VIRTIO_IOMMU_T_UNMAP];
-	fmt_snprintf(buf, len, "%s: virtio-iommu ns each: map validate %lu table %lu, unmap "
-		     "validate %lu table+tlbi %lu, sync %lu per unmap, notification %lu (%lu)",
-		     vm->cfg->name, per(s->ticks[VIRTIO_IOMMU_T_MAP][COST_VALIDATE], maps),
-		     per(s->ticks[VIRTIO_IOMMU_T_MAP][COST_TABLE], maps),
-		     per(s->ticks[VIRTIO_IOMMU_T_UNMAP][COST_VALIDATE], unmaps),
-		     per(s->ticks[VIRTIO_IOMMU_T_UNMAP][COST_TABLE], unmaps),
-		     per(s->sync_ticks, unmaps), per(s->notify_ticks, s->notifies), s->notifies);
+	exit_cost = __atomic_load_n(&s->exit_cost, __ATOMIC_RELAXED);
+	fmt_snprintf(buf, len, "%s: virtio-iommu %s each: map validate %lu table %lu tlbi %lu, "
+		     "unmap validate %lu table %lu tlbi %lu, sync %lu per unmap, notification "
+		     "trap %lu handler %lu (%lu)", vm->cfg->name, cost_unit(),
+		     per(map[COST_VALIDATE], maps), per(map[COST_TABLE], maps),
+		     per(map[COST_TLBI], maps), per(unmap[COST_VALIDATE], unmaps),
+		     per(unmap[COST_TABLE], unmaps), per(unmap[COST_TLBI], unmaps),
+		     per(s->sync_cost, unmaps),
+		     per(exit_cost > s->notify_cost ? exit_cost - s->notify_cost : 0, s->notifies),
+		     per(s->notify_cost, s->notifies), s->notifies);
 	return true;
 }
 

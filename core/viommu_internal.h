@@ -25,21 +25,26 @@ struct hw_domain {
 	bool used;
 	bool bypass;     /* identity over the VM's RAM: no table */
 	u32 id;
-	struct pgtable pgt;
+	struct pgtable pgt; /* its tlb_ctx is this hw_domain */
+	struct viommu_dev *dev;
+	void *smmu_ctx;     /* smmu_tlb_ctx() of the domain's VMID and ASID */
 };
 
-/* Where the hypervisor's time goes (docs/performance.md): counter ticks spent in each part
- * of serving requests, by request type; under QEMU's -icount they count instructions. */
-enum cost_part { COST_VALIDATE, COST_TABLE, COST_PARTS };
+/* Where the hypervisor's time goes (docs/performance.md), in cost_now() units (EL2
+ * instructions under QEMU's -icount): each part of serving requests, by request type. */
+enum cost_part { COST_VALIDATE, COST_TABLE, COST_TLBI, COST_PARTS };
 
 struct viommu_stats {
 	u64 requests[VIRTIO_IOMMU_T_PROBE + 1]; /* by type; [0]: unknown types */
 	u64 refused[VIRTIO_IOMMU_T_PROBE + 1];  /* status other than OK */
 	u64 syncs;                              /* CMD_SYNCs for batches */
 	u64 faults_sent;
-	u64 ticks[VIRTIO_IOMMU_T_PROBE + 1][COST_PARTS];
-	u64 sync_ticks;    /* the batches' CMD_SYNCs and table frees */
-	u64 notifies, notify_ticks; /* QueueNotify writes, from the handler's entry to its end */
+	u64 cost[VIRTIO_IOMMU_T_PROBE + 1][COST_PARTS];
+	u64 tlbi_cost;   /* running: the domains' TLB maintenance, split by handle() */
+	u64 sync_cost;   /* the batches' CMD_SYNCs and table frees */
+	u64 notifies;    /* QueueNotify writes */
+	u64 notify_cost; /* in the device's handler */
+	u64 exit_cost;   /* the notifying exits whole: trap, handler and return to the guest */
 };
 
 struct viommu_dev {

@@ -55,6 +55,9 @@ struct vcpu {
 	volatile bool reset_pending; /* the VM is being reset or stopped: leave the guest */
 	u64 on_entry, on_ctx; /* PSCI CPU_ON entry point and context id */
 	struct vcpu_stats stats;
+	/* Set by a handler during an exit: the exit's whole cost at EL2 (cost_now() units, from
+	 * this vCPU's last entry through the handling) is added there (core/vcpu.c). */
+	u64 *exit_cost_sum;
 };
 
 enum vm_state { VM_STOPPED, VM_RUNNING };

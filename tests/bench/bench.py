@@ -4,10 +4,12 @@ pick, on the same QEMU, the same Linux 6.12 kernel and the same disk image, in o
 docs/performance.md explains the method; this prints the table and writes it as
 build/bench/results.md and build/bench/results.csv.
 
-Every configuration runs with one vCPU and `-icount shift=0`: virtual time follows executed
+Map/unmap latencies run with one vCPU and `-icount shift=0`: virtual time follows executed
 guest instructions (1 ns each), and QEMU's own device models (its SMMU, its virtio-iommu,
-the disks) run as host code that costs no virtual time. So the figures are deterministic
-counts of guest (and, under Portcullis, hypervisor) instructions, not wall-clock times.
+the disks) run as host code that costs no virtual time. So those figures are deterministic
+counts of guest (and, under Portcullis, hypervisor) instructions, not wall-clock times. A
+second boot with two vCPUs and no -icount gives the wall-clock figures: the disk, and
+dma_map_benchmark with two threads.
 
     bench.py [--smoke]     --smoke: two configurations, short runs, for make test
 """
@@ -37,6 +39,7 @@ ICOUNT = ["-icount", "shift=0"]
 # Our bare-metal guest idles only for its timer: skipping idle time keeps it exact.
 GUEST_ICOUNT = ["-icount", "shift=0,sleep=off"]
 DISK_RUNS = 3
+THREADS = 2  # dma_map_benchmark threads (and vCPUs) in the wall-clock boot
 EDU = ["-device", "edu,dma_mask=0xffffffffffffffff,bus=pcie.0,addr=3.0"]
 # The disk at 00:02.0 (the configs' first PCI device): nvme while dma_map_benchmark runs;
 # virtio-blk (iommu_platform=on) for the disk workload. QEMU's nvme on a level INTx line,
@@ -74,7 +77,10 @@ METRICS = {
     "unmap64k": "unmap 64 KiB (µs)",
     "seq": "seq 1 MiB reads (MiB/s)",
     "rand": "random 4 KiB reads (KiB/s)",
+    "map4k_mt": f"map 4 KiB, {THREADS} threads (µs)",
+    "unmap4k_mt": f"unmap 4 KiB, {THREADS} threads (µs)",
 }
+WALL_CLOCK = ("seq", "rand", "map4k_mt", "unmap4k_mt")
 
 
 class Guest(Qemu):
@@ -82,13 +88,15 @@ class Guest(Qemu):
 
     def __init__(self, kind, machine, extra, arg, disk, kernel, initramfs, icount=True,
                  devices=DEVICES):
-        base = [QEMU, "-machine", machine, "-cpu", "max", "-smp", "1", "-m",
+        smp = 1 if icount else THREADS
+        base = [QEMU, "-machine", machine, "-cpu", "max", "-smp", str(smp), "-m",
                 "2G" if kind == "portcullis" else "512M", *(ICOUNT if icount else []),
                 "-display", "none",
                 "-nic", "none", "-monitor", "none", "-serial", "stdio", *devices, *extra,
                 "-drive", f"if=none,id=disk,file={disk},format=raw,readonly=on"]
         if kind == "portcullis":
-            self.cmd = base + ["-kernel", str(image_path(arg))]
+            image = arg if smp == 1 else arg.replace("-linux", f"-smp{smp}-linux")
+            self.cmd = base + ["-kernel", str(image_path(image))]
             self.prefix = r"\[linux0\] "
         else:
             self.cmd = base + ["-kernel", str(kernel), "-initrd", str(initramfs),
@@ -106,8 +114,8 @@ class Guest(Qemu):
         return self.wait_for(self.prefix + expect, timeout, since)
 
 
-def dma_map(g, granule_pages, seconds):
-    m = g.run(f"dma_map_benchmark -t 1 -s {seconds} -g {granule_pages} -d 0",
+def dma_map(g, granule_pages, seconds, threads=1):
+    m = g.run(f"dma_map_benchmark -t {threads} -s {seconds} -g {granule_pages} -d 0",
               r"average unmap latency\(us\):([0-9.]+) standard")
     mp = re.findall(r"average map latency\(us\):([0-9.]+)", g.output)
     return float(mp[-1]), float(m.group(1))
@@ -118,13 +126,23 @@ def hypervisor_stats(g):
     text = prompt_stats(g, "linux0")
     m = re.search(r"linux0: virtio-iommu: (\d+) attach, (\d+) detach, (\d+) map, (\d+) unmap, "
                   r"\d+ probe \((\d+) refused\), (\d+) syncs", text)
-    c = re.search(r"linux0: virtio-iommu ns each: map validate (\d+) table (\d+), unmap "
-                  r"validate (\d+) table\+tlbi (\d+), sync (\d+) per unmap, notification "
-                  r"(\d+) \((\d+)\)", text)
-    cost = dict(zip(("map_validate", "map_table", "unmap_validate", "unmap_table", "sync",
-                     "notification", "notifications"), (int(x) for x in c.groups())))
+    c = re.search(COST_LINE % "linux0", text)
+    cost = dict(zip(COST_PARTS, (x if i == 0 else int(x) for i, x in enumerate(c.groups()))))
     return {"maps": int(m.group(3)), "unmaps": int(m.group(4)), "refused": int(m.group(5)),
             "syncs": int(m.group(6)), "cost": cost}
+
+
+# The prompt's per-request split of the hypervisor's work (core/viommu.c viommu_cost_line).
+COST_LINE = (r"%s: virtio-iommu (EL2 instructions|EL2 cycles|ns) each: map validate (\d+) "
+             r"table (\d+) tlbi (\d+), unmap validate (\d+) table (\d+) tlbi (\d+), sync "
+             r"(\d+) per unmap, notification trap (\d+) handler (\d+) \((\d+)\)")
+COST_PARTS = ("unit", "map_validate", "map_table", "map_tlbi", "unmap_validate", "unmap_table",
+              "unmap_tlbi", "sync", "trap", "handler", "notifications")
+
+
+def bind_edu(g):
+    g.run("echo dma_map_benchmark > /sys/bus/pci/devices/0000:00:03.0/driver_override; "
+          "echo 0000:00:03.0 > /sys/bus/pci/drivers_probe; echo bound $?", r"bound 0")
 
 
 def boot(name, disk, kernel, initramfs, icount):
@@ -140,8 +158,7 @@ def measure_dma_map(name, disk, kernel, initramfs):
     """Deterministic: map/unmap latencies under -icount, and the hypervisor's counters."""
     g = boot(name, disk, kernel, initramfs, True)
     try:
-        g.run("echo dma_map_benchmark > /sys/bus/pci/devices/0000:00:03.0/driver_override; "
-              "echo 0000:00:03.0 > /sys/bus/pci/drivers_probe; echo bound $?", r"bound 0")
+        bind_edu(g)
         r = {}
         r["map4k"], r["unmap4k"] = dma_map(g, 1, 1)
         r["map64k"], r["unmap64k"] = dma_map(g, 16, 1)
@@ -152,10 +169,17 @@ def measure_dma_map(name, disk, kernel, initramfs):
         g.kill()
 
 
-def measure_disk(name, disk, kernel, initramfs, runs, reads):
-    """Wall clock: the medians of runs diskbench runs."""
+def median(values):
+    return sorted(values)[len(values) // 2]
+
+
+def measure_wall_clock(name, disk, kernel, initramfs, runs, reads):
+    """Wall clock, THREADS vCPUs: the medians of runs diskbench runs and of runs
+    dma_map_benchmark runs with THREADS threads."""
     g = boot(name, disk, kernel, initramfs, False)
     try:
+        bind_edu(g)
+        mt = [dma_map(g, 1, 1, THREADS) for _ in range(runs)]
         got = []
         for _ in range(runs):
             try:
@@ -172,8 +196,9 @@ def measure_disk(name, disk, kernel, initramfs, runs, reads):
         # A storm of interrupts with nothing to handle makes Linux disable the nvme's line
         # and poll: such figures measure that, not the DMA path (docs/performance.md).
         storm = re.search(r"irq (\d+): nobody cared|Disabling IRQ #\d+", g.output)
-        return {"seq": sorted(x[0] for x in got)[runs // 2],
-                "rand": sorted(x[1] for x in got)[runs // 2], "storm": bool(storm)}
+        return {"seq": median([x[0] for x in got]), "rand": median([x[1] for x in got]),
+                "map4k_mt": median([x[0] for x in mt]), "unmap4k_mt": median([x[1] for x in mt]),
+                "storm": bool(storm)}
     finally:
         g.kill()
 
@@ -182,8 +207,8 @@ def measure(name, disk, kernel, initramfs, smoke):
     t = time.monotonic()
     try:
         r = measure_dma_map(name, disk, kernel, initramfs)
-        r.update(measure_disk(name, disk, kernel, initramfs, 1 if smoke else DISK_RUNS,
-                              100 if smoke else RANDOM_READS))
+        r.update(measure_wall_clock(name, disk, kernel, initramfs, 1 if smoke else DISK_RUNS,
+                                    100 if smoke else RANDOM_READS))
     except AssertionError as e:
         raise RuntimeError(f"{name}: {e}") from None
     r["wall_s"] = round(time.monotonic() - t, 1)
@@ -207,7 +232,7 @@ def prompt_stats(q, vm):
     q.send("stats\r")
     q.wait_for(r"memory: hypervisor allocations \d+ KiB.*\n", 10, since)
     if vm:
-        q.wait_for(rf"{vm}: virtio-iommu ns each: .*\(\d+\)\n", 10, since)
+        q.wait_for(COST_LINE % vm, 10, since)
     return q.output[since:]
 
 
@@ -284,13 +309,15 @@ def costs_table(c, f, p):
                      f"{c['table_pages'] * 4096 / c['mappings']:.1f} B | count |")
     if p and "cost" in p:
         k = p["cost"]
+        how = "deterministic, PMU at EL2, Linux 6.12 (P-viommu)"
         lines += [
-            f"| per MAP: validation / table update | {k['map_validate']} / {k['map_table']} ns "
-            "| deterministic, Linux 6.12 (P-viommu) |",
-            f"| per UNMAP: validation / table update + TLBI / CMD_SYNC | {k['unmap_validate']} / "
-            f"{k['unmap_table']} / {k['sync']} ns | deterministic, Linux 6.12 |",
-            f"| per notification, in the handler ({k['notifications']} of them) | "
-            f"{k['notification']} ns | deterministic, Linux 6.12 |",
+            f"| per MAP: validation / table update / SMMU invalidation | {k['map_validate']} / "
+            f"{k['map_table']} / {k['map_tlbi']} {k['unit']} | {how} |",
+            f"| per UNMAP: validation / table update / SMMU invalidation / CMD_SYNC | "
+            f"{k['unmap_validate']} / {k['unmap_table']} / {k['unmap_tlbi']} / {k['sync']} "
+            f"{k['unit']} | {how} |",
+            f"| per notification ({k['notifications']}): trap (exit, dispatch, return) / "
+            f"device handler | {k['trap']} / {k['handler']} {k['unit']} | {how} |",
         ]
     if f:
         lines += [
@@ -323,12 +350,12 @@ def table(results):
                      " | ".join(f"{q[k]:g}" for k in METRICS) + " |")
         lines.append("| P-viommu: added by Portcullis (P - Q) | " +
                      " | ".join(f"{p[k] - q[k]:+.1f}" for k in METRICS) + " |")
-    out = ["One vCPU, -icount shift=0: guest (and hypervisor) instructions, 1 ns each; QEMU's "
-           "device models cost no virtual time. Map/unmap latencies (Linux's "
-           "dma_map_benchmark; the kernel rounds each sample down to 0.1 µs) are "
-           "deterministic. Disk figures (64 MiB virtio-blk, O_DIRECT, a second boot without "
-           f"-icount) are wall-clock medians of {DISK_RUNS} runs on a shared machine.", "",
-           *lines, ""]
+    out = ["Map/unmap latencies (Linux's dma_map_benchmark, one thread; the kernel rounds "
+           "each sample down to 0.1 µs) are deterministic: one vCPU, -icount shift=0, guest "
+           "(and hypervisor) instructions, 1 ns each; QEMU's device models cost no virtual "
+           f"time. The disk (64 MiB virtio-blk, O_DIRECT) and the {THREADS}-thread map/unmap "
+           f"figures come from a second boot with {THREADS} vCPUs and no -icount: wall-clock "
+           f"medians of {DISK_RUNS} runs on a shared machine.", "", *lines, ""]
     for peer in PEERS:
         if peer not in results:
             continue
@@ -379,10 +406,13 @@ def main():
     (OUT / "results.md").write_text(text)
     with open(OUT / "results.csv", "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["configuration", *METRICS, "intx_storm", "maps", "unmaps", "syncs"])
+        w.writerow(["configuration", *METRICS, "intx_storm", "maps", "unmaps", "syncs",
+                    *(f"el2_{k}" for k in COST_PARTS)])
         for n, r in results.items():
+            cost = r.get("cost", {})
             w.writerow([n, *(r[k] for k in METRICS), int(r.get("storm", False)),
-                        r.get("maps", ""), r.get("unmaps", ""), r.get("syncs", "")])
+                        r.get("maps", ""), r.get("unmaps", ""), r.get("syncs", ""),
+                        *(cost.get(k, "") for k in COST_PARTS)])
     print(text)
 
 

@@ -1,0 +1,132 @@
+#include "arch/arm64/pmu.h"
+
+#include "arch/arm64/sysreg.h"
+#include "drivers/timer/timer.h"
+
+/* Field layouts from the register descriptions of Arm ARM (DDI 0487) part D, "AArch64
+ * System Register Descriptions". PMCR_EL0.N: the number of event counters. */
+#define PMCR_N GENMASK(15, 11)
+/* MDCR_EL2: counters [0, HPMN) are the guest's, the rest EL2's, enabled by HPME;
+ * HPMD (FEAT_PMUv3p1) stops the guest's counters from counting at EL2. */
+#define MDCR_EL2_HPMN GENMASK(4, 0)
+#define MDCR_EL2_HPME BIT(7)
+#define MDCR_EL2_HPMD BIT(17)
+/* PMEVTYPER<n>_EL0: P and U stop counting at EL1 and EL0, NSK and NSU left 0 so that the
+ * Non-secure ELs stay filtered too (they count only where NSK == P, NSU == U), NSH counts
+ * at EL2. */
+#define PMEVTYPER_P BIT(31)
+#define PMEVTYPER_U BIT(30)
+#define PMEVTYPER_NSH BIT(27)
+#define PMEVTYPER_EL2_ONLY (PMEVTYPER_P | PMEVTYPER_U | PMEVTYPER_NSH)
+/* Common architectural event numbers ("The PMU event number space"), and PMCEID0_EL0 bit n saying event n exists. */
+#define EVENT_INST_RETIRED 0x08U
+#define EVENT_CPU_CYCLES 0x11U
+/* ID_AA64DFR0_EL1.PMUVer: 1 = PMUv3, 4 = PMUv3p1, 0xf = IMPLEMENTATION DEFINED. */
+#define DFR0_PMUVER GENMASK(11, 8)
+#define PMUVER_V3 1U
+#define PMUVER_V3P1 4U
+#define PMUVER_IMPDEF 0xfU
+
+enum cost_source { SOURCE_TIMER, SOURCE_INSTRUCTIONS, SOURCE_CYCLES };
+
+/* Decided by each CPU alike (the same PMU everywhere); read by cost_now() on any. */
+static enum cost_source source;
+static unsigned counter; /* the event counter kept for EL2: the last one */
+
+/* PMEVCNTR<n>_EL0 is S3_3_C14_C<8 + n / 8>_<n % 8>: the counter number is in the
+ * instruction, so reading a counter chosen at boot takes a switch. */
+#define READ_CNTR(crm, op2) \
+	case ((crm) - 8) * 8 + (op2): \
+		__asm__ volatile("mrs %0, S3_3_C14_C" #crm "_" #op2 : "=r"(v)); \
+		break;
+#define READ_CNTR_ROW(crm) \
+	READ_CNTR(crm, 0) READ_CNTR(crm, 1) READ_CNTR(crm, 2) READ_CNTR(crm, 3) \
+	READ_CNTR(crm, 4) READ_CNTR(crm, 5) READ_CNTR(crm, 6) READ_CNTR(crm, 7)
+
+static u64 read_event_counter(unsigned n)
+{
+	u64 v = 0;
+
+	switch (n) {
+	READ_CNTR_ROW(8) READ_CNTR_ROW(9) READ_CNTR_ROW(10)
+	READ_CNTR(11, 0) READ_CNTR(11, 1) READ_CNTR(11, 2) READ_CNTR(11, 3)
+	READ_CNTR(11, 4) READ_CNTR(11, 5) READ_CNTR(11, 6)
+	}
+	return v;
+}
+
+static enum cost_source pick_source(u64 dfr0, u64 pmcr)
+{
+	unsigned ver = (unsigned)FIELD_GET(DFR0_PMUVER, dfr0);
+	u64 events = read_sysreg(pmceid0_el0);
+
+	/* Keeping a counter back must leave the guest one: HPMN 0 needs FEAT_HPMN0. */
+	if (ver < PMUVER_V3 || ver == PMUVER_IMPDEF || FIELD_GET(PMCR_N, pmcr) < 2)
+		return SOURCE_TIMER;
+	if (events & BIT(EVENT_INST_RETIRED))
+		return SOURCE_INSTRUCTIONS;
+	if (events & BIT(EVENT_CPU_CYCLES))
+		return SOURCE_CYCLES;
+	return SOURCE_TIMER;
+}
+
+/* Programs the kept counter through PMSELR_EL0: done before the guest runs, so no guest
+ * selection is lost. */
+static void start_counter(unsigned n, unsigned event)
+{
+	write_sysreg(pmselr_el0, n);
+	isb();
+	write_sysreg(pmxevtyper_el0, PMEVTYPER_EL2_ONLY | event);
+	write_sysreg(pmselr_el0, 0);
+	write_sysreg(pmcntenset_el0, BIT(n));
+}
+
+void pmu_cpu_init(void)
+{
+	u64 dfr0 = read_sysreg(id_aa64dfr0_el1);
+	u64 pmcr = read_sysreg(pmcr_el0);
+	unsigned n = (unsigned)FIELD_GET(PMCR_N, pmcr);
+	unsigned ver = (unsigned)FIELD_GET(DFR0_PMUVER, dfr0);
+	u64 mdcr;
+
+	source = pick_source(dfr0, pmcr);
+	if (source == SOURCE_TIMER) {
+		/* Every counter is the guest's (HPMN = N). */
+		write_sysreg(mdcr_el2, FIELD_PREP(MDCR_EL2_HPMN, n));
+		isb();
+		return;
+	}
+	counter = n - 1;
+	mdcr = FIELD_PREP(MDCR_EL2_HPMN, counter) | MDCR_EL2_HPME;
+	if (ver >= PMUVER_V3P1)
+		mdcr |= MDCR_EL2_HPMD;
+	write_sysreg(mdcr_el2, mdcr);
+	isb();
+	start_counter(counter, source == SOURCE_INSTRUCTIONS ? EVENT_INST_RETIRED :
+							       EVENT_CPU_CYCLES);
+	isb();
+}
+
+cost_t cost_now(void)
+{
+	isb(); /* count what came before, not what is speculated */
+	return (cost_t)(source == SOURCE_TIMER ? timer_counter() : read_event_counter(counter));
+}
+
+const char *cost_unit(void)
+{
+	static const char *const names[] = {
+		[SOURCE_TIMER] = "ns",
+		[SOURCE_INSTRUCTIONS] = "EL2 instructions",
+		[SOURCE_CYCLES] = "EL2 cycles",
+	};
+
+	return names[source];
+}
+
+u64 cost_in_unit(u64 sum)
+{
+	if (source != SOURCE_TIMER)
+		return sum;
+	return sum * 1000000000ULL / timer_frequency();
+}
