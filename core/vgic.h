@@ -54,6 +54,9 @@ struct vgic_cpu {
 	u64 vmcr;             /* ICH_VMCR_EL2 while the vCPU is off its CPU */
 	u32 ap0r[VGIC_MAX_APRS], ap1r[VGIC_MAX_APRS];
 	bool waker_sleep;     /* GICR_WAKER.ProcessorSleep */
+	/* Private interrupts that may want a list register (bit = INTID); see
+	 * vgic_dist.maybe_lr. */
+	u32 maybe_lr;
 };
 
 struct vgic_hw_ops;
@@ -65,6 +68,10 @@ struct vgic_dist {
 	u32 ctlr; /* GICD_CTLR.EnableGrp0/EnableGrp1 */
 	struct virq spi[VGIC_NR_SPIS];
 	const struct vgic_hw_ops *hw; /* the physical side: the GIC driver, or a test double */
+	/* SPIs that may want a list register (bit = INTID; bits below VGIC_NR_PRIVATE unused):
+	 * set when one becomes pending or active, cleared by the next scan that finds it
+	 * neither. So a guest exit looks at a handful of interrupts, not at all of them. */
+	u64 maybe_lr[VGIC_NR_IRQS / 64];
 };
 
 struct vm;

@@ -65,10 +65,28 @@ static struct vcpu *irq_home(struct vm *vm, const struct virq *irq)
 	return id < vm->n_vcpus ? &vm->vcpus[id] : NULL;
 }
 
+/* A private interrupt's target is the vCPU it belongs to (reset_irq). */
+static void mark_maybe_lr(struct vm *vm, const struct virq *irq)
+{
+	if (irq->intid < VGIC_NR_PRIVATE)
+		vm->vcpus[irq->target].vgic.maybe_lr |= BIT(irq->intid);
+	else
+		vm->vgic.maybe_lr[irq->intid / 64] |= BIT(irq->intid % 64);
+}
+
+/* Only pending or active interrupts go into list registers (wants_lr). The line level
+ * counts whatever the trigger, so that a change of trigger needs no marking. */
+static bool may_want_lr(const struct virq *irq)
+{
+	return irq->pending_latch || irq->line_level || irq->active;
+}
+
 void vgic_notify(struct vgic_locked g, struct virq *irq)
 {
 	struct vcpu *home = irq_home(g.vm, irq);
 
+	if (may_want_lr(irq))
+		mark_maybe_lr(g.vm, irq);
 	if (home && (vgic_irq_pending(irq) || irq->active || irq->in_lr))
 		g.vm->vgic.hw->kick(home);
 }
@@ -327,6 +345,27 @@ static u64 hcr_value(const struct vgic_cpu *c)
 	return ICH_HCR_EN | (c->lr_overflow && c->used_lrs > 1 ? ICH_HCR_UIE : 0);
 }
 
+/* The next INTID from i on that may want one of v's list registers, or VGIC_NR_IRQS. */
+static unsigned next_maybe_lr(struct vgic_locked g, const struct vcpu *v, unsigned i)
+{
+	for (unsigned w = i / 64; w < VGIC_NR_IRQS / 64; w++) {
+		u64 bits = g.vm->vgic.maybe_lr[w] | (w ? 0 : v->vgic.maybe_lr);
+
+		bits &= i / 64 == w ? ~0ULL << (i % 64) : ~0ULL;
+		if (bits)
+			return w * 64 + (unsigned)__builtin_ctzll(bits);
+	}
+	return VGIC_NR_IRQS;
+}
+
+static void unmark_maybe_lr(struct vgic_locked g, struct vcpu *v, unsigned intid)
+{
+	if (intid < VGIC_NR_PRIVATE)
+		v->vgic.maybe_lr &= ~BIT(intid);
+	else
+		g.vm->vgic.maybe_lr[intid / 64] &= ~BIT(intid % 64);
+}
+
 u64 vgic_fill_lrs(struct vgic_locked g, struct vcpu *v)
 {
 	struct vgic_cpu *c = &v->vgic;
@@ -335,9 +374,13 @@ u64 vgic_fill_lrs(struct vgic_locked g, struct vcpu *v)
 	unsigned n = 0, wanted = 0;
 	unsigned max = MIN(c->nr_lrs, VGIC_MAX_LRS);
 
-	for (unsigned i = 0; i < VGIC_NR_IRQS; i++) {
+	for (unsigned i = next_maybe_lr(g, v, 0); i < VGIC_NR_IRQS; i = next_maybe_lr(g, v, i + 1)) {
 		struct virq *irq = i < VGIC_NR_PRIVATE ? &c->priv[i] : &d->spi[i - VGIC_NR_PRIVATE];
 
+		if (!may_want_lr(irq)) {
+			unmark_maybe_lr(g, v, i);
+			continue;
+		}
 		if (!irq->owned || !wants_lr(g.vm, v, irq))
 			continue;
 		wanted++;
@@ -366,6 +409,8 @@ static void fold_lr(struct vgic_locked g, struct vcpu *v, struct virq *irq, u64 
 	/* Deactivated with HW = 1: the GIC deactivated the physical interrupt as well. */
 	if ((was & ICH_LR_HW) && !(now & ICH_LR_STATE))
 		irq->hw_active = false;
+	if (may_want_lr(irq))
+		mark_maybe_lr(g.vm, irq);
 	/* Routed elsewhere while it was here: its new vCPU can take it now. */
 	home = irq_home(g.vm, irq);
 	if (home && home != v && vgic_irq_pending(irq))

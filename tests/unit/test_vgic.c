@@ -616,6 +616,40 @@ static void test_lr_disabled_and_groups(void **state)
 	assert_int_equal(c->lr[0] & ICH_LR_STATE, ICH_LR_ACTIVE);
 }
 
+static bool maybe_lr(unsigned intid) { return vm.vgic.maybe_lr[intid / 64] & BIT(intid % 64); }
+
+/* An exit looks only at interrupts marked when they became pending or active; the mark
+ * goes once one is neither. A line held high keeps it: a change of trigger then makes the
+ * interrupt pending without any new event. */
+static void test_lr_scan_marks(void **state)
+{
+	struct vgic_cpu *c = &vm.vcpus[0].vgic;
+
+	guest_enable_spi(EDGE_SPI, 0x80, true);
+	enter(0);
+	leave(0);
+	assert_false(maybe_lr(EDGE_SPI));
+	vgic_set_line(G, spi(EDGE_SPI), true);
+	assert_true(maybe_lr(EDGE_SPI));
+	enter(0);
+	guest_ack(0);
+	guest_eoi(0);
+	leave(0);
+	enter(0);
+	assert_int_equal(c->used_lrs, 0);
+	assert_true(maybe_lr(EDGE_SPI)); /* the line is still high */
+	leave(0);
+	dwrite(GICD_ICFGR(EDGE_SPI / 16), 4, 0); /* level-sensitive now */
+	enter(0);
+	assert_int_equal(c->used_lrs, 1);
+	assert_int_equal(lr_intid(0, 0), EDGE_SPI);
+	leave(0);
+	vgic_set_line(G, spi(EDGE_SPI), false);
+	enter(0);
+	assert_int_equal(c->used_lrs, 0);
+	assert_false(maybe_lr(EDGE_SPI));
+}
+
 static void test_spi_moves_after_exit(void **state)
 {
 	guest_enable_spi(EDGE_SPI, 0x80, true);
@@ -746,6 +780,7 @@ int main(void)
 		cmocka_unit_test_setup(test_lr_hw_timer_ppi, setup),
 		cmocka_unit_test_setup(test_lr_disabled_and_groups, setup),
 		cmocka_unit_test_setup(test_spi_moves_after_exit, setup),
+		cmocka_unit_test_setup(test_lr_scan_marks, setup),
 		cmocka_unit_test_setup(test_sgi1r, setup),
 		cmocka_unit_test_setup(test_hw_config, setup),
 		cmocka_unit_test_setup(test_reset, setup),
