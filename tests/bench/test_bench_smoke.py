@@ -9,7 +9,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE.parents[1] / "build" / "bench"
-METRICS = ["map4k", "unmap4k", "map64k", "unmap64k", "seq", "rand", "map4k_mt", "unmap4k_mt"]
+METRICS = ["map4k", "unmap4k", "map64k", "unmap64k", "seq", "rand", "map4k_wall",
+           "unmap4k_wall", "map4k_mt", "unmap4k_mt"]
 
 
 def test_bench_smoke_runs_and_parses():
