@@ -191,6 +191,25 @@ static bool range_unmapped(const struct pgtable *pgt, u64 ia, u64 end)
 	return true;
 }
 
+static void destroy_level(struct pgtable *pgt, u64 *table, unsigned level);
+
+/* A block goes where keep_tables left an emptied table (range_unmapped checked that it maps
+ * nothing): break-before-make, the walk caches told the table is gone (Arm ARM D8.14.1),
+ * then its pages freed. Overwriting the descriptor would leak them and leave walkers a
+ * cached pointer to the old table. */
+static void drop_empty_table(struct pgtable *pgt, u64 *ptep, unsigned level, u64 base)
+{
+	u64 *sub = desc_table(pgt, *ptep);
+
+	write_desc(pgt, ptep, 0);
+	if (pgt->tlb) {
+		pgt->tlb->inv_range(pgt->tlb_ctx, base, level_size(level), false);
+		pgt->tlb->sync(pgt->tlb_ctx);
+	}
+	destroy_level(pgt, sub, level + 1);
+	release_page(pgt, va_to_pa(sub));
+}
+
 static int map_level(struct pgtable *pgt, u64 *table, unsigned level, u64 ia, u64 end, u64 out,
 		     u64 attrs)
 {
@@ -203,6 +222,8 @@ static int map_level(struct pgtable *pgt, u64 *table, unsigned level, u64 ia, u6
 
 		/* Level 0 holds no blocks with a 4 KiB granule (Arm ARM D8.3.1). */
 		if (level >= 1 && next - ia == bs && IS_ALIGNED(out, bs)) {
+			if (desc_valid(*ptep))
+				drop_empty_table(pgt, ptep, level, ia);
 			write_desc(pgt, ptep, out | attrs | leaf_type(level));
 		} else {
 			u64 *sub = desc_valid(*ptep) ? desc_table(pgt, *ptep) : new_table(pgt);

@@ -1038,6 +1038,30 @@ static void test_keep_tables_and_prune(void **state)
 	assert_int_equal(tp.outstanding, 0);
 }
 
+/* keep_tables: a block mapped where an emptied table was kept replaces that table; the
+ * table is freed after the walk caches forget it, not leaked, and nothing stale remains. */
+static void test_keep_tables_block_over_empty_table(void **state)
+{
+	const u64 x = 5 * SZ_1G + 4 * SZ_2M;
+	pa_t out;
+	struct pgtable pgt;
+
+	new_table(&pgt, PGT_FMT_SMMU_S1, 48);
+	pgt.keep_tables = true;
+	assert_int_equal(pgt_map(&pgt, x + SZ_4K, pa(SZ_1G), SZ_4K, PROT_RW), 0);
+	assert_int_equal(pgt_unmap(&pgt, x + SZ_4K, SZ_4K), 0);
+	assert_int_equal(tp.pool.used, 4); /* root, level 1, 2, 3: the last two are empty */
+	clear_events();
+	assert_int_equal(pgt_map(&pgt, x, pa(2 * SZ_1G), SZ_2M, PROT_RW), 0);
+	assert_true(has_table_inv(x, SZ_2M));
+	assert_int_equal(tp.pool.used, 3); /* the level-3 table went */
+	assert_true(pgt_walk(&pgt, x + SZ_4K, &out, NULL, NULL));
+	assert_int_equal(out.v, 2 * SZ_1G + SZ_4K);
+	check_tree(&pgt);
+	pgt_destroy(&pgt);
+	assert_int_equal(tp.outstanding, 0);
+}
+
 /* A table walked at other addresses than its pages' own (nested stage 1, pointers are
  * IPAs): table descriptors carry page + walker_offset, and the engine still finds its
  * tables, maps, unmaps and frees. */
@@ -1253,6 +1277,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unmap_nosync_defers_sync_and_frees, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_walker_offset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keep_tables_and_prune, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keep_tables_block_over_empty_table, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_split_break_before_make, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split_gigabyte, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_returns_everything, setup, teardown),
