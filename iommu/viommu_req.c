@@ -34,8 +34,7 @@ static struct viommu_op *add_op(struct viommu_txn *t, enum viommu_op_kind kind, 
 {
 	struct viommu_op *op = &t->op[t->n_op++];
 
-	op->kind = kind;
-	op->domain = domain;
+	*op = (struct viommu_op){ .kind = kind, .domain = domain };
 	return op;
 }
 
@@ -287,7 +286,9 @@ size_t viommu_prepare(const struct viommu_state *st, const struct viommu_ctx *ct
 	struct virtio_iommu_req_tail tail = { 0 };
 	size_t tail_off = 0;
 
-	memset(t, 0, sizeof(*t));
+	/* All but op[]: add_op clears each op it hands out, and only op[0 .. n_op) is read.
+	 * Clearing the eight ops too was a fifth of a MAP's validation. */
+	memset(&t->n_op, 0, sizeof(*t) - __builtin_offsetof(struct viommu_txn, n_op));
 	t->status = VIRTIO_IOMMU_S_OK;
 	if (in_len < sizeof(struct virtio_iommu_req_head) || out_cap < VIOMMU_TAIL_SIZE)
 		return 0; /* no head or no tail: nothing can be written */

@@ -174,7 +174,7 @@ struct viommu_op {
 
 /* One request between prepare and commit. */
 struct viommu_txn {
-	struct viommu_op op[VIOMMU_TXN_MAX_OPS];
+	struct viommu_op op[VIOMMU_TXN_MAX_OPS]; /* first: viommu_prepare clears what follows */
 	unsigned n_op;
 	bool sync;   /* complete only after a CMD_SYNC issued after the ops */
 	u8 status;   /* VIRTIO_IOMMU_S_*, as written into out (if used > 0) */
