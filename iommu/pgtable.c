@@ -242,6 +242,22 @@ static int map_level(struct pgtable *pgt, u64 *table, unsigned level, u64 ia, u6
 	return 0;
 }
 
+/* The last-level entry for ia when every table above it exists, else NULL (a level missing,
+ * or a block on the way). */
+static u64 *existing_page_slot(const struct pgtable *pgt, u64 ia)
+{
+	u64 *table = root_table_for(pgt, ia);
+
+	for (unsigned level = pgt->start_level; level < 3; level++) {
+		u64 d = table[level_index(level, ia)];
+
+		if (!desc_valid(d) || !desc_is_table(d, level))
+			return NULL;
+		table = desc_table(pgt, d);
+	}
+	return &table[level_index(3, ia)];
+}
+
 int pgt_map(struct pgtable *pgt, u64 ia, pa_t pa, u64 size, unsigned prot)
 {
 	u64 top = level_size(pgt->start_level) * ENTRIES, cur = ia, end, attrs;
@@ -252,10 +268,21 @@ int pgt_map(struct pgtable *pgt, u64 ia, pa_t pa, u64 size, unsigned prot)
 		return -E_RANGE;
 	if (!(prot & (PGT_READ | PGT_WRITE)))
 		return -E_INVAL;
+	attrs = pgt_attrs(pgt->fmt, prot);
+	/* An IOMMU's usual request, one page where the tables are kept: one walk, not two. */
+	if (size == PAGE_SIZE) {
+		u64 *ptep = existing_page_slot(pgt, ia);
+
+		if (ptep) {
+			if (desc_valid(*ptep))
+				return -E_EXIST;
+			write_desc(pgt, ptep, pa.v | attrs | leaf_type(3));
+			return 0;
+		}
+	}
 	end = ia + size;
 	if (!range_unmapped(pgt, ia, end))
 		return -E_EXIST;
-	attrs = pgt_attrs(pgt->fmt, prot);
 	while (cur < end && !ret) {
 		u64 next = MIN(ALIGN_DOWN(cur, top) + top, end);
 

@@ -823,6 +823,7 @@ static void test_overlap(void **state)
 		{ 0x300000, 0x10000 }, /* inside */
 	};
 	struct pgtable pgt;
+	pa_t out;
 
 	new_table(&pgt, PGT_FMT_SMMU_S1, 39);
 	assert_int_equal(pgt_map(&pgt, SZ_2M, pa(SZ_2M), SZ_2M, PROT_RW), 0);
@@ -838,6 +839,11 @@ static void test_overlap(void **state)
 	/* Touching is not overlapping. */
 	assert_int_equal(pgt_map(&pgt, SZ_2M - SZ_4K, pa(SZ_1G), SZ_4K, PGT_READ), 0);
 	assert_int_equal(pgt_map(&pgt, 2 * SZ_2M, pa(SZ_1G), SZ_4K, PGT_READ), 0);
+	/* A page over a page, its tables all there (pgt_map's one-walk path): refused too, the
+	 * first mapping kept. */
+	assert_int_equal(pgt_map(&pgt, SZ_2M - SZ_4K, pa(2 * SZ_1G), SZ_4K, PROT_RW), -E_EXIST);
+	assert_true(pgt_walk(&pgt, SZ_2M - SZ_4K, &out, NULL, NULL));
+	assert_int_equal(out.v, SZ_1G);
 	pgt_destroy(&pgt);
 	assert_int_equal(tp.outstanding, 0);
 }
