@@ -401,20 +401,39 @@ next_entry:
 	}
 }
 
+/* One mapped page under kept tables (nothing to free): cleared in one walk. */
+static bool unmap_kept_page(struct unmap_ctx *c, u64 ia)
+{
+	u64 *ptep = existing_page_slot(c->pgt, ia);
+
+	if (!ptep || !desc_valid(*ptep))
+		return false;
+	write_desc(c->pgt, ptep, 0);
+	invalidate(c, ia, PAGE_SIZE, true);
+	return true;
+}
+
+static void unmap_walk(struct unmap_ctx *c, u64 ia, u64 end)
+{
+	u64 top = level_size(c->pgt->start_level) * ENTRIES;
+
+	while (ia < end) {
+		u64 next = MIN(ALIGN_DOWN(ia, top) + top, end);
+
+		unmap_level(c, root_table_for(c->pgt, ia), c->pgt->start_level, ia, next);
+		ia = next;
+	}
+}
+
 /* Clear [ia, ia + size) and issue its invalidation; c->freed collects emptied tables. */
 static int unmap_range(struct unmap_ctx *c, u64 ia, u64 size)
 {
 	struct pgtable *pgt = c->pgt;
-	u64 top = level_size(pgt->start_level) * ENTRIES, end;
 
 	if (!range_ok(pgt, ia, size))
 		return -E_RANGE;
-	for (end = ia + size; ia < end;) {
-		u64 next = MIN(ALIGN_DOWN(ia, top) + top, end);
-
-		unmap_level(c, root_table_for(pgt, ia), pgt->start_level, ia, next);
-		ia = next;
-	}
+	if (!(size == PAGE_SIZE && pgt->keep_tables && unmap_kept_page(c, ia)))
+		unmap_walk(c, ia, ia + size);
 	if (c->inv_hi != c->inv_lo && pgt->tlb)
 		pgt->tlb->inv_range(pgt->tlb_ctx, c->inv_lo, c->inv_hi - c->inv_lo, c->leaf);
 	return c->err;

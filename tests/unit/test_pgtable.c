@@ -1029,7 +1029,11 @@ static void test_keep_tables_and_prune(void **state)
 	assert_false(pgt_walk(&pgt, x, NULL, NULL, NULL));
 	assert_int_equal(pgt_map(&pgt, x, pa(SZ_1G), SZ_4K, PROT_RW), 0);
 	assert_int_equal(tp.pool.used, 6); /* mapped again without a new table */
-	assert_int_equal(pgt_unmap(&pgt, x, SZ_4K), 0);
+	clear_events();
+	assert_int_equal(pgt_unmap(&pgt, x, SZ_4K), 0); /* one page: the one-walk path */
+	assert_invalidated(0, x, SZ_4K);
+	assert_false(pgt_walk(&pgt, x, NULL, NULL, NULL));
+	assert_int_equal(tp.pool.used, 6);
 	clear_events();
 	/* x's level-2 and level-3 tables are empty; x + 1 GiB's still map a page. */
 	assert_int_equal(pgt_prune(&pgt, &freed), 2);
