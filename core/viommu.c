@@ -11,7 +11,6 @@
 #include "core/viommu_internal.h"
 
 #include "arch/arch.h"
-#include "arch/arm64/pmu.h"
 #include "core/alloc.h"
 #include "core/guest_layout.h"
 #include "core/lib/errno.h"
@@ -80,20 +79,20 @@ static size_t handle(void *dev, unsigned queue, const u8 *in, size_t in_len, u8 
 	size_t used;
 	u8 hw = VIRTIO_IOMMU_S_OK;
 	unsigned type;
-	cost_t t0 = cost_now(), t1, t2;
+	cost_t t0 = viommu_now(d), t1, t2;
 	u64 tlbi = d->stats.tlbi_cost;
 
 	d->ctx.features = virtio_mmio_features(&d->t);
 	used = viommu_prepare(&d->st, &d->ctx, in, in_len, out, out_cap, &t);
-	t1 = cost_now();
+	t1 = viommu_now(d);
 	if (t.n_op)
 		hw = viommu_replay(d, &t);
-	t2 = cost_now();
+	t2 = viommu_now(d);
 	viommu_commit(&d->st, &d->ctx, &t, hw);
 	type = in_len && in[0] <= VIRTIO_IOMMU_T_PROBE ? in[0] : 0;
 	tlbi = d->stats.tlbi_cost - tlbi;
 	d->stats.requests[type]++;
-	d->stats.cost[type][COST_VALIDATE] += (cost_t)(t1 - t0) + (cost_t)(cost_now() - t2);
+	d->stats.cost[type][COST_VALIDATE] += (cost_t)(t1 - t0) + (cost_t)(viommu_now(d) - t2);
 	d->stats.cost[type][COST_TABLE] += (cost_t)(t2 - t1) - tlbi;
 	d->stats.cost[type][COST_TLBI] += tlbi;
 	if (used && t.status != VIRTIO_IOMMU_S_OK) {
@@ -108,11 +107,11 @@ static size_t handle(void *dev, unsigned queue, const u8 *in, size_t in_len, u8 
 static void batch_sync(void *dev, unsigned queue)
 {
 	struct viommu_dev *d = dev;
-	cost_t t0 = cost_now();
+	cost_t t0 = viommu_now(d);
 
 	if (d->sync_owed && viommu_sync_now(d))
 		log_err("vm '%s': virtio-iommu: CMD_SYNC failed\n", d->vm->cfg->name);
-	d->stats.sync_cost += (cost_t)(cost_now() - t0);
+	d->stats.sync_cost += (cost_t)(viommu_now(d) - t0);
 }
 
 static u32 config_read(void *dev, u32 offset, unsigned size)
@@ -205,15 +204,16 @@ static bool mmio_access(struct vcpu *v, void *dev, struct mmio_access *a)
 {
 	struct viommu_dev *d = dev;
 	bool notify = a->write && a->offset == VIRTIO_MMIO_QUEUE_NOTIFY;
-	cost_t t0 = cost_now();
+	cost_t t0 = viommu_now(d);
 	bool ok;
 
 	spin_lock(&d->lock);
 	ok = virtio_mmio_access(&d->t, a);
 	if (notify) {
 		d->stats.notifies++;
-		d->stats.notify_cost += (cost_t)(cost_now() - t0);
-		v->exit_cost_sum = &d->stats.exit_cost;
+		d->stats.notify_cost += (cost_t)(viommu_now(d) - t0);
+		if (d->timed)
+			v->exit_cost_sum = &d->stats.exit_cost;
 	}
 	spin_unlock(&d->lock);
 	return ok;
@@ -298,6 +298,7 @@ int viommu_vm_init(struct vm *vm)
 	if (!d)
 		return -E_NOMEM;
 	d->vm = vm;
+	d->timed = vm->cfg->measure_costs;
 	ret = setup(d);
 	if (ret) {
 		log_err("vm '%s': virtio-iommu not created (%s)\n", vm->cfg->name, err_name(ret));
@@ -391,7 +392,7 @@ bool viommu_cost_line(struct vm *vm, char *buf, size_t len)
 	const u64 *map, *unmap;
 	u64 maps, unmaps, exit_cost;
 
-	if (!d)
+	if (!d || !d->timed)
 		return false;
 	s = &d->stats;
 	map = s->cost[VIRTIO_IOMMU_T_MAP];

@@ -5,6 +5,7 @@
 #ifndef CORE_VIOMMU_INTERNAL_H
 #define CORE_VIOMMU_INTERNAL_H
 
+#include "arch/arm64/pmu.h"
 #include "core/virtio_mmio.h"
 #include "core/lib/spinlock.h"
 #include "core/vmconfig.h"
@@ -25,13 +26,14 @@ struct hw_domain {
 	bool used;
 	bool bypass;     /* identity over the VM's RAM: no table */
 	u32 id;
-	struct pgtable pgt; /* its tlb_ctx is this hw_domain */
+	struct pgtable pgt; /* its tlb_ctx: this hw_domain if timed, else smmu_ctx */
 	struct viommu_dev *dev;
 	void *smmu_ctx;     /* smmu_tlb_ctx() of the domain's VMID and ASID */
 };
 
 /* Where the hypervisor's time goes (docs/performance.md), in cost_now() units (EL2
- * instructions under QEMU's -icount): each part of serving requests, by request type. */
+ * instructions under QEMU's -icount): each part of serving requests, by request type.
+ * Counted only when the VM's config says measure-costs (viommu_now()). */
 enum cost_part { COST_VALIDATE, COST_TABLE, COST_TLBI, COST_PARTS };
 
 struct viommu_stats {
@@ -50,6 +52,7 @@ struct viommu_stats {
 struct viommu_dev {
 	spinlock_t lock;
 	struct vm *vm;
+	bool timed; /* the VM's measure-costs: fill stats.cost and the other costs */
 	struct virtio_mmio t;
 	struct virtio_iommu_config cfg;
 	struct viommu_ctx ctx;
@@ -78,6 +81,9 @@ struct viommu_dev {
 	unsigned long refusals;
 	struct viommu_stats stats;
 };
+
+/* A cost counter reading when the device measures its costs, else 0 (nothing counted). */
+static inline cost_t viommu_now(const struct viommu_dev *d) { return d->timed ? cost_now() : 0; }
 
 /* Hypervisor memory for bytes, zeroed, or NULL. */
 void *viommu_pages_zeroed(size_t bytes);

@@ -7,7 +7,6 @@
 #include "core/viommu_internal.h"
 
 #include "arch/arch.h"
-#include "arch/arm64/pmu.h"
 #include "core/alloc.h"
 #include "core/lib/errno.h"
 #include "core/lib/string.h"
@@ -80,8 +79,8 @@ static u8 status_of(int err)
 	return err == -E_NOMEM ? VIRTIO_IOMMU_S_NOMEM : VIRTIO_IOMMU_S_DEVERR;
 }
 
-/* A domain's TLB maintenance is the SMMU's, with its cost counted apart from the table
- * update's (docs/performance.md). */
+/* When the VM measures costs, a domain's TLB maintenance is the SMMU's with its cost
+ * counted apart from the table update's (docs/performance.md). */
 static void timed_inv_range(void *ctx, u64 ia, u64 size, bool leaf)
 {
 	struct hw_domain *h = ctx;
@@ -121,8 +120,8 @@ static int create(struct viommu_dev *d, const struct viommu_op *op)
 			return ret;
 		h->pgt.keep_tables = true; /* map/unmap churn allocates nothing; see reclaim() */
 		h->smmu_ctx = smmu_tlb_ctx(d->nested ? dma_vmid(d) : 0, dom_asid(d, (unsigned)slot));
-		h->pgt.tlb = &timed_s1_tlb_ops;
-		h->pgt.tlb_ctx = h;
+		h->pgt.tlb = d->timed ? &timed_s1_tlb_ops : &smmu_s1_tlb_ops;
+		h->pgt.tlb_ctx = d->timed ? (void *)h : h->smmu_ctx;
 		if (d->nested) {
 			h->pgt.walker_offset = d->window.v - d->arena.v;
 			smmu_write_cd(cd_slot(d, (unsigned)slot), dom_asid(d, (unsigned)slot), &h->pgt);

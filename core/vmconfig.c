@@ -234,7 +234,7 @@ static int check_known_props(const struct ctx *c)
 		"compatible", "vm-name", "cpus",	 "memory", "memory-phys",
 		"kernel",     "initrd",	 "bootargs",	 "dtb",	   "mmio",
 		"mmio-ipa",   "intids",	 "pci-devices", "virtio-iommu",
-		"virtio-iommu-mappings", "virtio-iommu-table-pages",
+		"virtio-iommu-mappings", "virtio-iommu-table-pages", "measure-costs",
 	};
 	int prop;
 
@@ -365,16 +365,24 @@ static int read_dtb(const struct ctx *c)
 	return 0;
 }
 
-static int read_virtio_iommu(const struct ctx *c)
+/* An empty property: present or not. */
+static int read_flag(const struct ctx *c, const char *name, bool *out)
 {
 	int len;
 
-	if (!fdt_getprop(c->fdt, c->node, "virtio-iommu", &len))
+	if (!fdt_getprop(c->fdt, c->node, name, &len))
 		return 0;
 	if (len != 0)
-		return vmcfg_fail(c, "virtio-iommu", "a flag takes no value");
-	c->vm->virtio_iommu = true;
+		return vmcfg_fail(c, name, "a flag takes no value");
+	*out = true;
 	return 0;
+}
+
+static int read_flags(const struct ctx *c)
+{
+	int ret = read_flag(c, "virtio-iommu", &c->vm->virtio_iommu);
+
+	return ret ? ret : read_flag(c, "measure-costs", &c->vm->measure_costs);
 }
 
 /* One u32 cell within [min, max]; *out keeps its default when the property is absent. */
@@ -457,7 +465,7 @@ static int read_vm(const struct ctx *c)
 		check_compatible, read_name,	 check_known_props, read_cpus,
 		read_memory,	  read_memory_phys, read_kernel,	    read_initrd,
 		read_bootargs,	  read_dtb,	 read_mmio,	    read_intids,
-		read_pci_devices, read_virtio_iommu, read_viommu_limits,
+		read_pci_devices, read_flags,	 read_viommu_limits,
 	};
 	int ret = 0;
 

@@ -69,6 +69,9 @@ struct vm_config {
 	bool virtio_iommu;
 	u32 viommu_mappings;    /* live mappings over all its domains */
 	u32 viommu_table_pages; /* 4 KiB pages for its domains' tables and CDs */
+	/* Time its exits and its virtio-iommu's work with the EL2 cost counter
+	 * (arch/arm64/pmu.h) for `stats`: off by default, as every reading costs. */
+	bool measure_costs;
 };
 
 struct vm_configs {

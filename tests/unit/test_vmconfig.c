@@ -163,6 +163,7 @@ static void check_vm0(const struct parsed *p)
 	assert_true(vm->virtio_iommu);
 	assert_int_equal(vm->viommu_mappings, 100000);
 	assert_int_equal(vm->viommu_table_pages, VIOMMU_DEFAULT_TABLE_PAGES);
+	assert_true(vm->measure_costs);
 }
 
 static void check_vm1(const struct parsed *p)
@@ -191,6 +192,7 @@ static void check_vm1(const struct parsed *p)
 	assert_int_equal(vm->irqs[1], 80);
 	assert_int_equal(vm->n_pci, 0);
 	assert_false(vm->virtio_iommu);
+	assert_false(vm->measure_costs);
 }
 
 static void test_valid(void **state)
@@ -331,6 +333,7 @@ static const struct bad_case bad_cases[] = {
 	{ "pci-twice", "vm 'linux0': pci-devices: 00:01.1 is listed twice" },
 	{ "pci-shared", "vm 'linux1': pci-devices: 01:00.0 is already given to vm 'linux0'" },
 	{ "virtio-iommu-value", "vm 'linux0': virtio-iommu: a flag takes no value" },
+	{ "measure-costs-value", "vm 'linux0': measure-costs: a flag takes no value" },
 	{ "viommu-limit-no-flag",
 	  "vm 'linux0': virtio-iommu-mappings: set without the virtio-iommu flag" },
 	{ "viommu-limit-range", "vm 'linux0': virtio-iommu-table-pages: 8 is outside 16..262144" },
