@@ -18,7 +18,8 @@
 #define PMEVTYPER_U BIT(30)
 #define PMEVTYPER_NSH BIT(27)
 #define PMEVTYPER_EL2_ONLY (PMEVTYPER_P | PMEVTYPER_U | PMEVTYPER_NSH)
-/* Common architectural event numbers ("The PMU event number space"), and PMCEID0_EL0 bit n saying event n exists. */
+/* Common architectural event numbers ("The PMU event number space"); PMCEID0_EL0 bit n
+ * says that event n exists. */
 #define EVENT_INST_RETIRED 0x08U
 #define EVENT_CPU_CYCLES 0x11U
 /* ID_AA64DFR0_EL1.PMUVer: 1 = PMUv3, 4 = PMUv3p1, 0xf = IMPLEMENTATION DEFINED. */
@@ -126,7 +127,10 @@ const char *cost_unit(void)
 
 u64 cost_in_unit(u64 sum)
 {
-	if (source != SOURCE_TIMER)
+	u64 f = timer_frequency();
+
+	if (source != SOURCE_TIMER || !f)
 		return sum;
-	return sum * 1000000000ULL / timer_frequency();
+	/* Whole seconds first: sum * 10^9 would overflow after minutes of ticks. */
+	return sum / f * 1000000000ULL + sum % f * 1000000000ULL / f;
 }
