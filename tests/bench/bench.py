@@ -25,7 +25,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "boot"))
-from qemu import FOCUS_KEY, QEMU, Qemu, image_path, machine_args, ready, run_devices  # noqa: E402
+from qemu import (FOCUS_KEY, QEMU, VIOMMU_COST_PARTS, Qemu, image_path, machine_args,  # noqa: E402
+                  ready, run_devices, viommu_cost_line, viommu_costs, viommu_counters)
 
 OUT = ROOT / "build" / "bench"
 DISK_MIB = 64
@@ -125,20 +126,9 @@ def dma_map(g, granule_pages, seconds, threads=1):
 def hypervisor_stats(g):
     """Portcullis's counters for linux0's virtio-iommu, from the prompt's `stats`."""
     text = prompt_stats(g, "linux0")
-    m = re.search(r"linux0: virtio-iommu: (\d+) attach, (\d+) detach, (\d+) map, (\d+) unmap, "
-                  r"\d+ probe \((\d+) refused\), (\d+) syncs", text)
-    c = re.search(COST_LINE % "linux0", text)
-    cost = dict(zip(COST_PARTS, (x if i == 0 else int(x) for i, x in enumerate(c.groups()))))
-    return {"maps": int(m.group(3)), "unmaps": int(m.group(4)), "refused": int(m.group(5)),
-            "syncs": int(m.group(6)), "cost": cost}
-
-
-# The prompt's per-request split of the hypervisor's work (core/viommu.c viommu_cost_line).
-COST_LINE = (r"%s: virtio-iommu (EL2 instructions|EL2 cycles|ns) each: map validate (\d+) "
-             r"table (\d+) tlbi (\d+), unmap validate (\d+) table (\d+) tlbi (\d+), sync "
-             r"(\d+) per unmap, notification trap (\d+) handler (\d+) \((\d+)\)")
-COST_PARTS = ("unit", "map_validate", "map_table", "map_tlbi", "unmap_validate", "unmap_table",
-              "unmap_tlbi", "sync", "trap", "handler", "notifications")
+    s = viommu_counters(text, "linux0")
+    return {"maps": s["map"], "unmaps": s["unmap"], "refused": s["refused"],
+            "syncs": s["syncs"], "cost": viommu_costs(text, "linux0")}
 
 
 def bind_edu(g):
@@ -236,7 +226,7 @@ def prompt_stats(q, vm):
     q.send("stats\r")
     q.wait_for(r"memory: hypervisor allocations \d+ KiB.*\n", 10, since)
     if vm:
-        q.wait_for(COST_LINE % vm, 10, since)
+        q.wait_for(viommu_cost_line(vm), 10, since)
     return q.output[since:]
 
 
@@ -412,12 +402,12 @@ def main():
     with open(OUT / "results.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["configuration", *METRICS, "intx_storm", "maps", "unmaps", "syncs",
-                    *(f"el2_{k}" for k in COST_PARTS)])
+                    *(f"el2_{k}" for k in VIOMMU_COST_PARTS)])
         for n, r in results.items():
             cost = r.get("cost", {})
             w.writerow([n, *(r[k] for k in METRICS), int(r.get("storm", False)),
                         r.get("maps", ""), r.get("unmaps", ""), r.get("syncs", ""),
-                        *(cost.get(k, "") for k in COST_PARTS)])
+                        *(cost.get(k, "") for k in VIOMMU_COST_PARTS)])
     print(text)
 
 

@@ -164,6 +164,42 @@ def run(q, vm, command, expect, timeout=30):
     return q.wait_for(rf"^\[{vm}\] {expect}", timeout, since)
 
 
+# ---- the hypervisor prompt's `stats`: a VM's virtio-iommu lines (core/viommu.c) ----
+
+VIOMMU_COUNTERS = ("attach", "detach", "map", "unmap", "probe", "refused", "syncs", "faults",
+                   "dropped", "mappings", "table_pages")
+# With the VM's measure-costs: each part's cost per request; unit a string, the rest ints.
+VIOMMU_COST_PARTS = ("unit", "map_validate", "map_table", "map_tlbi", "unmap_validate",
+                     "unmap_table", "unmap_tlbi", "sync", "trap", "handler", "notifications")
+
+
+def viommu_counters_line(vm):
+    return (rf"{vm}: virtio-iommu: (\d+) attach, (\d+) detach, (\d+) map, (\d+) unmap, "
+            r"(\d+) probe \((\d+) refused\), (\d+) syncs, (\d+) faults sent, (\d+) dropped, "
+            r"(\d+) mappings, (\d+) table pages")
+
+
+def viommu_cost_line(vm):
+    return (rf"{vm}: virtio-iommu (EL2 instructions|EL2 cycles|ns) each: map validate (\d+) "
+            r"table (\d+) tlbi (\d+), unmap validate (\d+) table (\d+) tlbi (\d+), sync "
+            r"(\d+) per unmap, notification trap (\d+) handler (\d+) \((\d+)\)")
+
+
+def viommu_counters(text, vm):
+    """vm's virtio-iommu counters in text (a `stats` output), by VIOMMU_COUNTERS."""
+    m = re.search(viommu_counters_line(vm), text)
+    assert m, f"no virtio-iommu counters for {vm} in:\n{text}"
+    return dict(zip(VIOMMU_COUNTERS, (int(g) for g in m.groups())))
+
+
+def viommu_costs(text, vm):
+    """vm's virtio-iommu costs in text, by VIOMMU_COST_PARTS, or None if not measured."""
+    m = re.search(viommu_cost_line(vm), text)
+    if not m:
+        return None
+    return dict(zip(VIOMMU_COST_PARTS, (g if i == 0 else int(g) for i, g in enumerate(m.groups()))))
+
+
 def focus_next(q, vm=""):
     """Press the focus key; wait until the console says input goes to vm (any, if empty)."""
     since = len(q.output)

@@ -59,6 +59,25 @@ def three_disks(tmp_path):
     return disks, sums, devices
 
 
+def use_three_disks(q):
+    """From linux0's prompt: each VM checksums its disks whole and writes a pattern into
+    each (read_and_write); returns what they said, by disk, and leaves the focus on linux1."""
+    q.wait_for(prompt("linux0"), 30)
+    got = {"nvme0": read_and_write(q, "linux0", "/dev/nvme0n1"),
+           "vblk0": read_and_write(q, "linux0", "/dev/vda")}
+    focus_next(q, "linux1")
+    got["nvme1"] = read_and_write(q, "linux1", "/dev/nvme0n1")
+    return got
+
+
+def assert_disks_used(disks, sums, got):
+    """Each VM read what its disk held, and its write landed there (QEMU has exited)."""
+    for name in disks:
+        whole, pattern = got[name]
+        assert whole == sums[name], f"{name}: the VM read other data than the disk holds"
+        assert written_region(disks[name]) == pattern, f"{name}: the VM's write did not land"
+
+
 @pytest.mark.parametrize("flavour", sorted(SMMU_FLAVOURS))
 def test_passed_through_disks_read_and_write_through_the_smmu(tmp_path, flavour):
     disks, sums, devices = three_disks(tmp_path)
@@ -68,17 +87,9 @@ def test_passed_through_disks_read_and_write_through_the_smmu(tmp_path, flavour)
         q.wait_for(r"SMMUv3.1: stage 1\+2" if flavour == "stage2" else r"SMMUv3.1: stage 1 only")
         q.wait_for(ready("linux0"), 120)
         q.wait_for(ready("linux1"), 120)
-        q.wait_for(prompt("linux0"), 30)
-        got = {}
-        got["nvme0"] = read_and_write(q, "linux0", "/dev/nvme0n1")
-        got["vblk0"] = read_and_write(q, "linux0", "/dev/vda")
-        focus_next(q, "linux1")
-        got["nvme1"] = read_and_write(q, "linux1", "/dev/nvme0n1")
+        got = use_three_disks(q)
         assert "SMMU: " not in q.output, "a device faulted"
         assert "ERROR" not in q.output and "PANIC" not in q.output
     finally:
         q.kill()
-    for name in disks:
-        whole, pattern = got[name]
-        assert whole == sums[name], f"{name}: the VM read other data than the disk holds"
-        assert written_region(disks[name]) == pattern, f"{name}: the VM's write did not land"
+    assert_disks_used(disks, sums, got)

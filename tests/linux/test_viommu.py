@@ -11,17 +11,10 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "boot"))
-from qemu import Qemu, focus_next, machine_args, prompt, ready  # noqa: E402
-from test_passthrough import (SMMU_FLAVOURS, read_and_write, three_disks,  # noqa: E402
-                              written_region)
-
-STATS = (r"linux0: virtio-iommu: (\d+) attach, (\d+) detach, (\d+) map, (\d+) unmap, "
-         r"(\d+) probe \((\d+) refused\), (\d+) syncs, (\d+) faults sent, (\d+) dropped, "
-         r"(\d+) mappings, (\d+) table pages")
-# With measure-costs (viommu-lazy.dts): core/viommu.c viommu_cost_line.
-COSTS = (r"linux0: virtio-iommu (EL2 instructions|EL2 cycles|ns) each: map validate (\d+) "
-         r"table (\d+) tlbi (\d+), unmap validate (\d+) table (\d+) tlbi (\d+), sync "
-         r"(\d+) per unmap, notification trap (\d+) handler (\d+) \((\d+)\)")
+from qemu import (Qemu, focus_next, machine_args, ready, viommu_costs,  # noqa: E402
+                  viommu_counters, viommu_counters_line)
+from test_passthrough import (SMMU_FLAVOURS, assert_disks_used, three_disks,  # noqa: E402
+                              use_three_disks)
 
 CASES = {
     # id: (SMMU flavour, config, Linux)
@@ -34,18 +27,15 @@ CASES = {
 
 
 def hypervisor_stats(q):
-    """Move the focus to the prompt (past linux1) and read linux0's virtio-iommu counters."""
+    """Move the focus to the prompt (past linux1) and read linux0's virtio-iommu counters,
+    and its costs (None unless its config says measure-costs)."""
     focus_next(q, "the hypervisor prompt")
     since = len(q.output)
     q.send("stats\r")
-    m = q.wait_for(STATS, 10, since)
+    m = q.wait_for(viommu_counters_line("linux0"), 10, since)
     q.wait_for(r"portcullis> ", 10, m.end())  # the rest of stats's output
-    names = ("attach", "detach", "map", "unmap", "probe", "refused", "syncs", "faults",
-             "dropped", "mappings", "table_pages")
-    stats = dict(zip(names, (int(g) for g in m.groups())))
-    c = re.search(COSTS, q.output[since:])
-    stats["costs"] = c and (c.group(1), *(int(g) for g in c.groups()[1:]))
-    return stats
+    text = q.output[since:]
+    return {**viommu_counters(text, "linux0"), "costs": viommu_costs(text, "linux0")}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -63,21 +53,14 @@ def test_linux_programs_the_virtio_iommu(tmp_path, case):
         assert re.search(r"\[linux0\] virtio_iommu virtio\d: page mask: 0x40201000", q.output)
         for bdf in ("0000:00:02.0", "0000:00:03.0"):
             assert re.search(rf"\[linux0\] \S+ {bdf}: Adding to iommu group \d", q.output), bdf
-        q.wait_for(prompt("linux0"), 30)
-        got = {"nvme0": read_and_write(q, "linux0", "/dev/nvme0n1"),
-               "vblk0": read_and_write(q, "linux0", "/dev/vda")}
-        focus_next(q, "linux1")
-        got["nvme1"] = read_and_write(q, "linux1", "/dev/nvme0n1")
+        got = use_three_disks(q)
         stats = hypervisor_stats(q)
         print(f"{case}: {stats}")
         assert "SMMU: " not in q.output, "a device faulted"
         assert "ERROR" not in q.output and "PANIC" not in q.output
     finally:
         q.kill()
-    for name in disks:
-        whole, pattern = got[name]
-        assert whole == sums[name], f"{name}: the VM read other data than the disk holds"
-        assert written_region(disks[name]) == pattern, f"{name}: the VM's write did not land"
+    assert_disks_used(disks, sums, got)
     assert stats["refused"] == 0 and stats["faults"] == 0
     assert stats["attach"] >= 2 and stats["probe"] >= 2
     if config == "viommu-passthrough":
@@ -90,8 +73,10 @@ def test_linux_programs_the_virtio_iommu(tmp_path, case):
     if config == "viommu-lazy":
         # Measured at EL2 by the PMU: cycles on QEMU without -icount. Every part of a MAP's
         # and an UNMAP's way through the hypervisor took some.
-        unit, *parts, notifications = stats["costs"]
-        assert unit == "EL2 cycles" and notifications > 100, stats["costs"]
-        assert all(parts[i] > 0 for i in (0, 1, 3, 4, 5, 6, 7, 8)), stats["costs"]
+        c = stats["costs"]
+        assert c and c["unit"] == "EL2 cycles" and c["notifications"] > 100, c
+        for part in ("map_validate", "map_table", "unmap_validate", "unmap_table",
+                     "unmap_tlbi", "sync", "trap", "handler"):
+            assert c[part] > 0, (part, c)
     else:
         assert stats["costs"] is None, "measured without measure-costs"
