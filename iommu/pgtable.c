@@ -100,10 +100,23 @@ static u64 *new_table(struct pgtable *pgt)
 	return t;
 }
 
-static void release_page(struct pgtable *pgt, pa_t p)
+static void pool_release(struct pgt_pool *pool, pa_t p)
 {
-	pgt->pool->free_page(pgt->pool, p);
-	pgt->pool->used--;
+	pool->free_page(pool, p);
+	pool->used--;
+}
+
+static void release_page(struct pgtable *pgt, pa_t p) { pool_release(pgt->pool, p); }
+
+/* Break-before-make (Arm ARM D8.14.1): *ptep, covering [base, base + size), invalid and
+ * forgotten by every walker before anything else is written there. */
+static void break_entry(struct pgtable *pgt, u64 *ptep, u64 base, u64 size, bool leaf)
+{
+	write_desc(pgt, ptep, 0);
+	if (pgt->tlb) {
+		pgt->tlb->inv_range(pgt->tlb_ctx, base, size, leaf);
+		pgt->tlb->sync(pgt->tlb_ctx);
+	}
 }
 
 int pgt_init(struct pgtable *pgt, enum pgt_format fmt, unsigned ias, struct pgt_pool *pool,
@@ -194,18 +207,14 @@ static bool range_unmapped(const struct pgtable *pgt, u64 ia, u64 end)
 static void destroy_level(struct pgtable *pgt, u64 *table, unsigned level);
 
 /* A block goes where keep_tables left an emptied table (range_unmapped checked that it maps
- * nothing): break-before-make, the walk caches told the table is gone (Arm ARM D8.14.1),
- * then its pages freed. Overwriting the descriptor would leak them and leave walkers a
- * cached pointer to the old table. */
+ * nothing): break-before-make, the walk caches told the table is gone, then its pages
+ * freed. Overwriting the descriptor would leak them and leave walkers a cached pointer to
+ * the old table. */
 static void drop_empty_table(struct pgtable *pgt, u64 *ptep, unsigned level, u64 base)
 {
 	u64 *sub = desc_table(pgt, *ptep);
 
-	write_desc(pgt, ptep, 0);
-	if (pgt->tlb) {
-		pgt->tlb->inv_range(pgt->tlb_ctx, base, level_size(level), false);
-		pgt->tlb->sync(pgt->tlb_ctx);
-	}
+	break_entry(pgt, ptep, base, level_size(level), false);
 	destroy_level(pgt, sub, level + 1);
 	release_page(pgt, va_to_pa(sub));
 }
@@ -306,9 +315,11 @@ struct unmap_ctx {
 	int err;
 };
 
+static bool invalidated(const struct unmap_ctx *c) { return c->inv_hi != c->inv_lo; }
+
 static void invalidate(struct unmap_ctx *c, u64 ia, u64 size, bool leaf)
 {
-	if (c->inv_hi == c->inv_lo) {
+	if (!invalidated(c)) {
 		c->inv_lo = ia;
 		c->inv_hi = ia + size;
 		c->leaf = leaf;
@@ -347,11 +358,7 @@ static u64 *split_block(struct unmap_ctx *c, u64 *ptep, unsigned level, u64 base
 	for (unsigned i = 0; i < ENTRIES; i++)
 		sub[i] = (out + i * sub_size) | attrs | leaf_type(level + 1);
 	arch_table_write_barrier(sub, PAGE_SIZE, pgt->clean_to_poc);
-	write_desc(pgt, ptep, 0);
-	if (pgt->tlb) {
-		pgt->tlb->inv_range(pgt->tlb_ctx, base, level_size(level), true);
-		pgt->tlb->sync(pgt->tlb_ctx);
-	}
+	break_entry(pgt, ptep, base, level_size(level), true);
 	write_desc(pgt, ptep, table_desc(pgt, sub));
 	return sub;
 }
@@ -425,6 +432,13 @@ static void unmap_walk(struct unmap_ctx *c, u64 ia, u64 end)
 	}
 }
 
+/* The one range invalidation over every entry c cleared (not synced). */
+static void issue_invalidation(const struct unmap_ctx *c)
+{
+	if (invalidated(c) && c->pgt->tlb)
+		c->pgt->tlb->inv_range(c->pgt->tlb_ctx, c->inv_lo, c->inv_hi - c->inv_lo, c->leaf);
+}
+
 /* Clear [ia, ia + size) and issue its invalidation; c->freed collects emptied tables. */
 static int unmap_range(struct unmap_ctx *c, u64 ia, u64 size)
 {
@@ -434,8 +448,7 @@ static int unmap_range(struct unmap_ctx *c, u64 ia, u64 size)
 		return -E_RANGE;
 	if (!(size == PAGE_SIZE && pgt->keep_tables && unmap_kept_page(c, ia)))
 		unmap_walk(c, ia, ia + size);
-	if (c->inv_hi != c->inv_lo && pgt->tlb)
-		pgt->tlb->inv_range(pgt->tlb_ctx, c->inv_lo, c->inv_hi - c->inv_lo, c->leaf);
+	issue_invalidation(c);
 	return c->err;
 }
 
@@ -480,8 +493,7 @@ size_t pgt_prune(struct pgtable *pgt, pa_t *freed)
 	for (unsigned p = 0; p < pgt->root_pages; p++)
 		prune_level(&c, pa_to_va(pa_add(pgt->root, (u64)p * PAGE_SIZE)), pgt->start_level,
 			    (u64)p * top, &n);
-	if (c.inv_hi != c.inv_lo && pgt->tlb)
-		pgt->tlb->inv_range(pgt->tlb_ctx, c.inv_lo, c.inv_hi - c.inv_lo, c.leaf);
+	issue_invalidation(&c);
 	*freed = c.freed;
 	return n;
 }
@@ -492,8 +504,7 @@ void pgt_free_deferred(struct pgt_pool *pool, pa_t *freed)
 		pa_t p = *freed;
 
 		*freed = pa(*(u64 *)pa_to_va(p));
-		pool->free_page(pool, p);
-		pool->used--;
+		pool_release(pool, p);
 	}
 }
 
@@ -502,7 +513,7 @@ int pgt_unmap(struct pgtable *pgt, u64 ia, u64 size)
 	struct unmap_ctx c = { .pgt = pgt };
 	int ret = unmap_range(&c, ia, size);
 
-	if (c.inv_hi != c.inv_lo && pgt->tlb)
+	if (invalidated(&c) && pgt->tlb)
 		pgt->tlb->sync(pgt->tlb_ctx);
 	pgt_free_deferred(pgt->pool, &c.freed);
 	return ret;
