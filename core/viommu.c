@@ -416,19 +416,19 @@ bool viommu_stats_line(struct vm *vm, char *buf, size_t len)
 {
 	struct viommu_dev *d = dev_of[vm->id];
 	const struct viommu_stats *s;
+	u64 refused = 0;
 
 	if (!d)
 		return false;
 	s = &d->stats;
+	for (unsigned i = 0; i < ARRAY_SIZE(s->refused); i++)
+		refused += s->refused[i];
 	fmt_snprintf(buf, len, "%s: virtio-iommu: %lu attach, %lu detach, %lu map, %lu unmap, "
 		     "%lu probe (%lu refused), %lu syncs, %lu faults sent, %lu dropped, %lu "
 		     "mappings, %lu table pages", vm->cfg->name,
 		     s->requests[VIRTIO_IOMMU_T_ATTACH], s->requests[VIRTIO_IOMMU_T_DETACH],
 		     s->requests[VIRTIO_IOMMU_T_MAP], s->requests[VIRTIO_IOMMU_T_UNMAP],
-		     s->requests[VIRTIO_IOMMU_T_PROBE],
-		     s->refused[0] + s->refused[1] + s->refused[2] + s->refused[3] +
-			     s->refused[4] + s->refused[5],
-		     s->syncs, s->faults_sent, d->t.stats.fill_dropped, (u64)d->st.n_mappings,
+		     s->requests[VIRTIO_IOMMU_T_PROBE], refused, s->syncs, s->faults_sent, d->t.stats.fill_dropped, (u64)d->st.n_mappings,
 		     (u64)d->tables.used);
 	return true;
 }

@@ -66,6 +66,10 @@ static u16 dom_asid(const struct viommu_dev *d, unsigned slot)
 
 static u16 dma_vmid(const struct viommu_dev *d) { return (u16)(VIOMMU_VMID_BASE + vm_vmid(d->vm)); }
 
+/* The VMID that tags a domain's stage-1 TLB entries: the devices' stage 2's when nested, 0
+ * (the hypervisor's own stage-1 contexts) otherwise. */
+static u16 s1_vmid(const struct viommu_dev *d) { return d->nested ? dma_vmid(d) : 0; }
+
 static int find_slot(const struct viommu_dev *d, u32 id)
 {
 	for (unsigned i = 0; i < VIOMMU_MAX_ENDPOINTS; i++)
@@ -119,7 +123,7 @@ static int create(struct viommu_dev *d, const struct viommu_op *op)
 		if (ret)
 			return ret;
 		h->pgt.keep_tables = true; /* map/unmap churn allocates nothing; see reclaim() */
-		h->smmu_ctx = smmu_tlb_ctx(d->nested ? dma_vmid(d) : 0, dom_asid(d, (unsigned)slot));
+		h->smmu_ctx = smmu_tlb_ctx(s1_vmid(d), dom_asid(d, (unsigned)slot));
 		h->pgt.tlb = d->timed ? &timed_s1_tlb_ops : &smmu_s1_tlb_ops;
 		h->pgt.tlb_ctx = d->timed ? (void *)h : h->smmu_ctx;
 		if (d->nested) {
@@ -149,7 +153,7 @@ static int destroy(struct viommu_dev *d, int slot)
 	int ret = 0;
 
 	if (!h->bypass) {
-		ret = smmu_tlbi_s1_all(d->nested ? dma_vmid(d) : 0, dom_asid(d, (unsigned)slot));
+		ret = smmu_tlbi_s1_all(s1_vmid(d), dom_asid(d, (unsigned)slot));
 		if (!ret)
 			ret = viommu_sync_now(d);
 		if (ret)
