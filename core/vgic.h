@@ -33,6 +33,7 @@ struct virq {
 	bool owned;    /* SPIs: the VM may use it (forwarded, or a virtual device's) */
 	bool hw;       /* forwarded physical interrupt (an SPI, or the virtual timer PPI) */
 	bool hw_active; /* the physical one is active, waiting for the guest's deactivation */
+	u8 hw_activation; /* counts vgic_raise_hw: which activation a list register held */
 	bool group1;
 	bool enabled;
 	bool level;    /* level-sensitive (ICFGR) */
@@ -48,6 +49,7 @@ struct vgic_cpu {
 	struct virq priv[VGIC_NR_PRIVATE];
 	u64 lr[VGIC_MAX_LRS]; /* what vgic_flush wrote to ICH_LR<n>_EL2 */
 	struct virq *lr_irq[VGIC_MAX_LRS]; /* ... for which interrupt */
+	u8 lr_hw_activation[VGIC_MAX_LRS]; /* ... and, with HW = 1, which activation of it */
 	unsigned used_lrs;    /* ... and how many, until vgic_sync takes them back */
 	unsigned nr_lrs;      /* ICH_VTR_EL2.ListRegs + 1, read in vgic_cpu_load */
 	bool lr_overflow;     /* more interrupts wanted a list register than there were */

@@ -232,6 +232,7 @@ void vgic_raise_hw(struct vgic_locked g, struct virq *irq, unsigned hw_intid)
 	irq->hw = true;
 	irq->hw_intid = (u16)hw_intid;
 	irq->hw_active = true;
+	irq->hw_activation++;
 	irq->pending_latch = true;
 	vgic_notify(g, irq);
 }
@@ -329,6 +330,7 @@ static void take_lr(struct vcpu *v, unsigned n, struct virq *irq, u64 lr)
 {
 	v->vgic.lr[n] = lr;
 	v->vgic.lr_irq[n] = irq;
+	v->vgic.lr_hw_activation[n] = irq->hw_activation;
 	irq->in_lr = true;
 	irq->lr_vcpu = (u8)v->id;
 	/* The list register holds this pending state now; what is still pending after the
@@ -393,8 +395,10 @@ u64 vgic_fill_lrs(struct vgic_locked g, struct vcpu *v)
 	return hcr_value(c);
 }
 
-/* What the guest did with irq, which was was in a list register and is now now. */
-static void fold_lr(struct vgic_locked g, struct vcpu *v, struct virq *irq, u64 was, u64 now)
+/* What the guest did with irq, which was was in a list register (holding its physical
+ * activation number activation, with HW = 1) and is now now. */
+static void fold_lr(struct vgic_locked g, struct vcpu *v, struct virq *irq, u64 was, u64 now,
+		    u8 activation)
 {
 	struct vcpu *home;
 
@@ -406,8 +410,10 @@ static void fold_lr(struct vgic_locked g, struct vcpu *v, struct virq *irq, u64 
 	} else if ((was & ICH_LR_PENDING) && !(now & ICH_LR_PENDING)) {
 		irq->pending_latch = false; /* acknowledged: consumes the latch, not the line */
 	}
-	/* Deactivated with HW = 1: the GIC deactivated the physical interrupt as well. */
-	if ((was & ICH_LR_HW) && !(now & ICH_LR_STATE))
+	/* Deactivated with HW = 1: the GIC deactivated the physical interrupt as well. Unless
+	 * it has fired again since (a level line still high, on another CPU), and that newer
+	 * activation is still to be deactivated by the guest. */
+	if ((was & ICH_LR_HW) && !(now & ICH_LR_STATE) && activation == irq->hw_activation)
 		irq->hw_active = false;
 	if (may_want_lr(irq))
 		mark_maybe_lr(g.vm, irq);
@@ -422,6 +428,6 @@ void vgic_fold_lrs(struct vgic_locked g, struct vcpu *v, const u64 *now)
 	struct vgic_cpu *c = &v->vgic;
 
 	for (unsigned i = 0; i < c->used_lrs; i++)
-		fold_lr(g, v, c->lr_irq[i], c->lr[i], now[i]);
+		fold_lr(g, v, c->lr_irq[i], c->lr[i], now[i], c->lr_hw_activation[i]);
 	c->used_lrs = 0;
 }

@@ -563,6 +563,36 @@ static void test_lr_hw_spi(void **state)
 	assert_non_null(spi(FWD_SPI)); /* still the VM's */
 }
 
+/* The guest deactivates a forwarded level SPI on vCPU 0 (HW = 1: the physical one goes
+ * inactive at once), its line is still high, and the SPI fires again on vCPU 1's CPU (the
+ * guest moved it) before vCPU 0 exits. vCPU 0's exit must not take the new activation for
+ * the old one: vCPU 1 gets it with HW = 1, so the guest's deactivation there deactivates the
+ * physical interrupt again. Without that, it would stay active for good and the device's
+ * interrupts would be gone (issue: livelock). */
+static void test_lr_hw_spi_fires_again_before_exit(void **state)
+{
+	const u64 hw = ICH_LR_HW | ((u64)FWD_SPI << 32);
+
+	assert_int_equal(vgic_claim_hw_spi(G, FWD_SPI), 0);
+	guest_enable_spi(FWD_SPI, 0xa0, false);
+	vgic_raise_hw(G, spi(FWD_SPI), FWD_SPI);
+	enter(0);
+	guest_ack(0);
+	guest_eoi(0);                           /* the physical SPI is inactive now */
+	dwrite(GICD_IROUTER(FWD_SPI), 8, 1);
+	vgic_raise_hw(G, spi(FWD_SPI), FWD_SPI); /* ... and active again, on vCPU 1's CPU */
+	leave(0);
+	assert_true(spi(FWD_SPI)->hw_active);
+	enter(1);
+	assert_int_equal(vm.vcpus[1].vgic.lr[0] & (ICH_LR_HW | ICH_LR_PINTID | ICH_LR_STATE),
+			 hw | ICH_LR_PENDING);
+	guest_ack(0);
+	guest_eoi(0);
+	leave(1);
+	assert_false(spi(FWD_SPI)->hw_active);
+	assert_int_equal(count_op(DEACTIVATE), 0); /* the GIC did it, both times */
+}
+
 static void test_lr_hw_timer_ppi(void **state)
 {
 	struct vgic_cpu *c = &vm.vcpus[1].vgic;
@@ -777,6 +807,7 @@ int main(void)
 		cmocka_unit_test_setup(test_lr_priority_and_overflow, setup),
 		cmocka_unit_test_setup(test_lr_level_resample, setup),
 		cmocka_unit_test_setup(test_lr_hw_spi, setup),
+		cmocka_unit_test_setup(test_lr_hw_spi_fires_again_before_exit, setup),
 		cmocka_unit_test_setup(test_lr_hw_timer_ppi, setup),
 		cmocka_unit_test_setup(test_lr_disabled_and_groups, setup),
 		cmocka_unit_test_setup(test_spi_moves_after_exit, setup),
