@@ -4,6 +4,9 @@
 #
 # QEMU comes from Debian 12's bookworm-backports suite (QEMU 10: its SMMUv3 has stage 2 and
 # nested translation); the suite is added on the URI of the machine's own Debian source.
+# Debian 13's trixie-backports is added too, for arm64 only and pinned at -1 so that nothing
+# is ever installed from it: the Linux 7.3 guest's packages are only downloaded from it
+# (tests/linux/debian-kernel.sh).
 # The target libfdt.a comes from libfdt-dev:arm64, which conflicts with the host libfdt-dev,
 # so it is downloaded and unpacked into a local sysroot instead of installed. Same for
 # busybox-static:arm64 (the Linux guests' initramfs).
@@ -15,7 +18,8 @@ SYSROOT=${PORTCULLIS_SYSROOT:-$ROOT/build/sysroot-arm64}
 HOST_PKGS=(make gcc gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu device-tree-compiler
   libfdt-dev libcmocka-dev python3-pytest clang llvm lld u-boot-qemu u-boot-tools
   linux-source-6.12 linux-source-6.1 bc bison flex libssl-dev libelf-dev cpio xz-utils
-  dosfstools mtools fdisk e2fsprogs libclang-rt-14-dev libc6-dev-arm64-cross)
+  dosfstools mtools fdisk e2fsprogs libclang-rt-14-dev libc6-dev-arm64-cross zstd
+  gdb-multiarch mmdebstrap)
 QEMU_PKGS=(qemu-system-arm qemu-utils)
 TARGET_DEBS=(libfdt-dev:arm64 libfdt1:arm64 busybox-static:arm64)
 QEMU_MIN_MAJOR=10
@@ -38,7 +42,12 @@ sysroot_ok() {
   [ -f "$SYSROOT/usr/lib/aarch64-linux-gnu/libfdt.a" ] && [ -x "$SYSROOT/bin/busybox" ]
 }
 
-all_ok() { [ -z "$(host_missing)" ] && qemu_ok && sysroot_ok; }
+TRIXIE_SOURCES=/etc/apt/sources.list.d/portcullis-trixie-backports.sources
+TRIXIE_PIN=/etc/apt/preferences.d/portcullis-trixie-backports
+sources_ok() { [ -f "$TRIXIE_SOURCES" ] && [ -f "$TRIXIE_PIN" ] &&
+  grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; }
+
+all_ok() { [ -z "$(host_missing)" ] && qemu_ok && sysroot_ok && sources_ok; }
 
 # The URI of the machine's main Debian source (not the security one), read from apt's sources.
 debian_uri() {
@@ -53,11 +62,15 @@ debian_uri() {
 }
 
 add_backports() {
-  grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/ && return 0
   local uri; uri=$(debian_uri | head -1)
   [ -n "$uri" ] || { echo "deps: no Debian bookworm source found in /etc/apt; add bookworm-backports by hand" >&2; exit 1; }
-  printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
-    "$uri" > /etc/apt/sources.list.d/portcullis-backports.sources
+  grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/ ||
+    printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+      "$uri" > /etc/apt/sources.list.d/portcullis-backports.sources
+  # Bookworm's debian-archive-keyring holds trixie's keys.
+  printf 'Types: deb\nURIs: %s\nSuites: trixie-backports\nComponents: main\nArchitectures: arm64\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+    "$uri" > "$TRIXIE_SOURCES"
+  printf 'Package: *\nPin: release n=trixie-backports\nPin-Priority: -1\n' > "$TRIXIE_PIN"
 }
 
 unpack_target_debs() {
@@ -74,17 +87,28 @@ if [ "${1:-}" = "--check" ]; then exit 1; fi
 if [ "$(id -u)" != 0 ]; then
   echo "deps: missing packages; run as root:  sudo $0" >&2
   echo "deps: (it adds bookworm-backports, dpkg --add-architecture arm64, and apt-get installs:" >&2
-  echo "deps:  ${HOST_PKGS[*]} and -t bookworm-backports ${QEMU_PKGS[*]})" >&2
+  echo "deps:  ${HOST_PKGS[*]} and -t bookworm-backports ${QEMU_PKGS[*]};" >&2
+  echo "deps:  it adds trixie-backports for arm64 only, pinned so nothing installs from it)" >&2
   exit 1
 fi
 
 export DEBIAN_FRONTEND=noninteractive
+LOG=$ROOT/build/deps.log
+mkdir -p "$(dirname "$LOG")"
+: > "$LOG"
+apt_step() {   # $1 what it does; the rest: the command. Its output goes to $LOG.
+  local what=$1; shift
+  echo "deps: $what" >&2
+  "$@" >>"$LOG" 2>&1 || { tail -n 20 "$LOG" >&2; echo "deps: failed: $what (log: $LOG)" >&2; exit 1; }
+}
 add_backports
 dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
-apt-get update -q
+apt_step "reading Debian's package lists (apt-get update)" apt-get update -q
 missing=$(host_missing)
-[ -z "$missing" ] || apt-get install -y -q --no-install-recommends $missing
-qemu_ok || apt-get install -y -q --no-install-recommends -t bookworm-backports "${QEMU_PKGS[@]}"
-sysroot_ok || unpack_target_debs
+[ -z "$missing" ] || apt_step "installing $(wc -w <<<"$missing") packages: $missing" \
+  apt-get install -y -q --no-install-recommends $missing
+qemu_ok || apt_step "installing QEMU 10 from bookworm-backports" \
+  apt-get install -y -q --no-install-recommends -t bookworm-backports "${QEMU_PKGS[@]}"
+sysroot_ok || apt_step "unpacking arm64 libfdt and busybox into $SYSROOT" unpack_target_debs
 all_ok || { echo "deps: install finished but something is still missing" >&2; exit 1; }
 echo "deps: all dependencies present"

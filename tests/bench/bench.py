@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """`make bench`: the DMA path's cost under Portcullis against the alternatives a user would
-pick, on the same QEMU, the same Linux 6.12 kernel and the same disk image, in one run.
+pick, on the same QEMU, the same Linux kernel and the same disk image, in one run: Linux 6.12
+built from source (BENCH_LINUX, as make sets it: Debian's kernels lack dma_map_benchmark).
 docs/performance.md explains the method; this prints the table and writes it as
 build/bench/results.md and build/bench/results.csv.
 
@@ -51,6 +52,9 @@ DISK_DEVICES = ["-device", "virtio-blk-pci,drive=disk,iommu_platform=on,disable-
                 "bus=pcie.0,addr=2.0", *EDU]
 DISK_DEV = "/dev/vda"
 APPEND = "console=ttyAMA0"
+# tests/linux/guest.sh's name of the kernel, and the suffix of the bench's images.
+LINUX = os.environ.get("BENCH_LINUX", "6.12-src")
+LINUX_NAME = LINUX.removesuffix("-src")
 
 # name: (how it runs, machine, extra QEMU args, kernel command line or Portcullis image)
 CONFIGS = {
@@ -62,11 +66,11 @@ CONFIGS = {
                       ["-device", "virtio-iommu-pci,bus=pcie.0,addr=4.0"],
                       APPEND + " iommu.strict=0"),
     "P-iso": ("portcullis", "virt,virtualization=on,gic-version=3,iommu=smmuv3", [],
-              "bench-iso-linux-6.12"),
+              f"bench-iso-linux-{LINUX}"),
     "P-viommu": ("portcullis", "virt,virtualization=on,gic-version=3,iommu=smmuv3", [],
-                 "bench-viommu-linux-6.12"),
+                 f"bench-viommu-linux-{LINUX}"),
     "P-viommu lazy": ("portcullis", "virt,virtualization=on,gic-version=3,iommu=smmuv3", [],
-                      "bench-viommu-lazy-linux-6.12"),
+                      f"bench-viommu-lazy-linux-{LINUX}"),
 }
 SMOKE = ["Q-none", "P-viommu"]
 PEERS = ["Q-none", "Q-smmu", "Q-viommu"]
@@ -265,7 +269,7 @@ def measure_footprint(tmp):
     sec = {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\.\S+)\s+(\d+)", out, re.M)}
     r = {"text": sec.get(".text", 0), "rodata": sec.get(".rodata", 0),
          "data": sec.get(".data", 0), "bss": sec.get(".bss", 0)}
-    q = Qemu(machine_args(smp=4, mem="2G"), run_devices(tmp), image="default-linux-6.12")
+    q = Qemu(machine_args(smp=4, mem="2G"), run_devices(tmp), image="default-linux-7.3")
     try:
         q.wait_for(ready("linux0"), 120)
         q.wait_for(ready("linux1"), 120)
@@ -303,7 +307,7 @@ def costs_table(c, f, p):
                      f"{c['table_pages'] * 4096 / c['mappings']:.1f} B | count |")
     if p and "cost" in p:
         k = p["cost"]
-        how = "deterministic, PMU at EL2, Linux 6.12 (P-viommu)"
+        how = f"deterministic, PMU at EL2, Linux {LINUX_NAME} (P-viommu)"
         lines += [
             f"| per MAP: validation / table update / SMMU invalidation | {k['map_validate']} / "
             f"{k['map_table']} / {k['map_tlbi']} {k['unit']} | {how} |",
@@ -371,8 +375,8 @@ def table(results):
 
 
 def built(*cmd):
-    return Path(subprocess.run(cmd, check=True, text=True,
-                               stdout=subprocess.PIPE).stdout.strip())
+    """What a build script printed: the paths of what it built."""
+    return subprocess.run(cmd, check=True, text=True, stdout=subprocess.PIPE).stdout
 
 
 def main():
@@ -384,8 +388,9 @@ def main():
     disk = OUT / "disk.img"
     if not disk.exists() or disk.stat().st_size != DISK_MIB << 20:
         disk.write_bytes(os.urandom(DISK_MIB << 20))
-    kernel = built(str(ROOT / "tests" / "linux" / "build.sh"), "6.12")
-    initramfs = built(str(HERE / "tools.sh"))
+    tools = built(str(HERE / "tools.sh")).split()
+    kernel, initramfs = map(Path, built(str(ROOT / "tests" / "linux" / "guest.sh"), LINUX,
+                                        *tools).split())
     results = {}
     for name in (args.only or (SMOKE if args.smoke else CONFIGS)):
         t = time.monotonic()

@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # Builds the bench's guest programs, static for arm64 against Debian's libc
 # (libc6-dev-arm64-cross): Linux's own dma_map_benchmark tool (tools/testing/selftests/dma,
-# from linux-source-6.12) and diskbench (tests/bench/diskbench.c); then the Linux guests'
-# initramfs with both in /bin (tests/linux/initramfs.sh). Prints the initramfs's path.
+# from linux-source-6.12) and diskbench (tests/bench/diskbench.c). Prints their paths, for
+# tests/linux/guest.sh to put in the initramfs's /bin.
 # Cached in ${PORTCULLIS_CACHE:-~/.cache/portcullis}/bench-tools-<hash>/.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
 SRC=/usr/src/linux-source-6.12.tar.xz
 CC=aarch64-linux-gnu-gcc
 
@@ -29,4 +28,4 @@ if [ ! -x "$OUT/dma_map_benchmark" ] || [ ! -x "$OUT/diskbench" ]; then
     "$tmp"/linux-source-*/tools/testing/selftests/dma/dma_map_benchmark.c
   $CC -static -O2 -Wall -Wextra -Werror -o "$OUT/diskbench" "$HERE/diskbench.c"
 fi
-"$ROOT/tests/linux/initramfs.sh" "$OUT/dma_map_benchmark" "$OUT/diskbench"
+echo "$OUT/dma_map_benchmark" "$OUT/diskbench"

@@ -14,6 +14,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BOARD = os.environ.get("BOARD", "qemu-virt")
 QEMU = os.environ.get("QEMU", "qemu-system-aarch64")
+# The Linux guests every Linux test runs on (tests/linux/guest.sh; make linux-images builds an
+# image <config>-linux-<version> of each): Debian's own 7.3 and 6.12, and 6.1 from source.
+LINUX_VERSIONS = ["7.3", "6.12", "6.1"]
+
+
+def linux_guest(version):
+    """(Image, initramfs) of a Linux guest, from tests/linux/guest.sh (cached: a first call
+    fetches or builds it, with no timeout)."""
+    out = subprocess.run([str(ROOT / "tests" / "linux" / "guest.sh"), version], check=True,
+                         text=True, stdout=subprocess.PIPE).stdout.split()
+    return Path(out[0]), Path(out[1])
+
+
+def kernel_image_size(image):
+    """The image_size field of an arm64 Image header: the memory the kernel occupies
+    (Documentation/arch/arm64/booting.rst)."""
+    with open(image, "rb") as f:
+        return int.from_bytes(f.read(24)[16:24], "little")
 
 
 def board_settings(board=BOARD):
@@ -151,6 +169,12 @@ FOCUS_KEY = "\x1d"  # Ctrl-]: the console's focus key (docs/console.md)
 def ready(vm):
     """The line tests/linux/init prints in vm: groups CPUs and MemTotal in KiB."""
     return rf"^\[{vm}\] PORTCULLIS-GUEST-READY cpus=(\d+) mem_kib=(\d+)\n"
+
+
+def kernel_line(vm, text):
+    """A kernel message text (a regex) of vm, with or without printk's time stamp (Debian's
+    kernels have PRINTK_TIME, the ones built from tests/linux/guest.config not)."""
+    return rf"\[{vm}\] (?:\[\s*\d+\.\d+\] )?{text}"
 
 
 def prompt(vm):

@@ -14,7 +14,7 @@ import pytest
 from qemu import image_path, machine_args, ready, run_devices
 from uboot import UBootQemu, boot_script, disk_image, ext4_image, vfat_image
 
-IMAGE = "default-linux-6.12"  # board/qemu-virt/default.dts with the Linux 6.12 guests
+IMAGE = "default-linux-6.1"  # board/qemu-virt/default.dts with the Linux 6.1 guests
 # Debian's qemu_arm64 environment (`printenv`): where distro boot loads a kernel.
 KERNEL_ADDR_R = 0x40400000
 SZ_2M = 0x200000

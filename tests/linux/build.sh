@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Builds the Linux guest kernel from Debian's linux-source-<ver> and guest.config; prints the
-# path of its Image (progress goes to stderr). Usage: tests/linux/build.sh [6.12|6.1]
+# Builds a Linux guest kernel from Debian's linux-source-<ver> and guest.config; prints the
+# path of its Image (progress goes to stderr, one line per stage; the compiler's output goes
+# to build.log in the cache folder, named on failure). Usage: tests/linux/build.sh [6.12|6.1]
 #
-# Debian's own arm64 kernels lack VIRTIO_IOMMU, hence this build. Results live outside the
-# checkout, in ${PORTCULLIS_CACHE:-~/.cache/portcullis}/linux-<ver>-<hash>/{Image,.config},
-# where hash covers everything that shapes the kernel: the source package's version, the
-# cross compiler, guest.config and this script. Only Image and .config are kept.
+# Only for what Debian's prebuilt kernels cannot be (tests/linux/guest.sh): 6.1 (Debian's 6.1
+# arm64 kernel has no virtio-iommu) and the bench's kernel (CONFIG_DMA_MAP_BENCHMARK). Results
+# live outside the checkout, in ${PORTCULLIS_CACHE:-~/.cache/portcullis}/linux-<ver>-<hash>/
+# {Image,.config}, where hash covers everything that shapes the kernel: the source package's
+# version, the cross compiler, guest.config and this script. Only Image and .config are kept.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -29,30 +31,50 @@ mkdir -p "$OUT"
 exec 9>"$OUT/.lock"
 flock -n 9 || { echo "build.sh: waiting for the build under way in $OUT" >&2; flock 9; }
 
+say() { echo "build.sh: Linux $VER: $*" >&2; }
+LOG=$OUT/build.log
+fail() { say "failed: $*; the full log is $LOG"; tail -n 20 "$LOG" >&2; exit 1; }
+
+# Prints how many objects the compile has made so far, every 15 s, while it runs.
+watch_compile() {
+  local start=$SECONDS
+  while sleep 15; do
+    say "compiling: $(grep -c '^  CC ' "$LOG" || true) files so far, $((SECONDS - start)) s"
+  done
+}
+
 if [ ! -f "$OUT/Image" ]; then
-  echo "build.sh: building Linux $VER ($PKG $pkgver) in $OUT" >&2
+  say "building from $PKG $pkgver in $OUT (log: $LOG)"
   start=$SECONDS
   SRC=$OUT/src
+  : > "$LOG"
   rm -rf "$SRC"   # left by an interrupted or failed build
   mkdir -p "$SRC"
+  say "unpacking the source"
   tar xJf "$TARBALL" -C "$SRC" --strip-components=1
-  kmake() { make -C "$SRC" ARCH=arm64 CROSS_COMPILE="$CROSS" "$@" >&2; }
+  kmake() { make -C "$SRC" ARCH=arm64 CROSS_COMPILE="$CROSS" "$@" >>"$LOG" 2>&1; }
+  say "configuring (allnoconfig + tests/linux/guest.config)"
   # KCONFIG_ALLCONFIG forces the fragment's values; allnoconfig turns everything else off.
-  kmake KCONFIG_ALLCONFIG="$CONFIG" allnoconfig
-  kmake olddefconfig
+  kmake KCONFIG_ALLCONFIG="$CONFIG" allnoconfig || fail "allnoconfig"
+  kmake olddefconfig || fail "olddefconfig"
   # Kconfig silently drops a symbol whose dependencies are unmet: refuse such a kernel.
   missing=$(grep -E '^CONFIG_[A-Za-z0-9_]+=y$' "$CONFIG" | grep -vxF -f "$SRC/.config" || true)
   if [ -n "$missing" ]; then
-    echo "build.sh: Linux $VER: these guest.config symbols are not =y after olddefconfig" \
-      "(unmet dependencies?); the source tree is kept in $SRC:" >&2
+    say "these guest.config symbols are not =y after olddefconfig" \
+      "(unmet dependencies?); the source tree is kept in $SRC:"
     echo "$missing" >&2
     exit 1
   fi
-  kmake -j"$(nproc)" Image
+  say "compiling with $(nproc) jobs"
+  watch_compile &
+  watcher=$!
+  trap 'kill $watcher 2>/dev/null || true' EXIT
+  kmake -j"$(nproc)" Image || fail "compile"
+  kill $watcher 2>/dev/null || true
   cp "$SRC/.config" "$OUT/.config"
   cp "$SRC/arch/arm64/boot/Image" "$OUT/Image.tmp"
   mv "$OUT/Image.tmp" "$OUT/Image"   # Image appears only once complete
   rm -rf "$SRC"
-  echo "build.sh: Linux $VER built in $((SECONDS - start)) s" >&2
+  say "built in $((SECONDS - start)) s ($(grep -c '^  CC ' "$LOG") files compiled)"
 fi
 echo "$OUT/Image"

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "boot"))
-from qemu import Qemu, focus_next, machine_args, prompt, ready, run  # noqa: E402
+from qemu import (LINUX_VERSIONS, Qemu, focus_next, machine_args, prompt, ready,  # noqa: E402
+                  run)
 
 DISK_MIB = 16
 WRITE_AT = 1024  # 4 KiB block where each VM writes its pattern
@@ -78,11 +79,12 @@ def assert_disks_used(disks, sums, got):
         assert written_region(disks[name]) == pattern, f"{name}: the VM's write did not land"
 
 
+@pytest.mark.parametrize("linux", LINUX_VERSIONS)
 @pytest.mark.parametrize("flavour", sorted(SMMU_FLAVOURS))
-def test_passed_through_disks_read_and_write_through_the_smmu(tmp_path, flavour):
+def test_passed_through_disks_read_and_write_through_the_smmu(tmp_path, flavour, linux):
     disks, sums, devices = three_disks(tmp_path)
     q = Qemu(machine_args(machine=SMMU_FLAVOURS[flavour], smp=4, mem="2G"), devices,
-             image="passthrough-linux-6.12")
+             image=f"passthrough-linux-{linux}")
     try:
         q.wait_for(r"SMMUv3.1: stage 1\+2" if flavour == "stage2" else r"SMMUv3.1: stage 1 only")
         q.wait_for(ready("linux0"), 120)
