@@ -193,8 +193,20 @@ test-images: $(GUEST_BUILD)/test-guest.bin
 boot-test: all test-images
 	BOARD=$(BOARD) $(PYTHON) -m pytest -v tests/boot
 
+# The livelock issue's two cases (tests/linux/livelock, tests/linux/test_livelock.py): Linux
+# 7.3 and 6.12 side by side, and Linux 7.3 beside our test guest's fault flood.
+.PHONY: livelock-images
+livelock-images: $(GUEST_BUILD)/test-guest.bin | $(DEPS_STAMP)
+	@set -e; set -- $$(tests/linux/guest.sh 7.3) $$(tests/linux/guest.sh 6.12); \
+	$(MAKE) --no-print-directory -s image IMAGE_NAME=livelock-viommu \
+		CONFIG=tests/linux/livelock/viommu.dts \
+		VM0_KERNEL=$$1 VM0_INITRD=$$2 VM1_KERNEL=$$3 VM1_INITRD=$$4; \
+	$(MAKE) --no-print-directory -s image IMAGE_NAME=livelock-flood \
+		CONFIG=tests/linux/livelock/flood.dts \
+		VM0_KERNEL=$(GUEST_BUILD)/test-guest.bin VM1_KERNEL=$$1 VM1_INITRD=$$2
+
 # Linux guests: directly on QEMU, and under Portcullis with the default config.
-linux-test: all linux-images
+linux-test: all linux-images livelock-images
 	BOARD=$(BOARD) $(PYTHON) -m pytest -v tests/linux
 
 test: unit boot-test linux-test

@@ -43,6 +43,18 @@ void log_write(unsigned writer, const char *head, const char *text);
 /* End writer's unfinished line, if it is still the open one. */
 void log_end_line(unsigned writer);
 
+/*
+ * For what a guest or a device can repeat at will: the n-th occurrence (from 0) is logged
+ * when it is among the first LOG_SAMPLE_FULL or one in LOG_SAMPLE_EVERY after them, so a
+ * flood costs the console a few lines, and its count still shows in those it logs.
+ */
+#define LOG_SAMPLE_FULL 32
+#define LOG_SAMPLE_EVERY 1024
+static inline bool log_sampled(unsigned long n)
+{
+	return n < LOG_SAMPLE_FULL || n % LOG_SAMPLE_EVERY == 0;
+}
+
 #define log_at(level, ...)                           \
 	do {                                         \
 		if ((level) <= LOG_LEVEL)            \

@@ -30,8 +30,6 @@
 #define VIOMMU_QUEUE_MAX 256U
 /* 4 KiB pages and the 2 MiB and 1 GiB blocks the table engine makes. */
 #define VIOMMU_PAGE_SIZES (SZ_4K | SZ_2M | SZ_1G)
-/* Log each VM's first refused requests, then one in 1024. */
-#define REFUSALS_LOGGED_IN_FULL 32
 #define VIOMMU_DOMAIN_LIMIT VIOMMU_MAX_ENDPOINTS
 
 static struct viommu_dev *dev_of[VM_MAX];
@@ -48,7 +46,7 @@ static u64 field(const u8 *in, size_t in_len, size_t off, size_t size)
 	return v;
 }
 
-/* Rate-limited: the VM, the request as sent, and its status. */
+/* Sampled (log_sampled): the VM, the request as sent, and its status. */
 static void log_refusal(struct viommu_dev *d, const struct viommu_txn *t, const u8 *in,
 			size_t in_len)
 {
@@ -56,7 +54,7 @@ static void log_refusal(struct viommu_dev *d, const struct viommu_txn *t, const 
 	unsigned long n = d->refusals++;
 	u8 type = in[0] <= VIRTIO_IOMMU_T_PROBE ? in[0] : 0;
 
-	if (n >= REFUSALS_LOGGED_IN_FULL && n % 1024)
+	if (!log_sampled(n))
 		return;
 	if (type == VIRTIO_IOMMU_T_MAP || type == VIRTIO_IOMMU_T_UNMAP)
 		log_warn("vm '%s': virtio-iommu: %s domain %lu [%lx-%lx]%s%lx: %s (%lu refused)\n",

@@ -98,10 +98,8 @@ static struct vm *owner_of(u32 sid)
 	return NULL;
 }
 
-/* A device can fault on every transfer: log each VM's first events, then one in 1024, so
- * one VM's faulting device does not hide another's faults. */
-#define EVENTS_LOGGED_IN_FULL 32
-
+/* A device can fault on every transfer: each VM's events are sampled (log_sampled) on
+ * their own, so one VM's faulting device does not hide another's faults. */
 static void on_event(const struct smmu_event *ev)
 {
 	static unsigned long seen[VM_MAX + 1]; /* [VM_MAX]: streams no VM owns */
@@ -110,13 +108,14 @@ static void on_event(const struct smmu_event *ev)
 
 	if (vm)
 		viommu_report_event(vm, ev);
-	if (n >= EVENTS_LOGGED_IN_FULL && n % 1024)
+	if (!log_sampled(n))
 		return;
-	log_warn("SMMU: %s from StreamID 0x%x (%s%s%s) at %s %lx%s\n", ev->name, ev->sid,
+	log_warn("SMMU: %s from StreamID 0x%x (%s%s%s) at %s %lx%s (event %lu)\n", ev->name, ev->sid,
 		 vm ? "vm '" : "no VM", vm ? vm->cfg->name : "", vm ? "'" : "",
 		 (ev->flags & SMMU_EVF_S2) ? "IPA" : "address",
 		 (ev->flags & SMMU_EVF_IPA) ? ev->ipa : ev->addr,
-		 (ev->flags & SMMU_EVF_ACCESS) ? ((ev->flags & SMMU_EVF_WRITE) ? ", write" : ", read") : "");
+		 (ev->flags & SMMU_EVF_ACCESS) ? ((ev->flags & SMMU_EVF_WRITE) ? ", write" : ", read") : "",
+		 n + 1);
 }
 
 void vm_iommu_report_events(void)

@@ -53,11 +53,14 @@ u32 smmu_gerror_handle_locked(void)
 		smmu.st.gerrors++;
 		if (BIT(b) == GERROR_CMDQ_ERR)
 			cmdq_skip_error();
-		else
-			log_err("SMMUv3: global error %s\n", smmu_gerror_name(BIT(b)));
+		else if (log_sampled(smmu.gerror_counts[b]++))
+			/* A device faulting in a loop can fill the event queue at will (QEMU's SMMU
+			 * reports that as EVENTQ_ABT_ERR): sampled, with its count. */
+			log_err("SMMUv3: global error %s (%lu so far)%s\n", smmu_gerror_name(BIT(b)),
+				smmu.gerror_counts[b],
+				BIT(b) & (GERROR_EVENTQ_ABT_ERR | GERROR_PRIQ_ABT_ERR) ?
+				": records were lost" : "");
 	}
-	if (active & (GERROR_EVENTQ_ABT_ERR | GERROR_PRIQ_ABT_ERR))
-		log_err("SMMUv3: records were lost\n");
 	dsb(st); /* the replaced command is visible before the SMMU resumes */
 	smmu_wr32(ARM_SMMU_GERRORN, gerrorn ^ active);
 	return active;

@@ -92,8 +92,9 @@ static void queue_drain(struct smmu_queue *q, const char *name, void (*handle)(c
 	while (budget) {
 		prod = smmu_rd32(q->prod_reg);
 		if ((prod ^ q->cons) & Q_OVF) {
-			smmu.st.event_overflows++;
-			log_warn("SMMUv3: %s queue overflowed: records were lost\n", name);
+			if (log_sampled(smmu.st.event_overflows++))
+				log_warn("SMMUv3: %s queue overflowed: records were lost (%lu so far)\n",
+					 name, smmu.st.event_overflows);
 			q->cons ^= Q_OVF;
 			smmu_wr32(q->cons_reg, q->cons);
 		}

@@ -57,6 +57,7 @@ struct smmu_state {
 	spinlock_t lock, evt_lock;
 	smmu_event_fn handler;
 	unsigned events_logged;
+	u64 gerror_counts[32]; /* each GERROR bit's occurrences (its log lines are sampled) */
 	struct smmu_stats st;
 };
 extern struct smmu_state smmu;

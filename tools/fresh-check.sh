@@ -79,10 +79,12 @@ pid, fd = pty.fork()
 if pid == 0:
     os.execvp("chroot", ["chroot", root, "/bin/sh", "-c", "cd /root/portcullis && make run"])
 out, start, quit_sent = b"", time.monotonic(), None
-# Each VM's shell: its marker line, then busybox's prompt, both behind the VM's name.
-shells = {vm: re.compile(rb"\[%s\] [^\n]*# " % vm.encode()) for vm in ("linux0", "linux1")}
-ready = {vm: re.compile(rb"\[%s\] PORTCULLIS-GUEST-READY" % vm.encode()) for vm in shells}
-seen = {}
+# Each VM's shell: its marker line, then busybox's prompt, behind the VM's name. The console
+# holds an unfocused VM's unfinished line (the prompt) until input moves there: as a user
+# would, press Ctrl-] once linux0's shell is there and Enter for linux1's.
+ready = {vm: re.compile(rb"\[%s\] PORTCULLIS-GUEST-READY" % vm.encode()) for vm in ("linux0", "linux1")}
+shell = {vm: re.compile(rb"\[%s\] \S* # " % vm.encode()) for vm in ready}
+seen, focus_moved = {}, False
 with open(log, "wb") as f:
     while True:
         left = timeout - (time.monotonic() - start)
@@ -101,12 +103,17 @@ with open(log, "wb") as f:
             out += chunk
             f.write(chunk)
             f.flush()
-        for vm in shells:
+        for vm in ready:
             m = vm not in seen and ready[vm].search(out)
-            if m and shells[vm].search(out, m.end()):
+            if m and shell[vm].search(out, m.end()):
                 seen[vm] = time.monotonic() - start
                 print("fresh-check: make run: %s's shell after %.0f s" % (vm, seen[vm]),
                       file=sys.stderr)
+        if "linux0" in seen and not focus_moved and ready["linux1"].search(out):
+            os.write(fd, b"\x1d")     # Ctrl-]: input to linux1
+            time.sleep(0.5)
+            os.write(fd, b"\r")
+            focus_moved = True
         if len(seen) == 2 and quit_sent is None:
             os.write(fd, b"\x01x")   # QEMU's Ctrl-A X
             quit_sent = time.monotonic()

@@ -127,7 +127,7 @@ def test_dma_outside_its_ram_is_refused_and_logged(dma_run):
             else:
                 where = f"address {target + 4 * i:x}"
             expected.append(f"WARN: SMMU: F_TRANSLATION from StreamID 0x10 (vm 'dma') at {where}, "
-                            "write")
+                            f"write (event {len(expected) + 1})")
     logged = re.findall(r"^WARN: SMMU.*$", dma_run.output, re.M)
     assert logged == expected, dma_run.output
 

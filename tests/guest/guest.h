@@ -74,5 +74,6 @@ void viommu(void);
 #define VIOMMU_RACE_TASK 0x7aceULL
 void viommu_secondary(void);
 void viommu_bench(void);
+void viommu_flood(void);
 
 #endif

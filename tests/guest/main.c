@@ -8,6 +8,7 @@
  *   and the interrupts it gets, reported every 200 ms.
  * - "role=rtc" (rtc.c): a passed-through device and its forwarded interrupt.
  * - "role=viommu" (viommu.c): its own virtio-iommu driver, checked through edu's DMA.
+ * - "role=flood" (viommu.c): edu's DMA into an IOVA nothing maps, in a loop: SMMU faults.
  * - "role=dma" (dma.c): a passed-through PCI device (QEMU's edu) found through the emulated
  *   ECAM, and its DMA, inside and outside the VM's RAM.
  */
@@ -28,6 +29,8 @@ void guest_main(const uint8_t *dtb)
 		rtc();
 	else if (has_arg(args, "role=viommubench"))
 		viommu_bench();
+	else if (has_arg(args, "role=flood"))
+		viommu_flood();
 	else if (has_arg(args, "role=viommu"))
 		viommu();
 	else if (has_arg(args, "role=dma"))

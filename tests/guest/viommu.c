@@ -460,6 +460,53 @@ void viommu(void)
 	puts("GUEST: viommu: done\n");
 }
 
+/* ---- role=flood: the device's DMA into an unmapped IOVA, again and again ---- */
+
+/* Each 2 KiB transfer into an IOVA that nothing maps is a burst of SMMU translation faults
+ * (QEMU's SMMU records one per access it fails); QEMU's edu does one transfer per 100 ms of
+ * virtual time at most. Reports every second how many it started and how many fault events
+ * the virtio-iommu delivered, whose buffers go straight back. (tests/linux/livelock-*.dts) */
+#define FLOOD_XFER 2048U
+#define FLOOD_REPORT_MS 1000
+
+static unsigned drain_fault_events(void)
+{
+	unsigned n = 0;
+
+	for (; used_idx(&evtq) != evtq.used_seen; n++) {
+		unsigned slot = evtq.used_seen++ % QSIZE;
+
+		make_available(&evtq, (uint16_t)mmio_read32(used_at(&evtq) + 4 + 8 * slot));
+	}
+	return n;
+}
+
+void viommu_flood(void)
+{
+	uint64_t bar = edu_setup(), next;
+	unsigned dmas = 0, events = 0;
+
+	if (!start_device() || attach(EDU_SID) != 0) {
+		puts("GUEST: flood: no domain for the device\n");
+		return;
+	}
+	puts("GUEST: flood: started\n");
+	next = counter() + ms_to_ticks(FLOOD_REPORT_MS);
+	for (;;) {
+		edu_dma(bar, EDU_DMA_BUF, IOVA_DST, FLOOD_XFER, EDU_DMA_TO_RAM);
+		dmas++;
+		events += drain_fault_events();
+		if (counter() < next)
+			continue;
+		next += ms_to_ticks(FLOOD_REPORT_MS);
+		puts("GUEST: flood: ");
+		putdec(dmas);
+		puts(" DMAs, ");
+		putdec(events);
+		puts(" fault events\n");
+	}
+}
+
 /* ---- role=viommubench: the hypervisor's costs as the guest sees them (make bench) ---- */
 
 #define BENCH_EPS 16       /* edus at 00:02.0 .. 00:11.0 (tests/guest/viommu-bench.dts) */
