@@ -15,6 +15,7 @@
 #include "core/lib/string.h"
 #include "core/log.h"
 #include "core/viommu.h"
+#include "core/vgic.h"
 #include "core/vm.h"
 #include "drivers/gic/gicv3.h"
 #include "drivers/uart/uart.h"
@@ -216,6 +217,22 @@ static void memory_line(void)
 	    (used - MIN(used, vm_ram)) >> 10, vm_ram >> 20, (alloc_free_pages() * PAGE_SIZE) >> 20);
 }
 
+/* The interrupts a vCPU's guest acknowledged most (an interrupt storm shows by INTID). */
+static void taken_line(const struct vcpu *v)
+{
+	unsigned intid[4];
+	u32 count[4];
+	char line[128];
+	size_t len = 0;
+	unsigned n = vgic_most_taken(v, intid, count, ARRAY_SIZE(count));
+
+	for (unsigned k = 0; k < n; k++)
+		len += (size_t)fmt_snprintf(line + len, sizeof(line) - len, "%s%u x%u",
+					    k ? ", " : "", intid[k], count[k]);
+	if (n)
+		say("%-16s %4u interrupts taken: %s\n", v->vm->cfg->name, v->id, line);
+}
+
 static void cmd_stats(void)
 {
 	say("vm               vcpu cpu      exits       hvc       smc       wfx      mmio"
@@ -230,6 +247,9 @@ static void cmd_stats(void)
 			    s.sysreg, s.irq, s.aborts_injected);
 		}
 	}
+	for (unsigned i = 0; i < n_vms; i++)
+		for (unsigned j = 0; j < vms[i].n_vcpus; j++)
+			taken_line(&vms[i].vcpus[j]);
 	smmu_stats_line();
 	memory_line();
 	for (unsigned i = 0; i < n_vms; i++) {

@@ -50,6 +50,7 @@ struct vgic_cpu {
 	u64 lr[VGIC_MAX_LRS]; /* what vgic_flush wrote to ICH_LR<n>_EL2 */
 	struct virq *lr_irq[VGIC_MAX_LRS]; /* ... for which interrupt */
 	u8 lr_hw_activation[VGIC_MAX_LRS]; /* ... and, with HW = 1, which activation of it */
+	u32 taken[VGIC_NR_IRQS]; /* acknowledges by the guest here, by INTID (the prompt's stats) */
 	unsigned used_lrs;    /* ... and how many, until vgic_sync takes them back */
 	unsigned nr_lrs;      /* ICH_VTR_EL2.ListRegs + 1, read in vgic_cpu_load */
 	bool lr_overflow;     /* more interrupts wanted a list register than there were */
@@ -102,6 +103,9 @@ void vgic_flush(struct vcpu *v);
 void vgic_sync(struct vcpu *v);
 /* The guest wrote ICC_SGI1R_EL1 (trapped): send SGIs to the addressed vCPUs of its VM. */
 void vgic_sgi1r_write(struct vcpu *v, u64 value);
+/* The INTIDs v's guest acknowledged most, most first: at most max of them, into intid[] and
+ * count[]; returns how many. An interrupt storm shows here by name. */
+unsigned vgic_most_taken(const struct vcpu *v, unsigned *intid, u32 *count, unsigned max);
 /* Load and save the virtual CPU interface (ICH_*) when a vCPU takes or leaves its CPU. */
 void vgic_cpu_load(struct vcpu *v);
 void vgic_cpu_put(struct vcpu *v);

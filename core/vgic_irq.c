@@ -403,6 +403,8 @@ static void fold_lr(struct vgic_locked g, struct vcpu *v, struct virq *irq, u64 
 	struct vcpu *home;
 
 	irq->in_lr = false;
+	if ((was & ICH_LR_PENDING) && !(now & ICH_LR_PENDING))
+		v->vgic.taken[irq->intid]++;
 	irq->active = now & ICH_LR_ACTIVE;
 	if (!resampled(irq)) {
 		if (now & ICH_LR_PENDING)
@@ -430,4 +432,25 @@ void vgic_fold_lrs(struct vgic_locked g, struct vcpu *v, const u64 *now)
 	for (unsigned i = 0; i < c->used_lrs; i++)
 		fold_lr(g, v, c->lr_irq[i], c->lr[i], now[i], c->lr_hw_activation[i]);
 	c->used_lrs = 0;
+}
+
+unsigned vgic_most_taken(const struct vcpu *v, unsigned *intid, u32 *count, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < VGIC_NR_IRQS; i++) {
+		u32 c = v->vgic.taken[i];
+		unsigned k;
+
+		if (!c || (n == max && c <= count[max - 1]))
+			continue;
+		k = n < max ? n++ : max - 1; /* the last place, or a new one */
+		for (; k > 0 && count[k - 1] < c; k--) {
+			intid[k] = intid[k - 1];
+			count[k] = count[k - 1];
+		}
+		intid[k] = i;
+		count[k] = c;
+	}
+	return n;
 }

@@ -54,4 +54,10 @@ def test_two_linux_vms_side_by_side(qemu, linux):
     q.send("vms\n")
     q.wait_for(r"linux0.*running", 10, since)
     q.wait_for(r"linux1.*running", 10, since)
+    # stats names each vCPU's most acknowledged interrupts: the virtual timer (27) for all.
+    since = len(q.output)
+    q.send("stats\n")
+    for vm in ("linux0", "linux1"):
+        for vcpu in (0, 1):
+            q.wait_for(rf"^{vm}\s+{vcpu} interrupts taken: .*\b27 x\d+", 10, since)
     assert "PANIC" not in q.output and "ERROR" not in q.output

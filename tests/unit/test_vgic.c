@@ -593,6 +593,41 @@ static void test_lr_hw_spi_fires_again_before_exit(void **state)
 	assert_int_equal(count_op(DEACTIVATE), 0); /* the GIC did it, both times */
 }
 
+/* The prompt names what each vCPU's guest acknowledged most: an interrupt storm by INTID. */
+static void test_most_taken(void **state)
+{
+	unsigned intid[2];
+	u32 count[2];
+
+	guest_enable_spi(EDGE_SPI, 0x80, true);
+	guest_enable_spi(LEVEL_SPI, 0x80, false);
+	assert_int_equal(vgic_most_taken(&vm.vcpus[0], intid, count, 2), 0);
+	for (unsigned i = 0; i < 3; i++) {
+		vgic_raise(G, spi(EDGE_SPI));
+		enter(0);
+		guest_ack(0);
+		guest_eoi(0);
+		leave(0);
+	}
+	vgic_set_line(G, spi(LEVEL_SPI), true);
+	enter(0);
+	leave(0); /* listed but not acknowledged: not taken */
+	assert_int_equal(vgic_most_taken(&vm.vcpus[0], intid, count, 2), 1);
+	assert_int_equal(intid[0], EDGE_SPI);
+	assert_int_equal(count[0], 3);
+	enter(0);
+	guest_ack(0);
+	guest_eoi(0);
+	leave(0);
+	vgic_set_line(G, spi(LEVEL_SPI), false);
+	assert_int_equal(vgic_most_taken(&vm.vcpus[0], intid, count, 1), 1); /* the top one */
+	assert_int_equal(intid[0], EDGE_SPI);
+	assert_int_equal(vgic_most_taken(&vm.vcpus[0], intid, count, 2), 2);
+	assert_int_equal(intid[1], LEVEL_SPI);
+	assert_int_equal(count[1], 1);
+	assert_int_equal(vgic_most_taken(&vm.vcpus[1], intid, count, 2), 0);
+}
+
 static void test_lr_hw_timer_ppi(void **state)
 {
 	struct vgic_cpu *c = &vm.vcpus[1].vgic;
@@ -808,6 +843,7 @@ int main(void)
 		cmocka_unit_test_setup(test_lr_level_resample, setup),
 		cmocka_unit_test_setup(test_lr_hw_spi, setup),
 		cmocka_unit_test_setup(test_lr_hw_spi_fires_again_before_exit, setup),
+		cmocka_unit_test_setup(test_most_taken, setup),
 		cmocka_unit_test_setup(test_lr_hw_timer_ppi, setup),
 		cmocka_unit_test_setup(test_lr_disabled_and_groups, setup),
 		cmocka_unit_test_setup(test_spi_moves_after_exit, setup),
