@@ -161,8 +161,10 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -I.
 	-DLIB_HOST_PREFIX -DUNIT_TEST -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 
-# The code under test is compiled once, each test program then links it.
+# The code under test is compiled once, each test program then links it. (Kept: make would
+# otherwise delete them as intermediate files after each run.)
 UNIT_OBJS := $(patsubst %.c,$(UNIT_BUILD)/obj/%.o,$(UNIT_SRCS))
+.SECONDARY: $(UNIT_OBJS)
 
 $(UNIT_BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
