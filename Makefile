@@ -295,6 +295,12 @@ fuzz-short: $(FUZZ_BUILD)/fuzz_viommu
 	$< -seed=1 -max_total_time=$(FUZZ_SHORT_TIME) $(FUZZ_ARGS)
 test: fuzz-short
 
+# ---- the layer order (docs/layers.txt): no include may point up ----
+.PHONY: layers
+layers:
+	@$(PYTHON) tools/layers.py
+test: layers
+
 clean:
 	rm -rf build/$(BOARD) build/unit build/guest
 

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""make layers: every #include of the hypervisor's sources checked against the layer order
+of docs/layers.txt. Prints each include that points up (file:line, the two layers), then a
+count; fails when the count is over the file's allowed-violations, or a source file belongs
+to no layer."""
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ["arch", "core", "drivers", "iommu"]
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
+
+
+def read_layers():
+    layers, allowed = [], 0
+    for line in (ROOT / "docs" / "layers.txt").read_text().splitlines():
+        words = line.split("#", 1)[0].split()
+        if not words:
+            continue
+        if words[0] == "allowed-violations":
+            allowed = int(words[1])
+        else:
+            layers.append((words[0], words[1:]))
+    return layers, allowed
+
+
+def layer_of(path, layers):
+    """(index, name) of the layer whose longest matching path holds path, or None."""
+    best = None
+    for i, (name, prefixes) in enumerate(layers):
+        for p in prefixes:
+            if path.startswith(p) and (best is None or len(p) > best[2]):
+                best = (i, name, len(p))
+    return best[:2] if best else None
+
+
+def main():
+    layers, allowed = read_layers()
+    files = sorted(p for d in SOURCES for p in (ROOT / d).rglob("*")
+                   if p.suffix in (".c", ".h", ".S") and "fake" not in p.parts)
+    violations, homeless = [], []
+    for f in files:
+        rel = f.relative_to(ROOT).as_posix()
+        mine = layer_of(rel, layers)
+        if mine is None:
+            homeless.append(rel)
+            continue
+        for n, line in enumerate(f.read_text().splitlines(), 1):
+            m = INCLUDE.match(line)
+            if not m or not (ROOT / m.group(1)).exists():
+                continue
+            theirs = layer_of(m.group(1), layers)
+            if theirs and theirs[0] > mine[0]:
+                violations.append(f"{rel}:{n}: includes {m.group(1)} "
+                                  f"({mine[1]} -> {theirs[1]}, up)")
+    for v in violations:
+        print(v)
+    for h in homeless:
+        print(f"{h}: in no layer of docs/layers.txt")
+    print(f"layers: {len(violations)} upward include(s) (allowed {allowed}), "
+          f"{len(homeless)} file(s) in no layer")
+    return 1 if len(violations) > allowed or homeless else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
