@@ -121,14 +121,6 @@ static void set_focus(unsigned f)
 	spin_unlock(&vm->vuart.lock);
 }
 
-int console_focus_vm(unsigned id)
-{
-	if (id >= n_vms)
-		return -E_NOENT;
-	set_focus(id);
-	return 0;
-}
-
 /* ---- the prompt's commands ---- */
 
 /* The VM called name, or NULL after saying there is none. */

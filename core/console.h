@@ -16,8 +16,6 @@ struct vm;
 /* Take input from the UART's receive interrupt, routed to the boot CPU (called by boot
  * after gic_init). Returns 0, or -E_* after a warning: the console then has output only. */
 int console_init(const struct platform *p);
-/* Give VM id the focus and say so in one line. Returns 0 or -E_NOENT. */
-int console_focus_vm(unsigned id);
 
 /* For the virtual PL011, each with vm->vuart.lock held: */
 /* A character the VM wrote; printed when its line is complete or its buffer full. */

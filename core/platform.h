@@ -7,6 +7,7 @@
 #define CORE_PLATFORM_H
 
 #include "core/config.h"
+#include "core/lib/ranges.h"
 #include "core/lib/types.h"
 
 #define PLAT_MAX_MEM 16
@@ -19,10 +20,8 @@
 #define PLAT_MAX_WARN 8
 #define PLAT_MSG_LEN 128
 
-struct mem_range {
-	pa_t base;
-	u64 size;
-};
+_Static_assert(RANGE_SET_MAX >= PLAT_MAX_MEM + PLAT_MAX_RESV + 8,
+	       "a range set holds the RAM banks, the reserved regions and their splits");
 
 enum psci_conduit { PSCI_NONE, PSCI_SMC, PSCI_HVC };
 

@@ -164,16 +164,6 @@ static struct virq *device_spi(struct vm *vm, unsigned intid)
 	return irq;
 }
 
-void vgic_inject_spi(struct vm *vm, unsigned intid)
-{
-	struct vgic_locked g = vgic_lock(vm);
-	struct virq *irq = device_spi(vm, intid);
-
-	if (irq)
-		vgic_raise(g, irq);
-	vgic_unlock(g);
-}
-
 void vgic_set_level(struct vm *vm, unsigned intid, bool high)
 {
 	struct vgic_locked g = vgic_lock(vm);
@@ -181,19 +171,6 @@ void vgic_set_level(struct vm *vm, unsigned intid, bool high)
 
 	if (irq)
 		vgic_set_line(g, irq, high);
-	vgic_unlock(g);
-}
-
-void vgic_inject_private(struct vcpu *v, unsigned intid)
-{
-	struct vgic_locked g;
-
-	if (intid >= VGIC_NR_PRIVATE) {
-		log_warn("vm %u: vGIC: INTID %u is no SGI or PPI\n", v->vm->id, intid);
-		return;
-	}
-	g = vgic_lock(v->vm);
-	vgic_raise(g, &v->vgic.priv[intid]);
 	vgic_unlock(g);
 }
 

@@ -87,12 +87,9 @@ void vgic_vm_reset(struct vm *vm);
 /* Forward physical SPI intid (owned by the VM) to the guest as the same INTID, HW bit set. */
 int vgic_forward_spi(struct vm *vm, unsigned intid);
 
-/* Raise a virtual interrupt: an emulated device's SPI, to the vCPU it is routed to, or an
- * SGI/PPI of v. vgic_inject_spi is an edge, or when the guest made the SPI level-sensitive
- * the line going high; vgic_set_level drives the line. Kicks the target vCPU. */
-void vgic_inject_spi(struct vm *vm, unsigned intid);
+/* Drive the line of an emulated device's SPI (to the vCPU it is routed to; an edge when the
+ * guest made it edge-triggered). Kicks the target vCPU. */
 void vgic_set_level(struct vm *vm, unsigned intid, bool high);
-void vgic_inject_private(struct vcpu *v, unsigned intid);
 /* The physical interrupt intid fired and belongs to this CPU's vCPU (forwarded SPI or the
  * virtual timer): queue it with the HW bit. */
 void vgic_inject_hw(struct vcpu *v, unsigned intid);

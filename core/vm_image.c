@@ -14,8 +14,6 @@
 #include "core/lib/string.h"
 #include "core/log.h"
 
-#define IMAGE_MAGIC_OFFSET 0x38
-#define IMAGE_MAGIC 0x644d5241U /* "ARM\x64" */
 #define IMAGE_LEGACY_TEXT_OFFSET 0x80000
 #define DTB_AREA SZ_2M
 
@@ -101,17 +99,12 @@ static int load_kernel(struct vm *vm, u64 *end)
 {
 	const u8 *img = vm->cfg->kernel.data;
 	size_t size = vm->cfg->kernel.size;
-	u32 magic;
 
-	if (size > IMAGE_MAGIC_OFFSET + 4) {
-		memcpy(&magic, img + IMAGE_MAGIC_OFFSET, 4);
-		if (magic == IMAGE_MAGIC)
-			return load_linux_image(vm, img, size, end);
-	}
-	if (size >= sizeof(struct elf64_ehdr) && !memcmp(img, "\177ELF", 4))
-		return load_elf(vm, img, size, end);
-	log_err("vm '%s': kernel is neither an arm64 Image nor an ELF file\n", vm->cfg->name);
-	return -E_INVAL;
+	/* The config's reader recognised the format and checked the header's size
+	 * (core/vmconfig.c, read_kernel). */
+	if (vm->cfg->kernel_format == VM_KERNEL_IMAGE)
+		return load_linux_image(vm, img, size, end);
+	return load_elf(vm, img, size, end);
 }
 
 /* The config's own device tree, with /chosen told where the initrd is and what the

@@ -53,7 +53,6 @@ int smmu_set_nested(u32 sid, u16 vmid, const struct pgtable *s2, ipa_t cd_ipa);
  * pages; leaf: only last-level entries changed (else walk caches too). Large ranges
  * become a whole-VMID / whole-ASID invalidation. Return 0 or -E_NODEV, -E_TIMEOUT. */
 int smmu_tlbi_s2(u16 vmid, u64 ipa, u64 size, bool leaf);
-int smmu_tlbi_s2_all(u16 vmid);
 /* Stage 1: vmid 0 for hypervisor-owned contexts (smmu_set_s1), the stage 2's VMID for
  * nested ones. */
 int smmu_tlbi_s1(u16 vmid, u16 asid, u64 iova, u64 size, bool leaf);

@@ -216,16 +216,6 @@ int smmu_tlbi_s1(u16 vmid, u16 asid, u64 iova, u64 size, bool leaf)
 	return tlbi(&r);
 }
 
-int smmu_tlbi_s2_all(u16 vmid)
-{
-	u64 cmd[1][CMD_WORDS];
-
-	if (!smmu.enabled || !smmu.f.s2)
-		return -E_NODEV;
-	smmu_cmd_tlbi_s12_vmall(cmd[0], vmid);
-	return cmd_locked(cmd, 1, false);
-}
-
 int smmu_tlbi_s1_all(u16 vmid, u16 asid)
 {
 	u64 cmd[1][CMD_WORDS];

@@ -4,7 +4,29 @@
 #ifndef ARCH_ARM64_VCPU_CTX_H
 #define ARCH_ARM64_VCPU_CTX_H
 
-#include "core/vm.h"
+#include "core/lib/types.h"
+
+/* The guest's general-purpose state, saved on every exit (arch/arm64/guest.S). */
+struct vcpu_regs {
+	u64 x[31];
+	u64 pc;     /* ELR_EL2 */
+	u64 pstate; /* SPSR_EL2 */
+};
+
+/* EL1 system registers and FP/SIMD, saved and restored when a vCPU leaves or takes its
+ * physical CPU (arch/arm64/vcpu_ctx.c). */
+struct el1_ctx {
+	u64 sctlr, ttbr0, ttbr1, tcr, mair, amair, vbar, contextidr;
+	u64 esr, far, afsr0, afsr1, par, elr, spsr, sp_el1, sp_el0;
+	u64 tpidr_el0, tpidrro_el0, tpidr_el1, cpacr, cntkctl, mdscr, csselr;
+	u64 cntv_ctl, cntv_cval, cntvoff;
+	u64 vmpidr;
+	u64 fpcr, fpsr;
+	u64 v[64]; /* q0-q31 as pairs */
+};
+
+/* Why a vCPU left the guest (arch/arm64/guest.S). */
+enum vcpu_exit { EXIT_SYNC, EXIT_IRQ, EXIT_FIQ, EXIT_SERROR };
 
 void vcpu_ctx_load(const struct el1_ctx *c);
 void vcpu_ctx_save(struct el1_ctx *c);

@@ -1,5 +1,6 @@
 #include "core/lib/ranges.h"
 
+#include "core/lib/bits.h"
 #include "core/lib/errno.h"
 
 int ranges_add(struct range_set *s, pa_t base, u64 size)

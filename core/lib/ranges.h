@@ -2,10 +2,19 @@
 #ifndef CORE_LIB_RANGES_H
 #define CORE_LIB_RANGES_H
 
-#include "core/platform.h"
+#include "core/lib/types.h"
+
+struct mem_range {
+	pa_t base;
+	u64 size;
+};
+
+/* Room for every RAM bank and reserved region the platform keeps, and the splits their
+ * removal makes (core/platform.h checks that it is enough). */
+#define RANGE_SET_MAX 56
 
 struct range_set {
-	struct mem_range r[PLAT_MAX_MEM + PLAT_MAX_RESV + 8];
+	struct mem_range r[RANGE_SET_MAX];
 	unsigned n;
 };
 
