@@ -33,11 +33,8 @@ extern const u8 vmconfig_blob_start[], vmconfig_blob_end[];
 #define SMMU_POLL_PERIOD_US 10000
 
 static struct console early_console, dt_console;
-static struct platform plat;
 static struct pgt_pool hyp_table_pool;
 static struct vm_configs vm_cfgs;
-
-const struct platform *platform(void) { return &plat; }
 
 NORETURN static void halt_boot(const char *why)
 {
@@ -59,32 +56,35 @@ static void check_el2(void)
 
 static void discover(pa_t dtb, size_t dtb_size)
 {
+	struct platform *plat = platform_machine();
 	char err[PLAT_MSG_LEN];
 
 	if (!dtb_size) {
 		log_err("no device tree at %lx: x0 must hold the DTB address (bad FDT magic)\n", dtb.v);
 		halt_boot("no device tree");
 	}
-	if (platform_discover(pa_to_va(dtb), dtb_size, &plat, err, sizeof(err))) {
+	if (platform_discover(pa_to_va(dtb), dtb_size, plat, err, sizeof(err))) {
 		log_err("device tree: %s\n", err);
 		halt_boot("unusable device tree");
 	}
-	for (unsigned i = 0; i < plat.n_warn; i++)
-		log_warn("device tree: %s\n", plat.warn[i]);
+	for (unsigned i = 0; i < plat->n_warn; i++)
+		log_warn("device tree: %s\n", plat->warn[i]);
 	/* At EL2 an HVC traps to ourselves: firmware is reachable through SMC only. */
-	if (plat.psci == PSCI_HVC) {
+	if (plat->psci == PSCI_HVC) {
 		log_warn("device tree: PSCI method 'hvc' cannot reach the firmware from EL2; "
 			 "only the boot CPU will run\n");
-		plat.psci = PSCI_NONE;
+		plat->psci = PSCI_NONE;
 	}
 }
 
 static void switch_console(void)
 {
-	if (mmu_map_device(plat.uart.base, PAGE_SIZE) ||
-	    !uart_console_init(&dt_console, plat.uart.compatible, plat.uart.base, plat.uart.reg_shift)) {
+	const struct platform *plat = platform();
+
+	if (mmu_map_device(plat->uart.base, PAGE_SIZE) ||
+	    !uart_console_init(&dt_console, plat->uart.compatible, plat->uart.base, plat->uart.reg_shift)) {
 		log_warn("console: no driver for '%s' at %lx; staying on the early UART\n",
-			 plat.uart.compatible, plat.uart.base.v);
+			 plat->uart.compatible, plat->uart.base.v);
 		return;
 	}
 	log_set_console(&dt_console);
@@ -94,11 +94,13 @@ static void switch_console(void)
  * `minus` (the image, and for the allocator the DTB). */
 static void usable_ram(struct range_set *s, const struct mem_range *minus, unsigned n_minus)
 {
+	const struct platform *plat = platform();
+
 	*s = (struct range_set){ .n = 0 };
-	for (unsigned i = 0; i < plat.n_mem; i++)
-		ranges_add(s, plat.mem[i].base, plat.mem[i].size);
-	for (unsigned i = 0; i < plat.n_resv; i++)
-		ranges_remove(s, plat.resv[i].base, plat.resv[i].size);
+	for (unsigned i = 0; i < plat->n_mem; i++)
+		ranges_add(s, plat->mem[i].base, plat->mem[i].size);
+	for (unsigned i = 0; i < plat->n_resv; i++)
+		ranges_remove(s, plat->resv[i].base, plat->resv[i].size);
 	for (unsigned i = 0; i < n_minus; i++)
 		ranges_remove(s, minus[i].base, minus[i].size);
 	ranges_align_inward(s, PAGE_SIZE);
@@ -127,40 +129,41 @@ static void setup_memory(pa_t dtb, size_t dtb_size)
 
 static void print_summary(void)
 {
+	const struct platform *plat = platform();
 	u64 ram = 0;
 
-	for (unsigned i = 0; i < plat.n_mem; i++)
-		ram += plat.mem[i].size;
-	log_info("Platform: %s (board %s)\n", plat.model, BOARD_NAME);
-	log_info("  CPUs      %u online of %u, PSCI via %s\n", smp_online_count(), plat.n_cpus,
-		 plat.psci == PSCI_SMC ? "smc" : plat.psci == PSCI_HVC ? "hvc" : "none");
+	for (unsigned i = 0; i < plat->n_mem; i++)
+		ram += plat->mem[i].size;
+	log_info("Platform: %s (board %s)\n", plat->model, BOARD_NAME);
+	log_info("  CPUs      %u online of %u, PSCI via %s\n", smp_online_count(), plat->n_cpus,
+		 plat->psci == PSCI_SMC ? "smc" : plat->psci == PSCI_HVC ? "hvc" : "none");
 	log_info("  Memory    %lu MiB in %u bank(s), %u reserved region(s)\n", ram >> 20,
-		 plat.n_mem, plat.n_resv);
-	for (unsigned i = 0; i < plat.n_mem; i++)
-		log_info("            bank %u: %lx-%lx\n", i, plat.mem[i].base.v,
-			 plat.mem[i].base.v + plat.mem[i].size - 1);
-	for (unsigned i = 0; i < plat.n_resv; i++)
-		log_info("            reserved: %lx-%lx\n", plat.resv[i].base.v,
-			 plat.resv[i].base.v + plat.resv[i].size - 1);
+		 plat->n_mem, plat->n_resv);
+	for (unsigned i = 0; i < plat->n_mem; i++)
+		log_info("            bank %u: %lx-%lx\n", i, plat->mem[i].base.v,
+			 plat->mem[i].base.v + plat->mem[i].size - 1);
+	for (unsigned i = 0; i < plat->n_resv; i++)
+		log_info("            reserved: %lx-%lx\n", plat->resv[i].base.v,
+			 plat->resv[i].base.v + plat->resv[i].size - 1);
 	log_info("  Allocator %lu KiB free of %lu KiB\n", alloc_free_pages() * 4,
 		 alloc_total_pages() * 4);
 	log_info("  GICv3     distributor %lx, %u redistributor region(s) from %lx%s\n",
-		 plat.gic.dist.v, plat.gic.n_redist, plat.gic.redist[0].base.v,
-		 plat.gic.has_its ? ", ITS present" : "");
-	log_info("  UART      %s at %lx\n", plat.uart.compatible, plat.uart.base.v);
+		 plat->gic.dist.v, plat->gic.n_redist, plat->gic.redist[0].base.v,
+		 plat->gic.has_its ? ", ITS present" : "");
+	log_info("  UART      %s at %lx\n", plat->uart.compatible, plat->uart.base.v);
 	log_info("  Timer     %u Hz, EL2 physical timer INTID %u, virtual timer INTID %u\n",
-		 timer_frequency(), plat.timer.hyp_phys_irq, plat.timer.virt_irq);
-	if (plat.smmu.present)
+		 timer_frequency(), plat->timer.hyp_phys_irq, plat->timer.virt_irq);
+	if (plat->smmu.present)
 		log_info("  SMMUv3    %lx, interrupts eventq %u priq %u cmdq-sync %u gerror %u\n",
-			 plat.smmu.base.v, plat.smmu.irq_eventq, plat.smmu.irq_priq,
-			 plat.smmu.irq_cmdq_sync, plat.smmu.irq_gerror);
+			 plat->smmu.base.v, plat->smmu.irq_eventq, plat->smmu.irq_priq,
+			 plat->smmu.irq_cmdq_sync, plat->smmu.irq_gerror);
 	else
 		log_info("  SMMUv3    none\n");
 	smmu_print_summary();
-	if (plat.pci.present)
+	if (plat->pci.present)
 		log_info("  PCIe      ECAM %lx, buses %u-%u, %u window(s), %u iommu-map entr%s\n",
-			 plat.pci.ecam.v, plat.pci.bus_start, plat.pci.bus_end, plat.pci.n_ranges,
-			 plat.pci.n_iommu_map, plat.pci.n_iommu_map == 1 ? "y" : "ies");
+			 plat->pci.ecam.v, plat->pci.bus_start, plat->pci.bus_end, plat->pci.n_ranges,
+			 plat->pci.n_iommu_map, plat->pci.n_iommu_map == 1 ? "y" : "ies");
 	else
 		log_info("  PCIe      none\n");
 	for (unsigned i = 0; i < pci_count(); i++) {
@@ -177,22 +180,24 @@ static void print_summary(void)
 /* What no VM may be given: the image and the devices the hypervisor drives. */
 static void host_resources(struct vmconfig_host *h)
 {
+	const struct platform *plat = platform();
+
 	*h = (struct vmconfig_host){ .n_cpus = smp_online_count(),
 				     .gic_spi_end = GIC_SPI_BASE + gic_num_spis() };
 	h->hyp[h->n_hyp++] = (struct mem_range){ va_to_pa(__image_start), (u64)(__image_end - __image_start) };
-	h->hyp[h->n_hyp++] = (struct mem_range){ plat.uart.base, MAX(plat.uart.size, PAGE_SIZE) };
-	h->hyp[h->n_hyp++] = (struct mem_range){ plat.gic.dist, plat.gic.dist_size };
-	for (unsigned i = 0; i < plat.gic.n_redist && h->n_hyp < ARRAY_SIZE(h->hyp) - 2; i++)
-		h->hyp[h->n_hyp++] = plat.gic.redist[i];
-	if (plat.smmu.present)
-		h->hyp[h->n_hyp++] = (struct mem_range){ plat.smmu.base, plat.smmu.size };
-	if (plat.gic.has_its)
-		h->hyp[h->n_hyp++] = (struct mem_range){ plat.gic.its, SZ_64K * 2 };
-	if (plat.uart.irq)
-		h->hyp_irqs[h->n_hyp_irqs++] = plat.uart.irq;
-	if (plat.smmu.present) {
-		const u32 irqs[] = { plat.smmu.irq_eventq, plat.smmu.irq_priq, plat.smmu.irq_cmdq_sync,
-				     plat.smmu.irq_gerror };
+	h->hyp[h->n_hyp++] = (struct mem_range){ plat->uart.base, MAX(plat->uart.size, PAGE_SIZE) };
+	h->hyp[h->n_hyp++] = (struct mem_range){ plat->gic.dist, plat->gic.dist_size };
+	for (unsigned i = 0; i < plat->gic.n_redist && h->n_hyp < ARRAY_SIZE(h->hyp) - 2; i++)
+		h->hyp[h->n_hyp++] = plat->gic.redist[i];
+	if (plat->smmu.present)
+		h->hyp[h->n_hyp++] = (struct mem_range){ plat->smmu.base, plat->smmu.size };
+	if (plat->gic.has_its)
+		h->hyp[h->n_hyp++] = (struct mem_range){ plat->gic.its, SZ_64K * 2 };
+	if (plat->uart.irq)
+		h->hyp_irqs[h->n_hyp_irqs++] = plat->uart.irq;
+	if (plat->smmu.present) {
+		const u32 irqs[] = { plat->smmu.irq_eventq, plat->smmu.irq_priq, plat->smmu.irq_cmdq_sync,
+				     plat->smmu.irq_gerror };
 
 		for (unsigned i = 0; i < ARRAY_SIZE(irqs); i++)
 			if (irqs[i])
@@ -202,6 +207,7 @@ static void host_resources(struct vmconfig_host *h)
 
 static void start_guests(void)
 {
+	const struct platform *plat = platform();
 	size_t size = (size_t)(vmconfig_blob_end - vmconfig_blob_start);
 	struct vmconfig_host host;
 	char err[PLAT_MSG_LEN];
@@ -211,7 +217,7 @@ static void start_guests(void)
 		return;
 	}
 	host_resources(&host);
-	if (vmconfig_parse(vmconfig_blob_start, size, &plat, &host, &vm_cfgs, err, sizeof(err)) ||
+	if (vmconfig_parse(vmconfig_blob_start, size, plat, &host, &vm_cfgs, err, sizeof(err)) ||
 	    vpci_check_configs(&vm_cfgs, err, sizeof(err))) {
 		log_err("config: %s\n", err);
 		log_err("config: invalid, no guest started; the hypervisor keeps running\n");
@@ -223,6 +229,7 @@ static void start_guests(void)
 
 void boot_main(u64 dtb_addr, u64 load_addr)
 {
+	const struct platform *plat = platform();
 	pa_t dtb = pa(dtb_addr);
 	size_t dtb_size;
 
@@ -237,14 +244,14 @@ void boot_main(u64 dtb_addr, u64 load_addr)
 		 BOARD_NAME, load_addr, dtb_addr);
 	discover(dtb, dtb_size);
 	switch_console();
-	psci_set_conduit(plat.psci);
+	psci_set_conduit(plat->psci);
 	setup_memory(dtb, dtb_size);
-	if (gic_init(&plat.gic))
+	if (gic_init(&plat->gic))
 		halt_boot("interrupt controller");
-	timer_init(&plat.timer);
-	smmu_init(&plat.smmu);
-	pci_init(&plat.pci);
-	smp_boot(&plat);
+	timer_init(&plat->timer);
+	smmu_init(&plat->smmu);
+	pci_init(&plat->pci);
+	smp_boot(plat);
 	print_summary();
 	smp_demo_ipi();
 	timer_demo_tick();
@@ -254,7 +261,7 @@ void boot_main(u64 dtb_addr, u64 load_addr)
 	}
 	selftest_run(pa_to_va(dtb));
 	log_info("Portcullis ready: %u CPUs online\n", smp_online_count());
-	console_init(&plat);
+	console_init(plat);
 	start_guests();
 	vm_publish();
 	vcpu_cpu_loop();

@@ -5,7 +5,5 @@
 
 /* Called by head.S on the boot CPU with the MMU off. */
 void boot_main(u64 dtb_addr, u64 load_addr);
-/* The platform discovered at boot. */
-const struct platform *platform(void);
 
 #endif

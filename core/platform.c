@@ -445,3 +445,8 @@ int platform_discover(const void *fdt, size_t max_size, struct platform *p, char
 	}
 	return 0;
 }
+
+static struct platform machine;
+
+struct platform *platform_machine(void) { return &machine; }
+const struct platform *platform(void) { return &machine; }

@@ -134,6 +134,11 @@ struct platform {
 	unsigned n_warn;
 };
 
+/* The machine's platform: discovered once at boot into platform_machine() (core/boot.c),
+ * then read by everyone through platform(). */
+struct platform *platform_machine(void);
+const struct platform *platform(void);
+
 /*
  * Read the platform from a flattened device tree of at most max_size bytes. Returns 0, or
  * -E_INVAL with one line in err naming the node and property that is missing or malformed.

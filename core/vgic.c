@@ -6,10 +6,10 @@
 #include "arch/arm64/cpu.h"
 #include "arch/arm64/ich.h"
 #include "arch/arm64/sysreg.h"
-#include "core/boot.h"
 #include "core/guest_layout.h"
 #include "core/lib/errno.h"
 #include "core/log.h"
+#include "core/platform.h"
 #include "core/vgic_internal.h"
 #include "drivers/gic/gicv3.h"
 

@@ -8,11 +8,11 @@
 
 #include <libfdt.h>
 
-#include "core/boot.h"
 #include "core/guest_dt.h"
 #include "core/lib/errno.h"
 #include "core/lib/string.h"
 #include "core/log.h"
+#include "core/platform.h"
 
 #define IMAGE_LEGACY_TEXT_OFFSET 0x80000
 #define DTB_AREA SZ_2M

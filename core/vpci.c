@@ -2,10 +2,10 @@
  * ECAM: PCI Express Base 4.0, 7.2.2. */
 #include "core/vpci.h"
 
-#include "core/boot.h"
 #include "core/lib/errno.h"
 #include "core/lib/fmt.h"
 #include "core/log.h"
+#include "core/platform.h"
 #include "core/stage2.h"
 #include "core/vm.h"
 #include "drivers/pci/pci.h"
