@@ -400,16 +400,17 @@ u64 vgic_fill_lrs(struct vgic_locked g, struct vcpu *v)
 static void fold_lr(struct vgic_locked g, struct vcpu *v, struct virq *irq, u64 was, u64 now,
 		    u8 activation)
 {
+	bool acknowledged = (was & ICH_LR_PENDING) && !(now & ICH_LR_PENDING);
 	struct vcpu *home;
 
 	irq->in_lr = false;
-	if ((was & ICH_LR_PENDING) && !(now & ICH_LR_PENDING))
+	if (acknowledged)
 		v->vgic.taken[irq->intid]++;
 	irq->active = now & ICH_LR_ACTIVE;
 	if (!resampled(irq)) {
 		if (now & ICH_LR_PENDING)
 			irq->pending_latch = true; /* not acknowledged yet: still pending */
-	} else if ((was & ICH_LR_PENDING) && !(now & ICH_LR_PENDING)) {
+	} else if (acknowledged) {
 		irq->pending_latch = false; /* acknowledged: consumes the latch, not the line */
 	}
 	/* Deactivated with HW = 1: the GIC deactivated the physical interrupt as well. Unless
