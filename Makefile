@@ -207,8 +207,7 @@ livelock-images: $(GUEST_BUILD)/test-guest.bin | $(DEPS_STAMP)
 		CONFIG=tests/linux/livelock/flood.dts \
 		VM0_KERNEL=$(GUEST_BUILD)/test-guest.bin VM1_KERNEL=$$1 VM1_INITRD=$$2
 
-# The livelock issue's reproduction (docs/livelock.md): every case, six boots each; the nvme
-# cases meet QEMU's nvme INTx storm until guests have MSI-X.
+# The livelock issue's reproduction (docs/livelock.md): every case, six boots each.
 .PHONY: livelock-repro
 livelock-repro: all livelock-images
 	BOARD=$(BOARD) LIVELOCK_CASES="viommu flood flood-vblk" LIVELOCK_BOOTS=$${LIVELOCK_BOOTS:-6} \

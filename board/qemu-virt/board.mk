@@ -15,6 +15,6 @@ QEMU_MEM := 2G
 # made on first use). tests/linux/test_portcullis.py starts QEMU the same way.
 RUN_DISKS := disk0 disk1 disk2
 QEMU_RUN_DEVICES := \
-	-device nvme,serial=d0,drive=disk0,bus=pcie.0,addr=2.0 \
+	-device nvme,dbcs=off,serial=d0,drive=disk0,bus=pcie.0,addr=2.0 \
 	-device virtio-blk-pci,drive=disk1,iommu_platform=on,disable-legacy=on,bus=pcie.0,addr=3.0 \
-	-device nvme,serial=d2,drive=disk2,bus=pcie.0,addr=4.0
+	-device nvme,dbcs=off,serial=d2,drive=disk2,bus=pcie.0,addr=4.0

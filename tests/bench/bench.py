@@ -47,7 +47,7 @@ EDU = ["-device", "edu,dma_mask=0xffffffffffffffff,bus=pcie.0,addr=3.0"]
 # virtio-blk (iommu_platform=on) for the disk workload. QEMU's nvme on a level INTx line,
 # which is all a Portcullis guest has until MSI is offered, meets an interrupt storm under
 # sustained I/O (docs/performance.md); virtio's INTx does not.
-DEVICES = ["-device", "nvme,serial=b0,drive=disk,bus=pcie.0,addr=2.0", *EDU]
+DEVICES = ["-device", "nvme,dbcs=off,serial=b0,drive=disk,bus=pcie.0,addr=2.0", *EDU]
 DISK_DEVICES = ["-device", "virtio-blk-pci,drive=disk,iommu_platform=on,disable-legacy=on,"
                 "bus=pcie.0,addr=2.0", *EDU]
 DISK_DEV = "/dev/vda"

@@ -117,7 +117,7 @@ def test_boots_to_shell(kernel, guest):
 # and the sysfs path of its PCI function.
 IOMMUS = {
     "smmuv3": ("virt,gic-version=3,iommu=smmuv3",
-               ["-device", "nvme,drive=d,serial=portcullis"],
+               ["-device", "nvme,dbcs=off,drive=d,serial=portcullis"],
                "nvme0n1", "/sys/class/nvme/nvme0/device"),
     "virtio-iommu": ("virt,gic-version=3",
                      ["-device", "virtio-iommu-pci",

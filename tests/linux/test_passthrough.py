@@ -50,10 +50,10 @@ def three_disks(tmp_path):
     disks = {name: tmp_path / f"{name}.img" for name in ("nvme0", "vblk0", "nvme1")}
     sums = {name: make_disk(path) for name, path in disks.items()}
     devices = [
-        "-device", "nvme,serial=n0,drive=nvme0,bus=pcie.0,addr=2.0",
+        "-device", "nvme,dbcs=off,serial=n0,drive=nvme0,bus=pcie.0,addr=2.0",
         "-device", "virtio-blk-pci,drive=vblk0,iommu_platform=on,disable-legacy=on,"
                    "bus=pcie.0,addr=3.0",
-        "-device", "nvme,serial=n1,drive=nvme1,bus=pcie.0,addr=4.0",
+        "-device", "nvme,dbcs=off,serial=n1,drive=nvme1,bus=pcie.0,addr=4.0",
     ]
     for name, path in disks.items():
         devices += ["-drive", f"if=none,id={name},file={path},format=raw"]
