@@ -15,8 +15,10 @@ set -euo pipefail
 
 VER=${1:-}
 case $VER in
-  7.3) IMAGE_RE='^linux-binary-7\.3\.[0-9]+\+deb13-arm64$'; MODULES_PKG='linux-modules-' ;;
-  6.12) IMAGE_RE='^linux-image-6\.12\.[0-9]+\+deb12-arm64$'; MODULES_PKG= ;;
+  7.3) PREFIX=linux-binary-7.3.; IMAGE_RE='^linux-binary-7\.3\.[0-9]+\+deb13-arm64$'
+       MODULES_PKG='linux-modules-' ;;
+  6.12) PREFIX=linux-image-6.12.; IMAGE_RE='^linux-image-6\.12\.[0-9]+\+deb12-arm64$'
+       MODULES_PKG= ;;
   *) echo "usage: $0 7.3|6.12" >&2; exit 2 ;;
 esac
 CACHE=${PORTCULLIS_CACHE:-$HOME/.cache/portcullis}
@@ -30,7 +32,7 @@ say() { echo "debian-kernel.sh: Linux $VER: $*" >&2; }
 # "name version" of the newest package of this series that apt can download, or nothing.
 newest_package() {
   local name v
-  for name in $(apt-cache pkgnames "${IMAGE_RE:1:13}" | grep -E "$IMAGE_RE" | sort -rV); do
+  for name in $(apt-cache pkgnames "$PREFIX" | grep -E "$IMAGE_RE" | sort -rV); do
     v=$(apt-cache madison "$name:arm64" | awk -F'|' 'NR==1 { gsub(/ /, "", $2); print $2 }')
     [ -n "$v" ] && { echo "$name $v"; return; }
   done
@@ -77,7 +79,7 @@ add_module() {
 unpack() {   # $1 package name, $2 version, $3 folder to fill
   local tmp pkgs=("$1:arm64=$2") abi
   tmp=$(mktemp -d)
-  trap 'rm -rf "$tmp"' RETURN
+  trap 'rm -rf "$tmp"; trap - RETURN' RETURN
   if [ -n "$MODULES_PKG" ]; then
     abi=${1#linux-binary-}
     pkgs+=("$MODULES_PKG$abi:arm64=$2")
@@ -102,15 +104,30 @@ unpack() {   # $1 package name, $2 version, $3 folder to fill
   cp "$image" "$3/Image"
 }
 
-# Apt's lists may be older than the suite: a package they name can be gone. Read them anew
-# (as root) and try once more before giving up.
 resolve() { read -r pkg version < <(newest_package || true) || true; }
-resolve
-if [ -z "${pkg:-}" ] && [ "$(id -u)" = 0 ]; then
+
+# Apt's lists may be older than the suite: a package they name can be gone, or the newest be
+# missing. As root, read them anew and resolve again.
+refresh() {
+  [ "$(id -u)" = 0 ] || return 1
   say "reading Debian's package lists anew (apt-get update)"
   apt-get update -q >/dev/null 2>&1 || true
   resolve
-fi
+}
+
+# Fills $CACHE/debian-<package>_<version> for the resolved package; 1 if that fails.
+fetch() {
+  OUT=$CACHE/debian-${pkg}_$version
+  [ -f "$OUT/Image" ] && { say "Debian's $pkg $version (cached)"; return 0; }
+  say "Debian's $pkg $version"
+  rm -rf "$OUT.tmp" && mkdir -p "$OUT.tmp"
+  unpack "$pkg" "$version" "$OUT.tmp" || return 1
+  rm -rf "$OUT" && mv "$OUT.tmp" "$OUT"
+  say "ready in $OUT (modules: $(tr '\n' ' ' < "$OUT/modules/load-order"))"
+}
+
+resolve
+[ -n "${pkg:-}" ] || refresh || true
 if [ -z "${pkg:-}" ]; then
   if dir=$(newest_cached); then
     say "apt's lists name no such package; using the cached $(basename "$dir")"
@@ -118,25 +135,8 @@ if [ -z "${pkg:-}" ]; then
   fi
   say "apt's lists name no package matching $IMAGE_RE: run tools/deps.sh"; exit 1
 fi
-OUT=$CACHE/debian-${pkg}_$version
 mkdir -p "$CACHE"
 exec 9>"$CACHE/.debian-$VER.lock"
 flock 9
-if [ ! -f "$OUT/Image" ]; then
-  say "Debian's $pkg $version"
-  rm -rf "$OUT.tmp" && mkdir -p "$OUT.tmp"
-  if ! unpack "$pkg" "$version" "$OUT.tmp" && [ "$(id -u)" = 0 ]; then
-    say "reading Debian's package lists anew (apt-get update) and trying once more"
-    apt-get update -q >/dev/null 2>&1 || true
-    resolve
-    OUT=$CACHE/debian-${pkg}_$version
-    rm -rf "$OUT.tmp" && mkdir -p "$OUT.tmp"
-    say "Debian's $pkg $version"
-    unpack "$pkg" "$version" "$OUT.tmp"
-  fi
-  rm -rf "$OUT" && mv "$OUT.tmp" "$OUT"
-  say "ready in $OUT (modules: $(tr '\n' ' ' < "$OUT/modules/load-order"))"
-else
-  say "Debian's $pkg $version (cached)"
-fi
+fetch || { refresh && fetch; } || { say "cannot fetch the kernel: run tools/deps.sh"; exit 1; }
 echo "$OUT"
