@@ -148,7 +148,7 @@ debug: run-image
 
 # ---- host unit tests (cmocka, with AddressSanitizer and UBSan) ----
 UNIT_BUILD := build/unit
-UNIT_SRCS := core/lib/string.c core/lib/fmt.c core/lib/errno.c core/lib/ranges.c \
+UNIT_SRCS := core/lib/string.c core/lib/fmt.c core/lib/errno.c core/lib/ranges.c core/lib/handoff.c \
 	core/platform.c core/platform_gic.c core/platform_io.c core/fdt_util.c core/alloc.c \
 	core/vmconfig.c core/vmconfig_check.c core/guest_dt.c core/console_prompt.c core/vpl011.c core/vgic_irq.c core/vgic_mmio.c \
 	core/virtio_mmio.c core/virtqueue.c \
@@ -159,7 +159,7 @@ UNIT_SRCS := core/lib/string.c core/lib/fmt.c core/lib/errno.c core/lib/ranges.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(UNIT_BUILD)/%,$(wildcard tests/unit/test_*.c))
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. \
 	-DLIB_HOST_PREFIX -DUNIT_TEST -fsanitize=address,undefined -fno-sanitize-recover=all \
-	-fno-omit-frame-pointer
+	-fno-omit-frame-pointer -pthread
 
 # The code under test is compiled once, each test program then links it. (Kept: make would
 # otherwise delete them as intermediate files after each run.)

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 
 #include "arch/arm64/cpu.h"
+#include "arch/arm64/exception.h"
 #include "core/alloc.h"
 #include "core/console_prompt.h"
 #include "core/lib/errno.h"
@@ -18,6 +19,7 @@
 #include "core/vgic.h"
 #include "core/vm.h"
 #include "drivers/gic/gicv3.h"
+#include "drivers/timer/timer.h"
 #include "drivers/uart/uart.h"
 #include "iommu/smmuv3.h"
 
@@ -225,6 +227,17 @@ static void taken_line(const struct vcpu *v)
 		say("%-16s %4u interrupts taken: %s\n", v->vm->cfg->name, v->id, line);
 }
 
+/* The vCPU's longest stay at EL2 with interrupts masked (core/vcpu.c), and what it was. */
+static void longest_exit_line(const struct vcpu *v)
+{
+	u64 f = timer_frequency(), esr = v->stats.longest_exit_esr;
+
+	if (!v->stats.longest_exit || !f)
+		return;
+	say("%-16s %4u longest exit: %lu us (%s)\n", v->vm->cfg->name, v->id,
+	    v->stats.longest_exit * 1000000 / f, esr ? esr_class_name(esr) : "interrupt");
+}
+
 static void cmd_stats(void)
 {
 	say("vm               vcpu cpu      exits       hvc       smc       wfx      mmio"
@@ -240,8 +253,10 @@ static void cmd_stats(void)
 		}
 	}
 	for (unsigned i = 0; i < n_vms; i++)
-		for (unsigned j = 0; j < vms[i].n_vcpus; j++)
+		for (unsigned j = 0; j < vms[i].n_vcpus; j++) {
 			taken_line(&vms[i].vcpus[j]);
+			longest_exit_line(&vms[i].vcpus[j]);
+		}
 	smmu_stats_line();
 	memory_line();
 	for (unsigned i = 0; i < n_vms; i++) {

@@ -106,6 +106,15 @@ static bool handle_exit(struct vcpu *v, u64 kind)
 	}
 }
 
+/* An exit is handled at EL2 with interrupts masked: keep the longest (console `stats`). */
+static void note_exit_time(struct vcpu *v, u64 kind, u64 ticks)
+{
+	if (ticks <= v->stats.longest_exit)
+		return;
+	v->stats.longest_exit = ticks;
+	v->stats.longest_exit_esr = kind == EXIT_SYNC ? read_sysreg(esr_el2) : 0;
+}
+
 static void vcpu_run(struct vcpu *v)
 {
 	vcpu_load(v);
@@ -114,10 +123,12 @@ static void vcpu_run(struct vcpu *v)
 
 		vgic_flush(v);
 		u64 kind = guest_enter(v);
+		u64 left = timer_counter();
 
 		vgic_sync(v);
 		bool more = handle_exit(v, kind);
 
+		note_exit_time(v, kind, timer_counter() - left);
 		if (v->exit_cost_sum) {
 			__atomic_fetch_add(v->exit_cost_sum, (cost_t)(cost_now() - start),
 					   __ATOMIC_RELAXED);

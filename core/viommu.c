@@ -4,8 +4,11 @@
  * core/viommu_replay.c.
  *
  * Every call runs under the device's lock: the guest's register accesses (a QueueNotify
- * serves the requests in the notifying vCPU's trap), SMMU event reports from CPU 0 and the
- * VM's reset. Lock order: device, then the SMMU's own locks.
+ * serves the requests in the notifying vCPU's trap) and the VM's reset. SMMU events come
+ * from the CPU that takes the SMMU's interrupt, with interrupts masked: they never wait
+ * for this lock, which the guest can hold through a long batch. They are posted in a
+ * hand-off box (core/lib/handoff.h) that whoever holds the lock empties into the event
+ * queue when it lets go. Lock order: device, then the SMMU's own locks.
  */
 #include "core/viommu.h"
 #include "core/viommu_internal.h"
@@ -15,6 +18,7 @@
 #include "core/guest_layout.h"
 #include "core/lib/errno.h"
 #include "core/lib/fmt.h"
+#include "core/lib/handoff.h"
 #include "core/lib/string.h"
 #include "core/log.h"
 #include "core/virtio_mmio.h"
@@ -213,8 +217,21 @@ static bool mmio_access(struct vcpu *v, void *dev, struct mmio_access *a)
 		if (d->timed)
 			v->exit_cost_sum = &d->stats.exit_cost;
 	}
-	spin_unlock(&d->lock);
+	handoff_unlock(&d->faults);
 	return ok;
+}
+
+/* ---- fault delivery (virtio 1.2, 5.13.6.9) ---- */
+
+/* Under the device's lock: the faults the SMMU's interrupt posted go to the guest. */
+static void deliver_faults(struct handoff *h)
+{
+	struct viommu_dev *d = CONTAINER_OF(h, struct viommu_dev, faults);
+	struct virtio_iommu_fault f;
+
+	while (handoff_take(h, &f))
+		if (virtio_queue_fill(&d->t, VIRTIO_IOMMU_EVENTQ, &f, sizeof(f)))
+			d->stats.faults_sent++;
 }
 
 /* ---- creation ---- */
@@ -297,6 +314,7 @@ int viommu_vm_init(struct vm *vm)
 		return -E_NOMEM;
 	d->vm = vm;
 	d->timed = vm->cfg->measure_costs;
+	handoff_init(&d->faults, &d->lock, sizeof(struct virtio_iommu_fault), deliver_faults);
 	ret = setup(d);
 	if (ret) {
 		log_err("vm '%s': virtio-iommu not created (%s)\n", vm->cfg->name, err_name(ret));
@@ -320,7 +338,7 @@ int viommu_vm_start(struct vm *vm)
 	spin_lock(&d->lock);
 	for (unsigned ep = 0; ep < d->ctx.n_ep && !ret; ep++)
 		ret = viommu_unattached(d, ep, d->ctx.bypass);
-	spin_unlock(&d->lock);
+	handoff_unlock(&d->faults);
 	return ret;
 }
 
@@ -334,10 +352,10 @@ void viommu_vm_reset(struct vm *vm)
 	virtio_mmio_reset(&d->t);
 	d->ctx.bypass = false;
 	d->cfg.bypass = 0;
-	spin_unlock(&d->lock);
+	handoff_unlock(&d->faults);
 }
 
-/* ---- faults (virtio 1.2, 5.13.6.9) ---- */
+/* ---- SMMU events as faults ---- */
 
 static u8 fault_reason(u8 type)
 {
@@ -375,10 +393,7 @@ void viommu_report_event(struct vm *vm, const struct smmu_event *ev)
 		f.flags |= VIRTIO_IOMMU_FAULT_F_ADDRESS;
 		f.address = ev->addr;
 	}
-	spin_lock(&d->lock);
-	if (virtio_queue_fill(&d->t, VIRTIO_IOMMU_EVENTQ, &f, sizeof(f)))
-		d->stats.faults_sent++;
-	spin_unlock(&d->lock);
+	handoff_post(&d->faults, &f);
 }
 
 static u64 per(u64 sum, u64 n) { return n ? cost_in_unit(sum) / n : 0; }
@@ -422,11 +437,12 @@ bool viommu_stats_line(struct vm *vm, char *buf, size_t len)
 	for (unsigned i = 0; i < ARRAY_SIZE(s->refused); i++)
 		refused += s->refused[i];
 	fmt_snprintf(buf, len, "%s: virtio-iommu: %lu attach, %lu detach, %lu map, %lu unmap, "
-		     "%lu probe (%lu refused), %lu syncs, %lu faults sent, %lu dropped, %lu "
-		     "mappings, %lu table pages", vm->cfg->name,
+		     "%lu probe (%lu refused), %lu syncs, %lu faults sent, %lu dropped (%lu while "
+		     "busy), %lu mappings, %lu table pages", vm->cfg->name,
 		     s->requests[VIRTIO_IOMMU_T_ATTACH], s->requests[VIRTIO_IOMMU_T_DETACH],
 		     s->requests[VIRTIO_IOMMU_T_MAP], s->requests[VIRTIO_IOMMU_T_UNMAP],
-		     s->requests[VIRTIO_IOMMU_T_PROBE], refused, s->syncs, s->faults_sent, d->t.stats.fill_dropped, (u64)d->st.n_mappings,
+		     s->requests[VIRTIO_IOMMU_T_PROBE], refused, s->syncs, s->faults_sent,
+		     d->t.stats.fill_dropped, d->faults.dropped, (u64)d->st.n_mappings,
 		     (u64)d->tables.used);
 	return true;
 }

@@ -7,6 +7,7 @@
 
 #include "arch/arm64/pmu.h"
 #include "core/virtio_mmio.h"
+#include "core/lib/handoff.h"
 #include "core/lib/spinlock.h"
 #include "core/vmconfig.h"
 #include "iommu/include/virtio_iommu_abi.h"
@@ -51,6 +52,7 @@ struct viommu_stats {
 
 struct viommu_dev {
 	spinlock_t lock;
+	struct handoff faults; /* SMMU events waiting for the lock (core/viommu.c) */
 	struct vm *vm;
 	bool timed; /* the VM's measure-costs: fill stats.cost and the other costs */
 	struct virtio_mmio t;

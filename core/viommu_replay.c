@@ -19,7 +19,7 @@
 
 static struct viommu_dev *dev_of_pool(struct pgt_pool *pool)
 {
-	return (struct viommu_dev *)((u8 *)pool - __builtin_offsetof(struct viommu_dev, tables));
+	return CONTAINER_OF(pool, struct viommu_dev, tables);
 }
 
 static pa_t arena_alloc(struct pgt_pool *pool)

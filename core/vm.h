@@ -21,6 +21,9 @@ struct vm;
 
 struct vcpu_stats {
 	u64 exits, hvc, smc, wfx, mmio, sysreg, irq, aborts_injected;
+	/* The longest exit, guest to guest: time at EL2 with interrupts masked, during which
+	 * this vCPU's guest gets none of its interrupts. In counter ticks; its ESR (0: IRQ). */
+	u64 longest_exit, longest_exit_esr;
 };
 
 struct vcpu {

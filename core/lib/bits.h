@@ -24,6 +24,9 @@
 #define ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((u64)(a) - 1))
 #define ALIGN_DOWN(x, a) ((x) & ~((u64)(a) - 1))
 #define IS_ALIGNED(x, a) (((x) & ((u64)(a) - 1)) == 0)
+/* The structure of type `type` whose member `member` is at ptr. */
+#define CONTAINER_OF(ptr, type, member) \
+	((type *)((u8 *)(ptr) - __builtin_offsetof(type, member)))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define UNUSED __attribute__((unused))

@@ -191,7 +191,7 @@ def run(q, vm, command, expect, timeout=30):
 # ---- the hypervisor prompt's `stats`: a VM's virtio-iommu lines (core/viommu.c) ----
 
 VIOMMU_COUNTERS = ("attach", "detach", "map", "unmap", "probe", "refused", "syncs", "faults",
-                   "dropped", "mappings", "table_pages")
+                   "dropped", "dropped_busy", "mappings", "table_pages")
 # With the VM's measure-costs: each part's cost per request; unit a string, the rest ints.
 VIOMMU_COST_PARTS = ("unit", "map_validate", "map_table", "map_tlbi", "unmap_validate",
                      "unmap_table", "unmap_tlbi", "sync", "trap", "handler", "notifications")
@@ -199,8 +199,8 @@ VIOMMU_COST_PARTS = ("unit", "map_validate", "map_table", "map_tlbi", "unmap_val
 
 def viommu_counters_line(vm):
     return (rf"{vm}: virtio-iommu: (\d+) attach, (\d+) detach, (\d+) map, (\d+) unmap, "
-            r"(\d+) probe \((\d+) refused\), (\d+) syncs, (\d+) faults sent, (\d+) dropped, "
-            r"(\d+) mappings, (\d+) table pages")
+            r"(\d+) probe \((\d+) refused\), (\d+) syncs, (\d+) faults sent, (\d+) dropped "
+            r"\((\d+) while busy\), (\d+) mappings, (\d+) table pages")
 
 
 def viommu_cost_line(vm):
@@ -224,8 +224,26 @@ def viommu_costs(text, vm):
     return dict(zip(VIOMMU_COST_PARTS, (g if i == 0 else int(g) for i, g in enumerate(m.groups()))))
 
 
+def longest_exit_line(vm):
+    """A vCPU's longest exit in `stats` (core/console.c): vCPU, microseconds, what it was."""
+    return rf"^{vm}\s+(\d+) longest exit: (\d+) us \(([^)]*)\)"
+
+
+def hypervisor_prompt_stats(q):
+    """Move the focus to the hypervisor prompt, type `stats`, return what it printed."""
+    for _ in range(4):
+        if focus_next(q).group(1) == "the hypervisor prompt":
+            break
+    since = len(q.output)
+    q.send("stats\r")
+    m = q.wait_for(r"^memory: hypervisor allocations", 10, since)
+    q.wait_for(r"portcullis> ", 10, m.end())
+    return q.output[since:]
+
+
 def focus_next(q, vm=""):
     """Press the focus key; wait until the console says input goes to vm (any, if empty)."""
     since = len(q.output)
     q.send(FOCUS_KEY)
-    q.wait_for(rf"console: input goes to {vm}", 10, since)
+    target = vm or r"the hypervisor prompt|\S+"
+    return q.wait_for(rf"console: input goes to ({target}) \(", 10, since)

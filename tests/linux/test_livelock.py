@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "boot"))
-from qemu import Qemu, machine_args  # noqa: E402
+from qemu import Qemu, hypervisor_prompt_stats, longest_exit_line, machine_args  # noqa: E402
 
 DISK_MIB = 64
 READ_TIMEOUT = 150  # seconds for every VM to read its disks; a healthy boot takes under 40
@@ -49,6 +49,8 @@ MAKE_TEST_CASES = ["viommu", "flood"]
 RUN_CASES = os.environ.get("LIVELOCK_CASES", " ".join(MAKE_TEST_CASES)).split()
 # At most this many hypervisor ERROR/WARN lines for a whole flood: its log lines are sampled.
 FLOOD_LOG_LINES = 100
+# The longest a reading VM's vCPU may stay at EL2 in one exit (TCG on a loaded host included).
+LONGEST_EXIT_US = 200_000
 
 def disks(tmp_path, names):
     """Random disks, their md5 sums and the QEMU arguments that attach them."""
@@ -82,6 +84,7 @@ def test_linux_reads_its_disks_without_lockup(tmp_path, case, boot):
             # The flood went on all along: faults were reported to its driver.
             m = q.wait_for(r"\[flood\] GUEST: flood: (\d+) DMAs, (\d+) fault events", 30)
             assert int(m.group(2)) > 0, "no fault event reached the flooding guest"
+        stats = hypervisor_prompt_stats(q)
     finally:
         out = q.output
         q.kill()
@@ -93,3 +96,8 @@ def test_linux_reads_its_disks_without_lockup(tmp_path, case, boot):
         assert len(logged) <= FLOOD_LOG_LINES, "\n".join(logged[:50])
     for vm, names_read in reads.items():
         assert guest_sums(out, vm) == [sums[n] for n in names_read], f"{vm} read other data"
+    # No exit of a reading VM kept its vCPU at EL2 (interrupts masked) for long.
+    for vm in [*reads, "flood"]:
+        for vcpu, us, what in re.findall(longest_exit_line(vm), stats, re.M):
+            print(f"{case}: {vm} vCPU {vcpu} longest exit {us} us ({what})")
+            assert vm not in reads or int(us) <= LONGEST_EXIT_US, f"{vm} vCPU {vcpu}: {us} us"
