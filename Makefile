@@ -22,8 +22,9 @@ DEPS_STAMP := build/.deps-ok
 
 # Everything in these folders is hypervisor code; drivers are chosen at run time from the
 # device tree, so every board builds every driver.
-SRC_DIRS := arch/arm64 core core/lib drivers/uart drivers/gic drivers/timer drivers/pci iommu
-SRCS := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
+# (docs/architecture.md: each folder one idea, the folders are the layers.)
+SRC_DIRS := arch/arm64/ $(sort $(dir $(wildcard core/*/ drivers/*/ iommu/*/)))
+SRCS := $(foreach d,$(SRC_DIRS),$(wildcard $(d)*.c $(d)*.S))
 OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(SRCS)))
 
 # The cross compiler's own headers (stdbool.h, stdint.h). tools/deps.sh may install that
@@ -82,7 +83,7 @@ IMAGE_NAME ?= default
 IMAGE_DIR := $(BUILD)/images/$(IMAGE_NAME)
 IMAGE_VARS := $(foreach i,0 1 2 3 4 5 6 7,VM$(i)_KERNEL VM$(i)_INITRD VM$(i)_DTB)
 IMAGE_DEFS := $(foreach v,$(IMAGE_VARS),$(if $($(v)),-D$(v)='"$(abspath $($(v)))"'))
-IMAGE_OBJS := $(filter-out $(BUILD)/obj/core/vmconfig_blob.o,$(OBJS)) $(IMAGE_DIR)/vmconfig_blob.o
+IMAGE_OBJS := $(filter-out $(BUILD)/obj/core/vm/vmconfig_blob.o,$(OBJS)) $(IMAGE_DIR)/vmconfig_blob.o
 
 .PHONY: image FORCE
 image: $(IMAGE_DIR)/portcullis.bin
@@ -95,7 +96,7 @@ $(IMAGE_DIR)/vmconfig.dtb: FORCE | $(DEPS_STAMP)
 		$(CONFIG_DEFS) $(CONFIG) \
 		| dtc -q -I dts -O dtb -o $@ -
 
-$(IMAGE_DIR)/vmconfig_blob.o: core/vmconfig_blob.S $(IMAGE_DIR)/vmconfig.dtb
+$(IMAGE_DIR)/vmconfig_blob.o: core/vm/vmconfig_blob.S $(IMAGE_DIR)/vmconfig.dtb
 	$(CC) $(ASFLAGS) -DVMCONFIG_DTB='"$(IMAGE_DIR)/vmconfig.dtb"' -c $< -o $@
 
 $(IMAGE_DIR)/portcullis.elf: $(IMAGE_OBJS) linker/portcullis.ld
@@ -148,14 +149,14 @@ debug: run-image
 
 # ---- host unit tests (cmocka, with AddressSanitizer and UBSan) ----
 UNIT_BUILD := build/unit
-UNIT_SRCS := core/lib/string.c core/lib/fmt.c core/lib/errno.c core/lib/ranges.c core/lib/handoff.c \
-	core/platform.c core/platform_gic.c core/platform_io.c core/fdt_util.c core/alloc.c \
-	core/vmconfig.c core/vmconfig_check.c core/guest_dt.c core/console_prompt.c core/vpl011.c core/vgic_irq.c core/vgic_mmio.c \
-	core/virtio_mmio.c core/virtqueue.c \
-	drivers/pci/pci.c drivers/pci/pci_scan.c drivers/pci/pci_alloc.c drivers/pci/pci_route.c \
-	iommu/pgtable.c iommu/smmuv3_ste.c iommu/smmuv3_events.c iommu/viommu_req.c \
-	iommu/viommu_ctx.c iommu/viommu_state.c iommu/viommu_map.c iommu/viommu_probe.c \
-	arch/fake/fake.c arch/fake/fake_log.c arch/arm64/esr.c
+# Whole folders of code that builds on the host (arch/fake stands in for arch/arm64), and
+# single files of folders whose other files need the machine.
+UNIT_DIRS := core/lib core/platform core/virtio iommu/pgtable iommu/viommu arch/fake
+UNIT_SRCS := $(wildcard $(addsuffix /*.c,$(UNIT_DIRS))) core/mm/alloc.c \
+	core/vm/vmconfig.c core/vm/vmconfig_check.c core/vm/guest_dt.c \
+	core/dev/console_prompt.c core/dev/vpl011.c core/vgic/vgic_irq.c core/vgic/vgic_mmio.c \
+	$(filter-out drivers/pci/pci_ecam.c,$(wildcard drivers/pci/*.c)) \
+	iommu/smmuv3/smmuv3_ste.c iommu/smmuv3/smmuv3_events.c arch/arm64/esr.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(UNIT_BUILD)/%,$(wildcard tests/unit/test_*.c))
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. \
 	-DLIB_HOST_PREFIX -DUNIT_TEST -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -281,12 +282,11 @@ bench-test: bench-images
 test: bench-test
 
 .PHONY: fuzz fuzz-short
-$(FUZZ_BUILD)/fuzz_viommu: tests/fuzz/fuzz_viommu.c iommu/viommu_req.c \
-		iommu/viommu_ctx.c iommu/viommu_state.c iommu/viommu_map.c iommu/viommu_probe.c \
-		$(wildcard iommu/*.h iommu/include/*.h tests/unit/test_viommu_hw.h) | $(DEPS_STAMP)
+FUZZ_SRCS := $(wildcard iommu/viommu/*.c)
+$(FUZZ_BUILD)/fuzz_viommu: tests/fuzz/fuzz_viommu.c $(FUZZ_SRCS) \
+		$(wildcard iommu/*/*.h tests/unit/test_viommu_hw.h) | $(DEPS_STAMP)
 	@mkdir -p $(@D) $(FUZZ_BUILD)/corpus-viommu
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_viommu.c iommu/viommu_req.c \
-		iommu/viommu_ctx.c iommu/viommu_state.c iommu/viommu_map.c iommu/viommu_probe.c
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_viommu.c $(FUZZ_SRCS)
 # make fuzz [FUZZ_TIME=seconds]: the corpus grows in build/fuzz/corpus-viommu.
 fuzz: $(FUZZ_BUILD)/fuzz_viommu
 	$< -max_total_time=$(FUZZ_TIME) $(FUZZ_ARGS)

@@ -2,8 +2,8 @@
 #ifndef ARCH_ARM64_CPU_H
 #define ARCH_ARM64_CPU_H
 
-#include "core/config.h"
 #include "core/lib/bits.h"
+#include "core/lib/config.h"
 #include "core/lib/types.h"
 
 struct cpu {

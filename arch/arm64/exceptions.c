@@ -2,7 +2,7 @@
 #include "arch/arm64/cpu.h"
 #include "arch/arm64/exception.h"
 #include "arch/arm64/sysreg.h"
-#include "core/log.h"
+#include "core/log/log.h"
 
 static const char *const kind_names[] = {
 	[EXC_KIND_SP0] = "exception with SP_EL0",

@@ -6,7 +6,7 @@
  */
 #include "arch/arm64/asm.h"
 #include "arch/arm64/sysreg.h"
-#include "core/config.h"
+#include "core/lib/config.h"
 
 /* booting.rst: bit 0 little-endian (0), bits 1-2 page size 4 KiB (1), bit 3 "anywhere". */
 #define IMAGE_FLAGS ((1 << 1) | (1 << 3))

@@ -10,7 +10,7 @@
 #include "arch/arm64/cpu.h"
 #include "arch/arm64/sysreg.h"
 #include "core/lib/errno.h"
-#include "iommu/pgtable_desc.h"
+#include "iommu/pgtable/pgtable_desc.h"
 
 #define BOOT_POOL_PAGES 48
 #define DTB_MAX_SIZE SZ_2M

@@ -3,7 +3,7 @@
 #define ARCH_ARM64_MMU_H
 
 #include "core/lib/types.h"
-#include "iommu/pgtable.h"
+#include "iommu/pgtable/pgtable.h"
 
 /* Build the boot map from a static pool (image sections, guard pages left out, the early
  * UART, and the DTB read-only if it looks like one) and turn the MMU on. Runs with the MMU

@@ -1,7 +1,6 @@
 #include "arch/arm64/pmu.h"
 
 #include "arch/arm64/sysreg.h"
-#include "drivers/timer/timer.h"
 
 /* Field layouts from the register descriptions of Arm ARM (DDI 0487) part D, "AArch64
  * System Register Descriptions". PMCR_EL0.N: the number of event counters. */
@@ -33,6 +32,8 @@ enum cost_source { SOURCE_TIMER, SOURCE_INSTRUCTIONS, SOURCE_CYCLES };
 /* Decided by each CPU alike (the same PMU everywhere); read by cost_now() on any. */
 static enum cost_source source;
 static unsigned counter; /* the event counter kept for EL2: the last one */
+/* The system counter's frequency (drivers/timer says: the firmware's or the device tree's). */
+static u32 counter_hz;
 
 /* PMEVCNTR<n>_EL0 is S3_3_C14_C<8 + n / 8>_<n % 8>: the counter number is in the
  * instruction, so reading a counter chosen at boot takes a switch. */
@@ -111,7 +112,8 @@ void pmu_cpu_init(void)
 cost_t cost_now(void)
 {
 	isb(); /* count what came before, not what is speculated */
-	return (cost_t)(source == SOURCE_TIMER ? timer_counter() : read_event_counter(counter));
+	return (cost_t)(source == SOURCE_TIMER ? read_sysreg(cntpct_el0)
+						: read_event_counter(counter));
 }
 
 const char *cost_unit(void)
@@ -125,9 +127,14 @@ const char *cost_unit(void)
 	return names[source];
 }
 
+void pmu_set_counter_frequency(u32 hz)
+{
+	counter_hz = hz;
+}
+
 u64 cost_in_unit(u64 sum)
 {
-	u64 f = timer_frequency();
+	u64 f = counter_hz ? counter_hz : read_sysreg(cntfrq_el0);
 
 	if (source != SOURCE_TIMER || !f)
 		return sum;

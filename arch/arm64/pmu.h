@@ -16,6 +16,8 @@ void pmu_cpu_init(void);
 cost_t cost_now(void);
 /* The unit of cost_now() differences: "EL2 instructions", "EL2 cycles" or "ns". */
 const char *cost_unit(void);
+/* The system counter's frequency where CNTFRQ_EL0 does not say it (the timer driver). */
+void pmu_set_counter_frequency(u32 hz);
 /* Turns a sum of differences into that unit (only the timer's ticks need converting). */
 u64 cost_in_unit(u64 sum);
 

@@ -2,7 +2,7 @@
 #ifndef ARCH_ARM64_PSCI_H
 #define ARCH_ARM64_PSCI_H
 
-#include "core/platform.h"
+#include "core/platform/platform.h"
 
 #define PSCI_0_2_FN_PSCI_VERSION 0x84000000U
 #define PSCI_0_2_FN_CPU_OFF 0x84000002U

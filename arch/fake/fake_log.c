@@ -1,5 +1,5 @@
 /*
- * Host implementation of core/log.h for unit tests (core/log.c drives a UART and halts the
+ * Host implementation of core/log/log.h for unit tests (core/log/log.c drives a UART and halts the
  * CPU). Each line is kept in fake_log_last so that tests can check what was reported, and
  * also written to stderr (or the console, once one is set) for whoever reads the test log.
  */
@@ -8,7 +8,7 @@
 
 #include "arch/fake/fake.h"
 #include "core/lib/fmt.h"
-#include "core/log.h"
+#include "core/log/log.h"
 
 char fake_log_last[FAKE_LOG_LINE];
 int fake_log_last_level;

@@ -10,7 +10,7 @@ struct mem_range {
 };
 
 /* Room for every RAM bank and reserved region the platform keeps, and the splits their
- * removal makes (core/platform.h checks that it is enough). */
+ * removal makes (core/platform/platform.h checks that it is enough). */
 #define RANGE_SET_MAX 56
 
 struct range_set {

@@ -6,10 +6,11 @@
 #include "arch/arm64/mmu.h"
 #include "arch/arm64/sysreg.h"
 #include "core/lib/errno.h"
+#include "core/lib/mmio.h"
 #include "core/lib/spinlock.h"
-#include "core/log.h"
-#include "core/mmio.h"
+#include "core/log/log.h"
 #include "drivers/gic/gicv3_regs.h"
+#include "drivers/timer/poll.h"
 
 #define RWP_TIMEOUT_US 100000
 #define WAKER_TIMEOUT_US 100000

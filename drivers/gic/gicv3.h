@@ -5,7 +5,7 @@
 #ifndef DRIVERS_GIC_GICV3_H
 #define DRIVERS_GIC_GICV3_H
 
-#include "core/platform.h"
+#include "core/platform/platform.h"
 
 #define GIC_SGI_BASE 0
 #define GIC_PPI_BASE 16
@@ -17,7 +17,7 @@
 #define SGI_PING 1
 #define SGI_PONG 2
 #define SGI_SELFTEST 3
-#define SGI_KICK 4 /* make a CPU leave its guest (core/vm.c vcpu_kick) */
+#define SGI_KICK 4 /* make a CPU leave its guest (core/vm/vm.c vcpu_kick) */
 
 typedef void (*irq_handler_t)(unsigned intid, void *ctx);
 

@@ -10,7 +10,7 @@
 #include "core/lib/fmt.h"
 #include "core/lib/spinlock.h"
 #include "core/lib/string.h"
-#include "core/log.h"
+#include "core/log/log.h"
 #include "drivers/pci/pci_internal.h"
 #include "drivers/pci/pci_regs.h"
 

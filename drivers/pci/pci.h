@@ -17,7 +17,7 @@
 
 #include "core/lib/bits.h"
 #include "core/lib/types.h"
-#include "core/platform.h"
+#include "core/platform/platform.h"
 
 #define PCI_MAX_DEVS 64 /* functions recorded; past this they are left disabled */
 #define PCI_NUM_BARS 6

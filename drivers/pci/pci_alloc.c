@@ -24,7 +24,7 @@
  * reverse order every bridge below comes first), then everything is placed top-down.
  */
 #include "core/lib/fmt.h"
-#include "core/log.h"
+#include "core/log/log.h"
 #include "drivers/pci/pci_internal.h"
 #include "drivers/pci/pci_regs.h"
 

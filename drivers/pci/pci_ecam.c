@@ -6,7 +6,7 @@
  */
 #include "arch/arch.h"
 #include "arch/arm64/mmu.h"
-#include "core/log.h"
+#include "core/log/log.h"
 #include "drivers/pci/pci.h"
 #include "drivers/pci/pci_regs.h"
 

@@ -7,7 +7,7 @@
  *   [PCIIO] .../bindings/pci/pci-iommu.txt
  */
 #include "core/lib/errno.h"
-#include "core/log.h"
+#include "core/log/log.h"
 #include "drivers/pci/pci_internal.h"
 
 #define PCI_NUM_PINS 4

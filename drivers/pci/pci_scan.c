@@ -6,7 +6,7 @@
  *   [PCI] PCI Local Bus Specification 3.0
  *   [P2P] PCI-to-PCI Bridge Architecture Specification 1.2
  */
-#include "core/log.h"
+#include "core/log/log.h"
 #include "drivers/pci/pci_internal.h"
 #include "drivers/pci/pci_regs.h"
 

@@ -1,8 +1,9 @@
 #include "drivers/timer/timer.h"
 
 #include "arch/arm64/cpu.h"
+#include "arch/arm64/pmu.h"
 #include "arch/arm64/sysreg.h"
-#include "core/log.h"
+#include "core/log/log.h"
 #include "drivers/gic/gicv3.h"
 
 /* CNTHP_CTL_EL2 (Arm ARM D19.12.17) */
@@ -63,6 +64,7 @@ static void hyp_timer_irq(unsigned intid, void *ctx)
 void timer_init(const struct plat_timer *t)
 {
 	freq = t->clock_frequency;
+	pmu_set_counter_frequency(timer_frequency());
 	hyp_irq = t->hyp_phys_irq;
 	write_sysreg(cnthp_ctl_el2, CNTHP_CTL_IMASK);
 	gic_set_handler(hyp_irq, hyp_timer_irq, NULL);

@@ -3,7 +3,7 @@
 #ifndef DRIVERS_TIMER_TIMER_H
 #define DRIVERS_TIMER_TIMER_H
 
-#include "core/platform.h"
+#include "core/platform/platform.h"
 
 void timer_init(const struct plat_timer *t);
 /* Enable the EL2 timer's PPI on this CPU. */

@@ -1,7 +1,7 @@
 /*
  * Arm PrimeCell UART (PL011) registers (Arm DDI 0183, 3.2 "Summary of registers" and 3.3
  * "Register descriptions"), shared by the driver of the hypervisor's UART
- * (drivers/uart/uart.c) and the virtual PL011 each VM sees (core/vpl011.c).
+ * (drivers/uart/uart.c) and the virtual PL011 each VM sees (core/dev/vpl011.c).
  */
 #ifndef DRIVERS_UART_PL011_REGS_H
 #define DRIVERS_UART_PL011_REGS_H

@@ -2,7 +2,7 @@
 #ifndef DRIVERS_UART_UART_H
 #define DRIVERS_UART_UART_H
 
-#include "core/log.h"
+#include "core/log/log.h"
 
 /* Fill c for the UART compatible with compat at base (already mapped). compat is a device
  * tree 'compatible' list: strings one after another, each NUL-terminated, ended by an empty
@@ -10,7 +10,7 @@
  * first string a driver knows picks it. Returns false if no driver knows any. */
 bool uart_console_init(struct console *c, const char *compat, pa_t base, u32 reg_shift);
 
-/* The receiving side of a UART (the console's input, core/console.c). */
+/* The receiving side of a UART (the console's input, core/dev/console.c). */
 struct uart_driver;
 struct uart_rx {
 	const struct uart_driver *drv;

@@ -188,7 +188,7 @@ def run(q, vm, command, expect, timeout=30):
     return q.wait_for(rf"^\[{vm}\] {expect}", timeout, since)
 
 
-# ---- the hypervisor prompt's `stats`: a VM's virtio-iommu lines (core/viommu.c) ----
+# ---- the hypervisor prompt's `stats`: a VM's virtio-iommu lines (core/viommu/viommu.c) ----
 
 VIOMMU_COUNTERS = ("attach", "detach", "map", "unmap", "probe", "refused", "syncs", "faults",
                    "dropped", "dropped_busy", "mappings", "table_pages")
@@ -225,7 +225,7 @@ def viommu_costs(text, vm):
 
 
 def longest_exit_line(vm):
-    """A vCPU's longest exit in `stats` (core/console.c): vCPU, microseconds, what it was."""
+    """A vCPU's longest exit in `stats` (core/dev/console.c): vCPU, microseconds, what it was."""
     return rf"^{vm}\s+(\d+) longest exit: (\d+) us \(([^)]*)\)"
 
 

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the virtio-iommu requests (iommu/viommu_req.c).
+ * libFuzzer target for the virtio-iommu requests (iommu/viommu/viommu_req.c).
  *
  * One input is a device configuration, then a sequence of requests. Each request is either
  * raw bytes (anything a hostile driver could write) or built from the input's choices among
@@ -26,7 +26,7 @@
 
 #define HW_MAX_ENTRIES 1024
 #include "core/lib/errno.h"
-#include "iommu/viommu_req.h"
+#include "iommu/viommu/viommu_req.h"
 #include "tests/unit/test_viommu_hw.h"
 
 #define POOL_MAX 64

@@ -1,5 +1,5 @@
 /*
- * Host tests of the page allocator (core/alloc.c). "RAM" is one large host buffer, handed
+ * Host tests of the page allocator (core/mm/alloc.c). "RAM" is one large host buffer, handed
  * to the allocator as several ranges with gaps between them; addresses are host pointers
  * (arch/fake).
  */
@@ -13,9 +13,9 @@
 
 #include "arch/arch.h"
 #include "arch/fake/fake.h"
-#include "core/alloc.h"
 #include "core/lib/errno.h"
-#include "core/log.h"
+#include "core/log/log.h"
+#include "core/mm/alloc.h"
 
 /* 144 MiB: enough pages (over 32768) for the bitmaps to need two pages. */
 #define RAM_PAGES 36864U

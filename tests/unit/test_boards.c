@@ -7,7 +7,7 @@
  *    under arch/arm64/boot/dts/);
  *  - board/<name>/board.mk against the board's tree (the early console is the tree's console,
  *    the U-Boot load address is free RAM) and board/<name>/default.dts through the config
- *    checks of core/vmconfig.c against the machine the tree describes;
+ *    checks of core/vm/vmconfig.c against the machine the tree describes;
  *  - QEMU trees edited for what real trees do that QEMU's does not: interrupts through an
  *    interrupt-map nexus (vexpress/FVP motherboards), interrupts to another controller than
  *    the GICv3, compatible lists, PCIe hosts Portcullis has no driver for;
@@ -28,8 +28,8 @@
 #include <string.h>
 
 #include "core/lib/errno.h"
-#include "core/platform.h"
-#include "core/vmconfig.h"
+#include "core/platform/platform.h"
+#include "core/vm/vmconfig.h"
 #include "test_util.h"
 
 /* The UART driver itself, built here on the host against a fake register block. */

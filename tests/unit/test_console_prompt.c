@@ -1,11 +1,11 @@
-/* Unit tests for core/console_prompt.c: line editing, command parsing, the focus order. */
+/* Unit tests for core/dev/console_prompt.c: line editing, command parsing, the focus order. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "core/console_prompt.h"
+#include "core/dev/console_prompt.h"
 #include "core/lib/errno.h"
 
 static enum prompt_event type(struct prompt *p, const char *keys)

@@ -1,5 +1,5 @@
 /*
- * Unit tests for core/guest_dt.c: the device tree generated for a VM is read back with libfdt
+ * Unit tests for core/vm/guest_dt.c: the device tree generated for a VM is read back with libfdt
  * node by node and property by property; the tree must hold nothing else, must pass dtc's own
  * checks, and must describe the virtual devices where QEMU's virt machine has them (a QEMU
  * tree from tests/unit/dtbs.mk), since guests built for that machine are to boot unchanged.
@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/guest_dt.h"
 #include "core/lib/errno.h"
+#include "core/vm/guest_dt.h"
 #include "test_util.h"
 
 #define BUF_SIZE 8192

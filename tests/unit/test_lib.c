@@ -19,7 +19,7 @@
 #include "core/lib/fmt.h"
 #include "core/lib/ranges.h"
 #include "core/lib/string.h"
-#include "core/log.h"
+#include "core/log/log.h"
 
 /* ---- fmt ---- */
 

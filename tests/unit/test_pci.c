@@ -18,7 +18,7 @@
 
 #include "arch/fake/fake.h"
 #include "core/lib/errno.h"
-#include "core/platform.h"
+#include "core/platform/platform.h"
 #include "drivers/pci/pci.h"
 #include "drivers/pci/pci_regs.h"
 #include "test_util.h"

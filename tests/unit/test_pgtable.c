@@ -1,5 +1,5 @@
 /*
- * Host tests of the translation-table engine (iommu/pgtable.c).
+ * Host tests of the translation-table engine (iommu/pgtable/pgtable.c).
  *
  * Table pages come from an arena the test owns, so every page the engine takes or returns is
  * checked (no double or foreign free, freed pages poisoned for ASan), and a fake TLB records
@@ -17,8 +17,8 @@
 
 #include "arch/fake/fake.h"
 #include "core/lib/errno.h"
-#include "iommu/pgtable.h"
-#include "iommu/pgtable_desc.h"
+#include "iommu/pgtable/pgtable.h"
+#include "iommu/pgtable/pgtable_desc.h"
 
 #define ARENA_PAGES 8192
 #define ENTRIES 512

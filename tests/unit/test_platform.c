@@ -1,5 +1,5 @@
 /*
- * Unit tests for core/platform.c (device-tree discovery), on three kinds of trees:
+ * Unit tests for core/platform/platform.c (device-tree discovery), on three kinds of trees:
  *  - real ones, dumped by QEMU (tests/unit/dtbs.mk): every value is checked against the
  *    QEMU source tree (hw/arm/virt.c layout, as decompiled by dtc);
  *  - QEMU's tree with one change written under tests/unit/dts/;
@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "core/lib/errno.h"
-#include "core/platform.h"
+#include "core/platform/platform.h"
 #include "test_util.h"
 
 #define Q8 "qemu-smmu-smp8-4g"

@@ -1,5 +1,5 @@
 /*
- * Host tests of the SMMUv3 encoders (iommu/smmuv3_ste.c, iommu/smmuv3_events.c) against
+ * Host tests of the SMMUv3 encoders (iommu/smmuv3/smmuv3_ste.c, iommu/smmuv3/smmuv3_events.c) against
  * values worked out by hand from the Arm SMMUv3 specification (IHI 0070): each expected
  * word is written as the sum of its fields, with the bit positions of 5.1 (L1STD), 5.2
  * (STE), 5.4 (CD), chapter 4 (commands), 7.3 (event records) and 6.3 (ID registers).
@@ -17,8 +17,8 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "iommu/pgtable_desc.h"
-#include "iommu/smmuv3_ste.h"
+#include "iommu/pgtable/pgtable_desc.h"
+#include "iommu/smmuv3/smmuv3_ste.h"
 
 /* ---- ID registers ---- */
 
@@ -179,7 +179,7 @@ static void test_ste_invalid_abort(void **state)
 }
 
 /*
- * A VM's stage 2 as core/stage2.c makes it: 40-bit IPA, 4 KiB granule, start level 1 with
+ * A VM's stage 2 as core/vm/stage2.c makes it: 40-bit IPA, 4 KiB granule, start level 1 with
  * two concatenated root tables, on the 44-bit SMMU (S2PS = 4), VMID 1, coherent.
  * word 0: V 1 + Config 0b110 << 1                                   = 0xd
  * word 1: SHCFG 0b01 (incoming) << 44                               = 0x0000100000000000

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "core/lib/bits.h"
-#include "core/platform.h"
+#include "core/platform/platform.h"
 
 /* ---- loading files ---- */
 

@@ -1,5 +1,5 @@
 /*
- * Host tests of the vGIC's emulation (core/vgic_irq.c, core/vgic_mmio.c): the distributor
+ * Host tests of the vGIC's emulation (core/vgic/vgic_irq.c, core/vgic/vgic_mmio.c): the distributor
  * and redistributor registers as Linux's irq-gic-v3 driver uses them, the ownership rule,
  * and the list-register flow. The guest's side of the list registers (acknowledge,
  * deactivate) is played here by editing the values vgic_fill_lrs produced, as the virtual
@@ -14,9 +14,9 @@
 #include <string.h>
 
 #include "arch/arm64/ich.h"
-#include "core/guest_layout.h"
 #include "core/lib/errno.h"
-#include "core/vgic_internal.h"
+#include "core/vgic/vgic_internal.h"
+#include "core/vm/guest_layout.h"
 #include "drivers/gic/gicv3_regs.h"
 
 #define NR_VCPUS 3

@@ -1,5 +1,5 @@
 /*
- * Host tests of the virtio-iommu requests (iommu/viommu_req.c): one or more cases per device
+ * Host tests of the virtio-iommu requests (iommu/viommu/viommu_req.c): one or more cases per device
  * rule of the project's virtio-iommu reference page ("rule N" below, as in docs/viommu.md) and
  * per Portcullis rule, then randomized sequences against a reference model of the mapping set.
  *
@@ -21,8 +21,8 @@
 #include <string.h>
 
 #include "core/lib/errno.h"
-#include "iommu/pgtable.h"
-#include "iommu/viommu_req.h"
+#include "iommu/pgtable/pgtable.h"
+#include "iommu/viommu/viommu_req.h"
 #include "tests/unit/test_viommu_hw.h"
 
 #define G SZ_4K

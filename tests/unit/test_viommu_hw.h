@@ -1,6 +1,6 @@
 /*
  * A double of the hardware side of the virtio-iommu, shared by tests/unit/test_viommu.c and
- * tests/fuzz/fuzz_viommu.c: it replays the ops of iommu/viommu_req.h the way core/viommu.c
+ * tests/fuzz/fuzz_viommu.c: it replays the ops of iommu/viommu/viommu_req.h the way core/viommu/viommu.c
  * is meant to (stop at the first failing op, undo the request's earlier MAP pieces), checks
  * each op is possible on real hardware (no CREATE twice, no MAP over a mapped entry or
  * outside its region, no UNMAP that would split an entry, no DESTROY of a table a stream
@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "iommu/pgtable.h"
-#include "iommu/viommu_req.h"
+#include "iommu/pgtable/pgtable.h"
+#include "iommu/viommu/viommu_req.h"
 
 #define HW_MAX_DOMAINS VIOMMU_MAX_ENDPOINTS
 #ifndef HW_MAX_ENTRIES
@@ -199,7 +199,7 @@ static inline const char *hw_op(struct fake_hw *hw, const struct viommu_ctx *ctx
 	return HW_FAIL(hw, "unknown op %d", op->kind);
 }
 
-/* Replay t's ops as core/viommu.c would; *status is what to commit with. */
+/* Replay t's ops as core/viommu/viommu.c would; *status is what to commit with. */
 static inline const char *hw_replay(struct fake_hw *hw, const struct viommu_ctx *ctx,
 				    const struct viommu_txn *t, u8 *status)
 {

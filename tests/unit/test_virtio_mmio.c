@@ -1,6 +1,6 @@
 /*
- * Host tests of the virtio-mmio transport (core/virtio_mmio.c) and, through it, the split
- * virtqueues (core/virtqueue.c): the register file as Linux's virtio_mmio driver uses it
+ * Host tests of the virtio-mmio transport (core/virtio/virtio_mmio.c) and, through it, the split
+ * virtqueues (core/virtio/virtqueue.c): the register file as Linux's virtio_mmio driver uses it
  * (drivers/virtio/virtio_mmio.c, 6.1 and 6.12), feature negotiation, status and reset, the
  * config space and its generation, requests end to end, the device filling an event queue,
  * and every way a hostile driver can break a queue. Guest RAM is a fake: a host buffer at
@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "core/lib/errno.h"
-#include "core/virtio_mmio.h"
+#include "core/virtio/virtio_mmio.h"
 
 /* ---- fake guest RAM ---- */
 

@@ -1,5 +1,5 @@
 /*
- * Host tests of the split virtqueue walker on its own (core/virtqueue.c): what vq_setup
+ * Host tests of the split virtqueue walker on its own (core/virtio/virtqueue.c): what vq_setup
  * accepts, the chain vq_pop describes, vq_push and vq_publish, index wrap-around, the bound on
  * work per call, and a fuzz-shaped harness (fuzz_one: a byte string is the whole of guest
  * memory and the queue's configuration) run over generated inputs. fuzz_one is what a
@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "core/lib/bits.h"
-#include "core/virtio_regs.h"
-#include "core/virtqueue.h"
+#include "core/virtio/virtio_regs.h"
+#include "core/virtio/virtqueue.h"
 
 /* ---- guest memory: one blob at BLOB_BASE ---- */
 

@@ -1,5 +1,5 @@
 /*
- * Unit tests for core/vmconfig.c: VM configs written as device-tree source under
+ * Unit tests for core/vm/vmconfig.c: VM configs written as device-tree source under
  * tests/unit/vmconfig/ (compiled by tests/unit/vmconfig.mk), parsed against a fixed machine.
  *  - valid.dts (base.dtsi): two VMs using every property; every field is checked;
  *  - one config per error, each base.dtsi with one change, and the exact message it gives;
@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "core/lib/errno.h"
-#include "core/vmconfig.h"
+#include "core/vm/vmconfig.h"
 #include "test_util.h"
 
 #define MSG_LEN 256

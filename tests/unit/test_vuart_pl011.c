@@ -1,5 +1,5 @@
 /*
- * Unit tests for core/vpl011.c, the virtual PL011's registers, as Linux's amba-pl011 driver
+ * Unit tests for core/dev/vpl011.c, the virtual PL011's registers, as Linux's amba-pl011 driver
  * and its earlycon use them (drivers/tty/serial/amba-pl011.c, Linux 6.12): AMBA
  * identification, the flag register, access sizes, the receive FIFO, and the interrupts,
  * above all that the transmit interrupt never leaves the TTY waiting.
@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "core/vpl011.h"
+#include "core/dev/vpl011.h"
 #include "drivers/uart/pl011_regs.h"
 
 static struct vuart u;

@@ -1,0 +1,247 @@
+/* Each VM's emulated ECAM (see vpci.h). Config space layout: PCI Local Bus 3.0, 6.1-6.2;
+ * ECAM: PCI Express Base 4.0, 7.2.2. */
+#include "core/dev/vpci.h"
+
+#include "core/lib/errno.h"
+#include "core/lib/fmt.h"
+#include "core/log/log.h"
+#include "core/platform/platform.h"
+#include "core/vm/stage2.h"
+#include "core/vm/vm.h"
+#include "drivers/pci/pci.h"
+#include "drivers/pci/pci_regs.h"
+
+#define PCI_STATUS 0x06
+#define PCI_CACHE_LINE_SIZE 0x0c
+#define PCI_LATENCY_TIMER 0x0d
+#define PCI_ROM_ADDRESS 0x30
+#define PCI_INTERRUPT_LINE 0x3c
+/* The command bits a guest may change on its own device: decoding, bus mastering (the SMMU
+ * confines its DMA) and INTx masking. */
+#define VPCI_COMMAND_GUEST (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE)
+
+static const struct plat_pci *host(void)
+{
+	return &platform()->pci;
+}
+
+/* Who else already takes INTID intid: another VM's intids, or a device of an earlier VM
+ * (a clash between two VMs' devices is reported at the later one, as every other clash
+ * between VMs is). */
+static const char *intx_taken(const struct vm_configs *cfgs, unsigned self, u32 intid)
+{
+	for (unsigned v = 0; v < cfgs->n; v++) {
+		const struct vm_config *c = &cfgs->vm[v];
+
+		if (v == self)
+			continue;
+		for (unsigned i = 0; i < c->n_irqs; i++)
+			if (c->irqs[i] == intid)
+				return c->name;
+		for (unsigned i = 0; i < c->n_pci && v < self; i++) {
+			const struct pci_dev *d = pci_find((u16)c->pci_bdf[i]);
+
+			if (d && d->pin && d->intid == intid)
+				return c->name;
+		}
+	}
+	return NULL;
+}
+
+int vpci_check_configs(const struct vm_configs *cfgs, char *err, size_t err_len)
+{
+	for (unsigned v = 0; v < cfgs->n; v++) {
+		const struct vm_config *c = &cfgs->vm[v];
+
+		for (unsigned i = 0; i < c->n_pci; i++) {
+			const struct pci_dev *d = pci_find((u16)c->pci_bdf[i]);
+			const char *other = NULL;
+			char name[16];
+
+			fmt_snprintf(name, sizeof(name), PCI_BDF_FMT, PCI_BDF_ARGS(c->pci_bdf[i]));
+			if (!d || !d->usable) {
+				fmt_snprintf(err, err_len, "vm '%s': pci-devices: %s %s", c->name, name,
+					     d ? "could not be set up (see above)" : "is not present");
+				return -E_INVAL;
+			}
+			if (d->pin && d->intid)
+				other = intx_taken(cfgs, v, d->intid);
+			if (other) {
+				fmt_snprintf(err, err_len, "vm '%s': pci-devices: %s raises INTx on "
+					     "INTID %u, which vm '%s' also gets", c->name, name, d->intid,
+					     other);
+				return -E_INVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+static struct vpci_dev *owned(struct vm *vm, u16 bdf)
+{
+	for (unsigned i = 0; i < vm->vpci.n; i++)
+		if (vm->vpci.dev[i].pdev->bdf == bdf)
+			return &vm->vpci.dev[i];
+	return NULL;
+}
+
+/* A bridge the VM must see to reach one of its devices. */
+static bool on_path(struct vm *vm, u16 bdf)
+{
+	for (unsigned i = 0; i < vm->vpci.n; i++)
+		for (const struct pci_dev *p = vm->vpci.dev[i].pdev->parent; p; p = p->parent)
+			if (p->bdf == bdf)
+				return true;
+	return false;
+}
+
+/* BAR n as the guest reads it: the real register, or the size mask while sizing. */
+static u32 bar_read(const struct vpci_dev *vd, unsigned n)
+{
+	const struct pci_bar *b = &vd->pdev->bar[n];
+	u32 real = pci_cfg_read(vd->pdev->bdf, PCI_BAR(n), 4);
+
+	if (!(vd->sizing & BIT(n)))
+		return real;
+	if (n > 0 && (vd->pdev->bar[n - 1].flags & PCI_BAR_F_64)) /* upper half */
+		return (u32)(~(vd->pdev->bar[n - 1].size - 1) >> 32);
+	if (!b->size)
+		return 0;
+	return (u32)~(b->size - 1) | (real & ~PCI_BAR_MEM_ADDR);
+}
+
+static u32 device_read(const struct vpci_dev *vd, unsigned reg, unsigned size)
+{
+	unsigned word = reg & ~3U, shift = (reg & 3) * 8;
+	u32 v;
+
+	if (word >= PCI_BAR(0) && word <= PCI_BAR(5))
+		v = bar_read(vd, (word - PCI_BAR(0)) / 4);
+	else if (word == PCI_ROM_ADDRESS)
+		v = 0; /* no expansion ROM is offered */
+	else
+		return pci_cfg_read(vd->pdev->bdf, reg, size);
+	return size == 4 ? v : (v >> shift) & (u32)(BIT(size * 8) - 1);
+}
+
+static void device_write(struct vpci_dev *vd, unsigned reg, unsigned size, u32 v)
+{
+	u16 bdf = vd->pdev->bdf;
+	unsigned word = reg & ~3U;
+
+	if (word >= PCI_BAR(0) && word <= PCI_BAR(5)) {
+		unsigned n = (word - PCI_BAR(0)) / 4;
+
+		/* All ones starts sizing; anything else ends it. The BAR never moves. */
+		if (size == 4 && v == ~0U)
+			vd->sizing |= (u8)BIT(n);
+		else
+			vd->sizing &= (u8)~BIT(n);
+	} else if (reg == PCI_COMMAND && size >= 2) {
+		u32 cmd = pci_cfg_read(bdf, PCI_COMMAND, 2);
+
+		pci_cfg_write(bdf, PCI_COMMAND, 2, (cmd & ~VPCI_COMMAND_GUEST) | (v & VPCI_COMMAND_GUEST));
+	} else if ((reg == PCI_STATUS && size == 2) || reg == PCI_CACHE_LINE_SIZE ||
+		   reg == PCI_LATENCY_TIMER || reg == PCI_INTERRUPT_LINE) {
+		pci_cfg_write(bdf, reg, size, v);
+	}
+	/* Everything else (capabilities, bridges, other devices) is the hypervisor's. */
+}
+
+static bool ecam_access(struct vcpu *vcpu, void *dev, struct mmio_access *a)
+{
+	struct vm *vm = vcpu->vm;
+	u16 bdf = (u16)(PCI_BDF(host()->bus_start, 0, 0) + FIELD_GET(PCI_ECAM_BUS | PCI_ECAM_DEVFN, a->offset));
+	unsigned reg = FIELD_GET(PCI_ECAM_REG, a->offset);
+	struct vpci_dev *vd = owned(vm, bdf);
+
+	(void)dev;
+	if (a->size > 4 || (reg & (a->size - 1)))
+		return false;
+	if (!a->write) {
+		if (vd)
+			a->value = device_read(vd, reg, a->size);
+		else if (on_path(vm, bdf))
+			a->value = pci_cfg_read(bdf, reg, a->size);
+		else
+			a->value = BIT(a->size * 8) - 1; /* absent: master abort reads all ones */
+		return true;
+	}
+	if (vd)
+		device_write(vd, reg, a->size, (u32)a->value);
+	return true;
+}
+
+static int map_bars(struct vm *vm, const struct pci_dev *d)
+{
+	for (unsigned n = 0; n < PCI_NUM_BARS; n++) {
+		const struct pci_bar *b = &d->bar[n];
+		u64 size = ALIGN_UP(b->size, PAGE_SIZE);
+		int ret;
+
+		if (!b->size || (b->flags & PCI_BAR_F_IO) || !(b->flags & PCI_BAR_F_ASSIGNED))
+			continue;
+		/* Two small BARs may share a page: map each page once. */
+		if (stage2_translate(vm, ipa(ALIGN_DOWN(b->pa.v, PAGE_SIZE)), NULL))
+			continue;
+		ret = stage2_map(vm, ipa(ALIGN_DOWN(b->pa.v, PAGE_SIZE)), pa(ALIGN_DOWN(b->pa.v, PAGE_SIZE)),
+				 size, true);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Device i's INTx line, unless an earlier device of the VM or its own intids already
+ * brought that line in (devices behind one pin share it). */
+static int forward_intx(struct vm *vm, unsigned i)
+{
+	const struct pci_dev *d = vm->vpci.dev[i].pdev;
+
+	if (!d->pin || !d->intid)
+		return 0;
+	for (unsigned j = 0; j < i; j++)
+		if (vm->vpci.dev[j].pdev->pin && vm->vpci.dev[j].pdev->intid == d->intid)
+			return 0;
+	for (unsigned j = 0; j < vm->cfg->n_irqs; j++)
+		if (vm->cfg->irqs[j] == d->intid)
+			return 0;
+	return vgic_forward_spi(vm, d->intid);
+}
+
+int vpci_vm_init(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	u64 ecam_size = (u64)(host()->bus_end - host()->bus_start + 1) << 20;
+	int ret = 0;
+
+	if (!cfg->n_pci)
+		return 0;
+	for (unsigned i = 0; i < cfg->n_pci; i++)
+		vm->vpci.dev[vm->vpci.n++] = (struct vpci_dev){ .pdev = pci_find((u16)cfg->pci_bdf[i]) };
+	for (unsigned i = 0; i < vm->vpci.n && !ret; i++) {
+		ret = map_bars(vm, vm->vpci.dev[i].pdev);
+		if (!ret)
+			ret = forward_intx(vm, i);
+	}
+	if (!ret)
+		ret = emul_register(vm, host()->ecam.v, ecam_size, ecam_access, NULL, "ecam");
+	return ret;
+}
+
+void vpci_vm_reset(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->vpci.n; i++)
+		vm->vpci.dev[i].sizing = 0;
+}
+
+const struct pci_dev *vpci_dev_by_sid(const struct vm *vm, u32 sid)
+{
+	for (unsigned i = 0; i < vm->vpci.n; i++) {
+		const struct pci_dev *d = vm->vpci.dev[i].pdev;
+
+		if (d->has_sid && d->sid == sid)
+			return d;
+	}
+	return NULL;
+}

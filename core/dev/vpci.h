@@ -1,0 +1,40 @@
+/*
+ * PCI devices given to a VM (docs/config.md `pci-devices`). The VM sees an emulated ECAM at
+ * the host ECAM's address holding only its devices and the bridges above them: other
+ * functions read as absent, BARs stay where the hypervisor put them (sizing works, moving
+ * does not), and only the command register's decode, bus-master and INTx-disable bits, the
+ * status register's write-one-to-clear bits and the scratch registers take writes. BARs are
+ * mapped into the VM's stage 2 at their physical addresses, and INTx lines are forwarded to
+ * the VM as its own SPIs. The SMMU side (isolation of the devices' DMA) is core/vm/vm_iommu.c.
+ */
+#ifndef CORE_VPCI_H
+#define CORE_VPCI_H
+
+#include "core/vm/vmconfig.h"
+
+struct pci_dev;
+
+struct vpci_dev {
+	const struct pci_dev *pdev;
+	u8 sizing; /* bit n: BAR n was written with all ones and reads back its size mask */
+};
+
+struct vpci {
+	struct vpci_dev dev[VM_MAX_PCI];
+	unsigned n;
+};
+
+struct vm;
+
+/* Check every VM's devices against what enumeration found: each must exist and be usable,
+ * and no INTx line may reach two VMs (nor a VM's own intids and another VM's device).
+ * Returns 0, or -E_INVAL with one line in err naming the VM, the device and the reason. */
+int vpci_check_configs(const struct vm_configs *cfgs, char *err, size_t err_len);
+/* Register the emulated ECAM, map the BARs and forward the INTx lines. */
+int vpci_vm_init(struct vm *vm);
+/* Forget BAR sizing state (VM reset). */
+void vpci_vm_reset(struct vm *vm);
+/* The VM's device with this StreamID, or NULL. */
+const struct pci_dev *vpci_dev_by_sid(const struct vm *vm, u32 sid);
+
+#endif

@@ -1,0 +1,267 @@
+/*
+ * The vGIC bound to the hardware (docs/vgic.md): the VM's lock, the list registers and
+ * the rest of the virtual CPU interface (ICH_*_EL2), the physical GIC for forwarded
+ * interrupts, and the MMIO regions. The emulation itself is in vgic_irq.c and vgic_mmio.c.
+ */
+#include "arch/arm64/cpu.h"
+#include "arch/arm64/ich.h"
+#include "arch/arm64/sysreg.h"
+#include "core/lib/errno.h"
+#include "core/log/log.h"
+#include "core/platform/platform.h"
+#include "core/vgic/vgic_internal.h"
+#include "core/vm/guest_layout.h"
+#include "drivers/gic/gicv3.h"
+
+/* Where the device tree names none: the PPI the SBSA recommends, and QEMU's. */
+#define MAINT_INTID_DEFAULT 25
+
+/* Interrupts are masked while the lock is held: the sources call in from IRQ context. */
+static struct vgic_locked vgic_lock(struct vm *vm)
+{
+	u64 flags = read_sysreg(daif);
+
+	irq_disable();
+	spin_lock(&vm->vgic.lock);
+	return (struct vgic_locked){ vm, flags };
+}
+
+static void vgic_unlock(struct vgic_locked g)
+{
+	spin_unlock(&g.vm->vgic.lock);
+	write_sysreg(daif, g.flags);
+}
+
+/* ---- the physical side ---- */
+
+static void hw_spi_route(unsigned intid, unsigned pcpu)
+{
+	gic_enable_spi(intid, cpus[pcpu].mpidr);
+}
+
+static void hw_spi_disable(unsigned intid)
+{
+	gic_disable_spi(intid);
+}
+
+static void hw_spi_config(unsigned intid, bool edge)
+{
+	gic_config_spi(intid, edge);
+}
+
+static void hw_deactivate(unsigned intid, unsigned pcpu)
+{
+	gic_deactivate(intid, pcpu);
+}
+
+static const struct vgic_hw_ops gic_ops = {
+	.kick = vcpu_kick,
+	.spi_route = hw_spi_route,
+	.spi_disable = hw_spi_disable,
+	.spi_config = hw_spi_config,
+	.deactivate = hw_deactivate,
+};
+
+static unsigned maint_intid(void)
+{
+	unsigned intid = platform()->gic.maint_irq;
+
+	return intid ? intid : MAINT_INTID_DEFAULT;
+}
+
+/* The maintenance interrupt (level-sensitive) made the vCPU exit, which was its purpose:
+ * vgic_sync takes the list registers back. Disabling the virtual CPU interface drops it,
+ * in case it is seen before vgic_sync ran. */
+static void on_maintenance(unsigned intid, void *ctx)
+{
+	write_sysreg(ich_hcr_el2, read_sysreg(ich_hcr_el2) & ~ICH_HCR_EN);
+	isb();
+}
+
+/* A forwarded SPI fired; the GIC driver dropped its priority and left it active. */
+static void on_forwarded_spi(unsigned intid, void *ctx)
+{
+	struct vgic_locked g = vgic_lock(ctx);
+
+	vgic_raise_hw(g, vgic_get_irq(g.vm, NULL, intid), intid);
+	vgic_unlock(g);
+}
+
+/* ---- MMIO ---- */
+
+static bool gicd_mmio(struct vcpu *v, void *dev, struct mmio_access *a)
+{
+	struct vgic_locked g = vgic_lock(dev);
+	bool ok = vgic_dist_access(g, a);
+
+	vgic_unlock(g);
+	return ok;
+}
+
+static bool gicr_mmio(struct vcpu *v, void *dev, struct mmio_access *a)
+{
+	struct vgic_locked g = vgic_lock(dev);
+	bool ok = vgic_redist_access(g, a);
+
+	vgic_unlock(g);
+	return ok;
+}
+
+/* ---- VM life cycle ---- */
+
+int vgic_vm_init(struct vm *vm)
+{
+	int ret;
+
+	vgic_state_init(vm, &gic_ops);
+	ret = emul_register(vm, GUEST_GICD_BASE, GUEST_GICD_SIZE, gicd_mmio, vm, "GICD");
+	if (!ret)
+		ret = emul_register(vm, GUEST_GICR_BASE, vm->n_vcpus * GUEST_GICR_STRIDE, gicr_mmio,
+				    vm, "GICR");
+	if (!ret)
+		ret = gic_set_handler(maint_intid(), on_maintenance, NULL);
+	if (ret)
+		log_err("vm %u: vGIC: cannot set up (%s)\n", vm->id, err_name(ret));
+	return ret;
+}
+
+void vgic_vm_reset(struct vm *vm)
+{
+	struct vgic_locked g = vgic_lock(vm);
+
+	vgic_reset(g);
+	vgic_unlock(g);
+}
+
+int vgic_forward_spi(struct vm *vm, unsigned intid)
+{
+	struct vgic_locked g;
+	int ret = -E_RANGE;
+
+	if (intid < GIC_SPI_BASE + gic_num_spis()) {
+		g = vgic_lock(vm);
+		ret = vgic_claim_hw_spi(g, intid);
+		vgic_unlock(g);
+	}
+	if (!ret)
+		ret = gic_set_forwarded(intid, on_forwarded_spi, vm);
+	if (ret)
+		log_err("vm %u: vGIC: cannot forward INTID %u (%s)\n", vm->id, intid, err_name(ret));
+	return ret;
+}
+
+/* ---- sources ---- */
+
+/* An emulated device's SPI (a forwarded one has its physical source). */
+static struct virq *device_spi(struct vm *vm, unsigned intid)
+{
+	struct virq *irq = intid >= VGIC_NR_PRIVATE ? vgic_get_irq(vm, NULL, intid) : NULL;
+
+	if (!irq || irq->hw) {
+		log_warn("vm %u: vGIC: INTID %u is no virtual device's SPI\n", vm->id, intid);
+		return NULL;
+	}
+	return irq;
+}
+
+void vgic_set_level(struct vm *vm, unsigned intid, bool high)
+{
+	struct vgic_locked g = vgic_lock(vm);
+	struct virq *irq = device_spi(vm, intid);
+
+	if (irq)
+		vgic_set_line(g, irq, high);
+	vgic_unlock(g);
+}
+
+void vgic_inject_hw(struct vcpu *v, unsigned intid)
+{
+	struct vgic_locked g = vgic_lock(v->vm);
+	struct virq *irq = vgic_get_irq(v->vm, v, intid);
+
+	if (irq && (intid < VGIC_NR_PRIVATE || irq->hw)) {
+		vgic_raise_hw(g, irq, intid);
+	} else {
+		/* Not the VM's: release it rather than leave it active for good. */
+		log_warn("vm %u: vGIC: physical INTID %u is not forwarded to it\n", v->vm->id, intid);
+		gic_deactivate(intid, v->pcpu);
+	}
+	vgic_unlock(g);
+}
+
+void vgic_sgi1r_write(struct vcpu *v, u64 value)
+{
+	struct vgic_locked g = vgic_lock(v->vm);
+
+	vgic_send_sgis(g, v, value);
+	vgic_unlock(g);
+}
+
+/* ---- the virtual CPU interface ---- */
+
+void vgic_flush(struct vcpu *v)
+{
+	struct vgic_cpu *c = &v->vgic;
+	struct vgic_locked g = vgic_lock(v->vm);
+	u64 hcr = vgic_fill_lrs(g, v);
+
+	vgic_unlock(g);
+	for (unsigned i = 0; i < c->used_lrs; i++)
+		ich_write_lr(i, c->lr[i]);
+	write_sysreg(ich_hcr_el2, hcr);
+}
+
+void vgic_sync(struct vcpu *v)
+{
+	struct vgic_cpu *c = &v->vgic;
+	unsigned n = MIN(c->used_lrs, VGIC_MAX_LRS);
+	u64 now[VGIC_MAX_LRS];
+	struct vgic_locked g;
+
+	/* En = 0 drops a maintenance interrupt: its condition is handled below. */
+	write_sysreg(ich_hcr_el2, 0);
+	if (!n)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		now[i] = ich_read_lr(i);
+		ich_write_lr(i, 0);
+	}
+	g = vgic_lock(v->vm);
+	vgic_fold_lrs(g, v, now);
+	vgic_unlock(g);
+}
+
+void vgic_cpu_load(struct vcpu *v)
+{
+	struct vgic_cpu *c = &v->vgic;
+	unsigned aprs = ich_nr_aprs();
+
+	c->nr_lrs = MIN(ich_nr_lrs(), VGIC_MAX_LRS);
+	/* The guest uses the system-register interface only; the layout of ICH_VMCR_EL2
+	 * depends on ICC_SRE_EL1.SRE, so that comes first (IHI 0069, ICH_VMCR_EL2). */
+	write_sysreg(icc_sre_el1, ICC_SRE_EL1_SRE | ICC_SRE_EL1_DFB | ICC_SRE_EL1_DIB);
+	isb();
+	write_sysreg(ich_vmcr_el2, c->vmcr);
+	for (unsigned i = 0; i < aprs; i++) {
+		ich_write_ap0r(i, c->ap0r[i]);
+		ich_write_ap1r(i, c->ap1r[i]);
+	}
+	write_sysreg(ich_hcr_el2, ICH_HCR_EN);
+	isb();
+	gic_enable_local(maint_intid());
+}
+
+void vgic_cpu_put(struct vcpu *v)
+{
+	struct vgic_cpu *c = &v->vgic;
+	unsigned aprs = ich_nr_aprs();
+
+	gic_disable_local(maint_intid());
+	c->vmcr = read_sysreg(ich_vmcr_el2);
+	for (unsigned i = 0; i < aprs; i++) {
+		c->ap0r[i] = ich_read_ap0r(i);
+		c->ap1r[i] = ich_read_ap1r(i);
+	}
+	write_sysreg(ich_hcr_el2, 0);
+	isb();
+}

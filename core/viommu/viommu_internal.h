@@ -1,0 +1,103 @@
+/*
+ * What core/viommu/viommu.c (the device: transport, config space, faults, counters) and
+ * core/viommu/viommu_replay.c (its ops replayed into the SMMU) share. Not for other files.
+ */
+#ifndef CORE_VIOMMU_INTERNAL_H
+#define CORE_VIOMMU_INTERNAL_H
+
+#include "arch/arm64/pmu.h"
+#include "core/lib/handoff.h"
+#include "core/lib/spinlock.h"
+#include "core/virtio/virtio_mmio.h"
+#include "core/vm/vmconfig.h"
+#include "iommu/pgtable/pgtable.h"
+#include "iommu/viommu/viommu_req.h"
+#include "iommu/viommu/virtio_iommu_abi.h"
+
+struct vm;
+
+#define VIOMMU_IAS 48U /* input (IOVA) bits: a 4-level stage-1 table */
+/* The nested stage 2 of a VM's devices is tagged with its own VMID, never the CPU's. */
+#define VIOMMU_VMID_BASE 0x100U
+/* Domain slot s of VM v uses ASID VIOMMU_ASID_BASE + v * VIOMMU_MAX_ENDPOINTS + s. */
+#define VIOMMU_ASID_BASE 0x100U
+
+/* The hardware side of one domain. */
+struct hw_domain {
+	bool used;
+	bool bypass;     /* identity over the VM's RAM: no table */
+	u32 id;
+	struct pgtable pgt; /* its tlb_ctx: this hw_domain if timed, else smmu_ctx */
+	struct viommu_dev *dev;
+	void *smmu_ctx;     /* smmu_tlb_ctx() of the domain's VMID and ASID */
+};
+
+/* Where the hypervisor's time goes (docs/performance.md), in cost_now() units (EL2
+ * instructions under QEMU's -icount): each part of serving requests, by request type.
+ * Counted only when the VM's config says measure-costs (viommu_now()). */
+enum cost_part { COST_VALIDATE, COST_TABLE, COST_TLBI, COST_PARTS };
+
+struct viommu_stats {
+	u64 requests[VIRTIO_IOMMU_T_PROBE + 1]; /* by type; [0]: unknown types */
+	u64 refused[VIRTIO_IOMMU_T_PROBE + 1];  /* status other than OK */
+	u64 syncs;                              /* CMD_SYNCs for batches */
+	u64 faults_sent;
+	u64 cost[VIRTIO_IOMMU_T_PROBE + 1][COST_PARTS];
+	u64 tlbi_cost;   /* running: the domains' TLB maintenance, split by handle() */
+	u64 sync_cost;   /* the batches' CMD_SYNCs and table frees */
+	u64 notifies;    /* QueueNotify writes */
+	u64 notify_cost; /* in the device's handler */
+	u64 exit_cost;   /* the notifying exits whole: trap, handler and return to the guest */
+};
+
+struct viommu_dev {
+	spinlock_t lock;
+	struct handoff faults; /* SMMU events waiting for the lock (core/viommu/viommu.c) */
+	struct vm *vm;
+	bool timed; /* the VM's measure-costs: fill stats.cost and the other costs */
+	struct virtio_mmio t;
+	struct virtio_iommu_config cfg;
+	struct viommu_ctx ctx;
+	struct viommu_state st;
+	struct viommu_endpoint ep[VIOMMU_MAX_ENDPOINTS];
+	u32 ep_sid[VIOMMU_MAX_ENDPOINTS];
+	struct viommu_region ram[VM_MAX_RAM], mmio[VM_MAX_MMIO];
+	pa_t ram_pa[VM_MAX_RAM], mmio_pa[VM_MAX_MMIO];
+	struct hw_domain dom[VIOMMU_MAX_ENDPOINTS];
+	/* Table pages: one physically contiguous arena. Page 0 holds the domains' context
+	 * descriptors (nested), the others the tables, handed out by `taken`. */
+	pa_t arena;
+	u32 arena_pages;
+	u64 *taken; /* bit per arena page */
+	unsigned scan; /* taken[] words below it are full */
+	struct pgt_pool tables;
+	/* Nested: the devices' stage 2 (the VM's RAM and MMIO as the CPU's, plus the arena
+	 * read-only at `window`), which the SMMU walks the CDs and stage-1 tables through. */
+	bool nested;
+	struct pgtable s2;
+	struct pgt_pool s2_pool;
+	ipa_t window;
+	/* Invalidations issued but not yet synced, and table pages waiting for that sync. */
+	bool sync_owed;
+	pa_t freed;
+	unsigned long refusals;
+	struct viommu_stats stats;
+};
+
+/* A cost counter reading when the device measures its costs, else 0 (nothing counted). */
+static inline cost_t viommu_now(const struct viommu_dev *d) { return d->timed ? cost_now() : 0; }
+
+/* Hypervisor memory for bytes, zeroed, or NULL. */
+void *viommu_pages_zeroed(size_t bytes);
+/* The arena, the mapping nodes and (nested) the devices' stage 2, from the VM's config. */
+int viommu_tables_init(struct viommu_dev *d);
+/* Carry out one request's ops; the status for viommu_commit (OK, NOMEM, DEVERR). */
+u8 viommu_replay(struct viommu_dev *d, const struct viommu_txn *t);
+/* One op (device reset replays viommu_reset_ops' one by one). 0 or -E_*. */
+int viommu_replay_op(struct viommu_dev *d, const struct viommu_op *op);
+/* An endpoint in no domain: identity over the VM's RAM (bypass), or abort. */
+int viommu_unattached(struct viommu_dev *d, unsigned ep, bool bypass);
+/* CMD_SYNC, then the table pages the invalidations freed go back to the arena. */
+int viommu_sync_now(struct viommu_dev *d);
+
+#endif

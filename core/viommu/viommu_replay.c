@@ -1,0 +1,374 @@
+/*
+ * The hardware side of a VM's virtio-iommu (core/viommu/viommu.c): the table arena, domains as SMMU
+ * translation contexts, and the replay of the request model's ops (iommu/viommu/viommu_req.h).
+ * docs/viommu.md "Replay" says why a domain is what it is in each SMMU configuration. Called
+ * with the device's lock held.
+ */
+#include "core/viommu/viommu_internal.h"
+
+#include "arch/arch.h"
+#include "core/lib/errno.h"
+#include "core/lib/string.h"
+#include "core/mm/alloc.h"
+#include "core/vm/vm.h"
+#include "core/vm/vm_iommu.h"
+#include "iommu/smmuv3/smmuv3.h"
+#include "iommu/smmuv3/smmuv3_regs.h"
+
+/* ---- the table arena ---- */
+
+static struct viommu_dev *dev_of_pool(struct pgt_pool *pool)
+{
+	return CONTAINER_OF(pool, struct viommu_dev, tables);
+}
+
+static pa_t arena_alloc(struct pgt_pool *pool)
+{
+	struct viommu_dev *d = dev_of_pool(pool);
+
+	for (unsigned w = d->scan; w < d->arena_pages / 64; w++) {
+		if (d->taken[w] == ~0ULL)
+			continue;
+		unsigned b = (unsigned)__builtin_ctzll(~d->taken[w]);
+
+		d->taken[w] |= BIT(b);
+		d->scan = w;
+		return pa_add(d->arena, (u64)(w * 64 + b) * PAGE_SIZE);
+	}
+	return pa(0);
+}
+
+static void arena_free(struct pgt_pool *pool, pa_t page)
+{
+	struct viommu_dev *d = dev_of_pool(pool);
+	u64 i = (page.v - d->arena.v) / PAGE_SIZE;
+
+	d->taken[i / 64] &= ~BIT(i % 64);
+	d->scan = MIN(d->scan, (unsigned)(i / 64));
+}
+
+static pa_t arena_root(struct pgt_pool *pool, unsigned pages)
+{
+	return pages == 1 ? arena_alloc(pool) : pa(0);
+}
+
+static u64 *cd_slot(struct viommu_dev *d, unsigned slot)
+{
+	return (u64 *)pa_to_va(d->arena) + (u64)slot * CD_WORDS;
+}
+
+/* ---- domains in the SMMU ---- */
+
+static u16 dom_asid(const struct viommu_dev *d, unsigned slot)
+{
+	return (u16)(VIOMMU_ASID_BASE + d->vm->id * VIOMMU_MAX_ENDPOINTS + slot);
+}
+
+static u16 dma_vmid(const struct viommu_dev *d) { return (u16)(VIOMMU_VMID_BASE + vm_vmid(d->vm)); }
+
+/* The VMID that tags a domain's stage-1 TLB entries: the devices' stage 2's when nested, 0
+ * (the hypervisor's own stage-1 contexts) otherwise. */
+static u16 s1_vmid(const struct viommu_dev *d) { return d->nested ? dma_vmid(d) : 0; }
+
+static int find_slot(const struct viommu_dev *d, u32 id)
+{
+	for (unsigned i = 0; i < VIOMMU_MAX_ENDPOINTS; i++)
+		if (d->dom[i].used && d->dom[i].id == id)
+			return (int)i;
+	return -1;
+}
+
+static u8 status_of(int err)
+{
+	return err == -E_NOMEM ? VIRTIO_IOMMU_S_NOMEM : VIRTIO_IOMMU_S_DEVERR;
+}
+
+/* When the VM measures costs, a domain's TLB maintenance is the SMMU's with its cost
+ * counted apart from the table update's (docs/performance.md). */
+static void timed_inv_range(void *ctx, u64 ia, u64 size, bool leaf)
+{
+	struct hw_domain *h = ctx;
+	cost_t t0 = cost_now();
+
+	smmu_s1_tlb_ops.inv_range(h->smmu_ctx, ia, size, leaf);
+	h->dev->stats.tlbi_cost += (cost_t)(cost_now() - t0);
+}
+
+static void timed_sync(void *ctx)
+{
+	struct hw_domain *h = ctx;
+	cost_t t0 = cost_now();
+
+	smmu_s1_tlb_ops.sync(h->smmu_ctx);
+	h->dev->stats.tlbi_cost += (cost_t)(cost_now() - t0);
+}
+
+static const struct pgt_tlb_ops timed_s1_tlb_ops = { .inv_range = timed_inv_range,
+						     .sync = timed_sync };
+
+static int create(struct viommu_dev *d, const struct viommu_op *op)
+{
+	struct hw_domain *h;
+	int slot, ret;
+
+	for (slot = 0; slot < (int)VIOMMU_MAX_ENDPOINTS && d->dom[slot].used; slot++)
+		;
+	if (slot == VIOMMU_MAX_ENDPOINTS)
+		return -E_NOMEM;
+	h = &d->dom[slot];
+	*h = (struct hw_domain){ .bypass = op->bypass, .id = op->domain, .dev = d };
+	if (!op->bypass) {
+		h->pgt.clean_to_poc = !smmu_walk_coherent();
+		ret = pgt_init(&h->pgt, PGT_FMT_SMMU_S1, VIOMMU_IAS, &d->tables, arena_root);
+		if (ret)
+			return ret;
+		h->pgt.keep_tables = true; /* map/unmap churn allocates nothing; see reclaim() */
+		h->smmu_ctx = smmu_tlb_ctx(s1_vmid(d), dom_asid(d, (unsigned)slot));
+		h->pgt.tlb = d->timed ? &timed_s1_tlb_ops : &smmu_s1_tlb_ops;
+		h->pgt.tlb_ctx = d->timed ? (void *)h : h->smmu_ctx;
+		if (d->nested) {
+			h->pgt.walker_offset = d->window.v - d->arena.v;
+			smmu_write_cd(cd_slot(d, (unsigned)slot), dom_asid(d, (unsigned)slot), &h->pgt);
+		}
+	}
+	h->used = true;
+	return 0;
+}
+
+/* Every invalidation issued so far has completed; the tables it freed can be reused. */
+int viommu_sync_now(struct viommu_dev *d)
+{
+	int ret = smmu_sync();
+
+	d->stats.syncs++;
+	d->sync_owed = false;
+	if (!ret)
+		pgt_free_deferred(&d->tables, &d->freed);
+	return ret;
+}
+
+static int destroy(struct viommu_dev *d, int slot)
+{
+	struct hw_domain *h = &d->dom[slot];
+	int ret = 0;
+
+	if (!h->bypass) {
+		ret = smmu_tlbi_s1_all(s1_vmid(d), dom_asid(d, (unsigned)slot));
+		if (!ret)
+			ret = viommu_sync_now(d);
+		if (ret)
+			return ret; /* the tables stay: a walker may still hold them */
+		pgt_destroy(&h->pgt);
+	}
+	h->used = false;
+	return 0;
+}
+
+/* An endpoint in no domain: identity over the VM's RAM, or nothing. */
+int viommu_unattached(struct viommu_dev *d, unsigned ep, bool bypass)
+{
+	return bypass ? vm_iommu_identity(d->vm, d->ep_sid[ep]) : smmu_set_abort(d->ep_sid[ep]);
+}
+
+static int attach(struct viommu_dev *d, const struct viommu_op *op)
+{
+	int slot = find_slot(d, op->domain);
+	u32 sid = d->ep_sid[op->ep];
+
+	if (slot < 0)
+		return -E_INVAL;
+	if (d->dom[slot].bypass)
+		return vm_iommu_identity(d->vm, sid);
+	if (d->nested)
+		return smmu_set_nested(sid, dma_vmid(d), &d->s2,
+				       ipa(d->window.v + (u64)slot * CD_WORDS * sizeof(u64)));
+	return smmu_set_s1(sid, dom_asid(d, (unsigned)slot), &d->dom[slot].pgt);
+}
+
+/* Where a MAP piece's guest-physical range ends up: nested, stage 2 translates it; with
+ * stage 1 alone, the region's physical address. */
+static pa_t map_output(const struct viommu_dev *d, const struct viommu_op *op)
+{
+	const struct viommu_region *r = op->mmio ? &d->mmio[op->region] : &d->ram[op->region];
+	pa_t base = op->mmio ? d->mmio_pa[op->region] : d->ram_pa[op->region];
+
+	return d->nested ? pa(op->gpa.v) : pa_add(base, op->gpa.v - r->base.v);
+}
+
+/* The table pages ran out: free the tables the VM's domains hold empty (unmapping keeps
+ * them), once their walk-cache entries are invalidated. Returns how many. */
+static size_t reclaim(struct viommu_dev *d)
+{
+	size_t n = 0;
+
+	for (unsigned i = 0; i < VIOMMU_MAX_ENDPOINTS; i++)
+		if (d->dom[i].used && !d->dom[i].bypass)
+			n += pgt_prune(&d->dom[i].pgt, &d->freed);
+	if (n && viommu_sync_now(d))
+		return 0;
+	return n;
+}
+
+static int map(struct viommu_dev *d, const struct viommu_op *op)
+{
+	int slot = find_slot(d, op->domain), ret;
+
+	if (slot < 0 || d->dom[slot].bypass)
+		return -E_INVAL;
+	/* Neither read nor write: nothing a stage-1 entry can express; left unmapped. */
+	if (!(op->prot & (PGT_READ | PGT_WRITE)))
+		return 0;
+	ret = pgt_map(&d->dom[slot].pgt, op->iova.v, map_output(d, op), op->size, op->prot);
+	if (ret == -E_NOMEM && reclaim(d))
+		ret = pgt_map(&d->dom[slot].pgt, op->iova.v, map_output(d, op), op->size,
+			      op->prot);
+	return ret;
+}
+
+static int unmap(struct viommu_dev *d, const struct viommu_op *op)
+{
+	int slot = find_slot(d, op->domain), ret;
+
+	if (slot < 0 || d->dom[slot].bypass)
+		return -E_INVAL;
+	ret = pgt_unmap_nosync(&d->dom[slot].pgt, op->iova.v, op->size, &d->freed);
+	d->sync_owed = true;
+	return ret;
+}
+
+int viommu_replay_op(struct viommu_dev *d, const struct viommu_op *op)
+{
+	switch (op->kind) {
+	case VIOMMU_OP_CREATE:
+		return create(d, op);
+	case VIOMMU_OP_ATTACH:
+		return attach(d, op);
+	case VIOMMU_OP_DETACH:
+		d->sync_owed = true;
+		return viommu_unattached(d, op->ep, op->bypass);
+	case VIOMMU_OP_MAP:
+		return map(d, op);
+	case VIOMMU_OP_UNMAP:
+		return unmap(d, op);
+	case VIOMMU_OP_DESTROY: {
+		int slot = find_slot(d, op->domain);
+
+		return slot < 0 ? -E_INVAL : destroy(d, slot);
+	}
+	}
+	return -E_INVAL;
+}
+
+/* Undo ops[0 .. n) of a request that failed: its MAP pieces and the domain it created (a
+ * failed ATTACH left its stream aborting, which the model's state does not say: DEVERR). */
+static void undo(struct viommu_dev *d, const struct viommu_txn *t, unsigned n)
+{
+	while (n-- > 0) {
+		const struct viommu_op *op = &t->op[n];
+		int slot = find_slot(d, op->domain);
+
+		if (slot < 0)
+			continue;
+		if (op->kind == VIOMMU_OP_MAP && (op->prot & (PGT_READ | PGT_WRITE))) {
+			pgt_unmap_nosync(&d->dom[slot].pgt, op->iova.v, op->size, &d->freed);
+			d->sync_owed = true;
+		} else if (op->kind == VIOMMU_OP_CREATE) {
+			destroy(d, slot);
+		}
+	}
+}
+
+u8 viommu_replay(struct viommu_dev *d, const struct viommu_txn *t)
+{
+	for (unsigned i = 0; i < t->n_op; i++) {
+		int ret = viommu_replay_op(d, &t->op[i]);
+
+		if (ret) {
+			undo(d, t, i);
+			return status_of(ret);
+		}
+	}
+	return VIRTIO_IOMMU_S_OK;
+}
+
+/* The lowest arena-sized IPA range, above the first, that the VM's stage 2 leaves empty. */
+static int pick_window(struct viommu_dev *d, u64 bytes)
+{
+	const struct pgtable *s2 = &d->vm->s2;
+
+	for (u64 w = bytes; w <= BIT(s2->ias) - bytes; w += bytes) {
+		u64 ia = w, size;
+
+		while (ia < w + bytes && !pgt_walk(s2, ia, NULL, NULL, &size))
+			ia = ALIGN_DOWN(ia, size) + size;
+		if (ia >= w + bytes) {
+			d->window = ipa(w);
+			return 0;
+		}
+	}
+	return -E_NOMEM;
+}
+
+/* Nested: the devices' stage 2, the VM's RAM and MMIO as its CPUs see them plus the table
+ * arena, read-only, where the VM's CPUs see nothing: the guest can never write its own
+ * device tables, and a device reaches nothing the VM does not own even through them. */
+static int build_s2(struct viommu_dev *d)
+{
+	struct vm *vm = d->vm;
+	u64 bytes = (u64)d->arena_pages * PAGE_SIZE;
+	int ret = pick_window(d, bytes);
+
+	alloc_pgt_pool_init(&d->s2_pool, vm->cfg->name, 64);
+	d->s2.clean_to_poc = !smmu_walk_coherent();
+	if (!ret)
+		ret = pgt_init(&d->s2, PGT_FMT_S2, vm->s2.ias, &d->s2_pool, alloc_pgt_root);
+	for (unsigned i = 0; i < d->ctx.n_ram && !ret; i++)
+		ret = pgt_map(&d->s2, d->ram[i].base.v, d->ram_pa[i], d->ram[i].size,
+			      PGT_READ | PGT_WRITE);
+	for (unsigned i = 0; i < d->ctx.n_mmio && !ret; i++)
+		ret = pgt_map(&d->s2, d->mmio[i].base.v, d->mmio_pa[i], d->mmio[i].size,
+			      PGT_READ | PGT_WRITE | PGT_DEVICE);
+	if (!ret)
+		ret = pgt_map(&d->s2, d->window.v, d->arena, bytes, PGT_READ);
+	if (!ret) {
+		d->s2.tlb = &smmu_s2_tlb_ops;
+		d->s2.tlb_ctx = smmu_tlb_ctx(0, dma_vmid(d));
+	}
+	return ret;
+}
+
+/* Hypervisor memory for bytes, zeroed, or NULL. */
+void *viommu_pages_zeroed(size_t bytes)
+{
+	u64 pages = ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE;
+	pa_t p = page_alloc(pages, 1);
+
+	if (!p.v)
+		return NULL;
+	memset(pa_to_va(p), 0, pages * PAGE_SIZE);
+	return pa_to_va(p);
+}
+
+/* The table arena, the mapping nodes and, nested, the devices' stage 2: everything the
+ * replay needs, sized by the config. */
+int viommu_tables_init(struct viommu_dev *d)
+{
+	u32 nodes = d->vm->cfg->viommu_mappings;
+	struct viommu_node *pool;
+
+	/* Rounded up to whole bitmap words; the pool's limit is what the config said. */
+	d->arena_pages = ALIGN_UP(d->vm->cfg->viommu_table_pages, 64);
+	d->arena = page_alloc(d->arena_pages, 1);
+	pool = viommu_pages_zeroed(nodes * sizeof(*pool));
+	d->taken = viommu_pages_zeroed(d->arena_pages / 8);
+	if (!d->arena.v || !pool || !d->taken)
+		return -E_NOMEM;
+	memset(pa_to_va(d->arena), 0, PAGE_SIZE);
+	d->taken[0] = BIT(0); /* the CD page */
+	d->tables = (struct pgt_pool){ .name = d->vm->cfg->name,
+				       .limit = d->vm->cfg->viommu_table_pages - 1,
+				       .alloc_page = arena_alloc, .free_page = arena_free };
+	viommu_init(&d->st, pool, nodes);
+	d->nested = smmu_has_s1() && smmu_has_s2();
+	return d->nested ? build_s2(d) : 0;
+}

@@ -1,0 +1,124 @@
+#include "core/vm/vm_iommu.h"
+
+#include "core/dev/vpci.h"
+#include "core/lib/errno.h"
+#include "core/log/log.h"
+#include "core/mm/alloc.h"
+#include "core/viommu/viommu.h"
+#include "core/vm/vm.h"
+#include "drivers/pci/pci.h"
+#include "iommu/smmuv3/smmuv3.h"
+
+/* ASIDs of the hypervisor-owned stage-1 contexts: one per VM, numbered like its VMID. */
+static u16 vm_asid(const struct vm *vm) { return vm_vmid(vm); }
+
+static bool uses_stage1(void)
+{
+	return !smmu_has_s2();
+}
+
+static int map_ram_s1(struct vm *vm)
+{
+	int ret;
+
+	alloc_pgt_pool_init(&vm->smmu_s1_pool, vm->cfg->name, STAGE1_TABLE_PAGES);
+	vm->smmu_s1.clean_to_poc = !smmu_walk_coherent();
+	ret = pgt_init(&vm->smmu_s1, PGT_FMT_SMMU_S1, vm->s2.ias, &vm->smmu_s1_pool, alloc_pgt_root);
+	for (unsigned i = 0; i < vm->cfg->n_ram && !ret; i++)
+		ret = pgt_map(&vm->smmu_s1, vm->cfg->ram[i].ipa.v, vm->ram_pa[i], vm->cfg->ram[i].size,
+			      PGT_READ | PGT_WRITE);
+	if (!ret) {
+		vm->smmu_s1.tlb = &smmu_s1_tlb_ops;
+		vm->smmu_s1.tlb_ctx = smmu_tlb_ctx(0, vm_asid(vm));
+	}
+	return ret;
+}
+
+int vm_iommu_init(struct vm *vm)
+{
+	if (!vm->vpci.n)
+		return 0;
+	if (!smmu_present()) {
+		log_err("vm '%s': has PCI devices but no SMMU isolates their DMA\n", vm->cfg->name);
+		return -E_NODEV;
+	}
+	if (!uses_stage1()) {
+		/* The SMMU walks the CPUs' table: it must see what the CPUs write. */
+		vm->s2.clean_to_poc = vm->s2.clean_to_poc || !smmu_walk_coherent();
+		return 0;
+	}
+	return map_ram_s1(vm);
+}
+
+int vm_iommu_identity(struct vm *vm, u32 sid)
+{
+	return uses_stage1() ? smmu_set_s1(sid, vm_asid(vm), &vm->smmu_s1)
+			     : smmu_set_s2(sid, vm_vmid(vm), &vm->s2);
+}
+
+int vm_iommu_attach(struct vm *vm)
+{
+	bool guest_programmed = viommu_present(vm);
+
+	for (unsigned i = 0; i < vm->vpci.n; i++) {
+		const struct pci_dev *d = vm->vpci.dev[i].pdev;
+		int ret;
+
+		if (!d->has_sid)
+			continue; /* vpci_check_configs refused it: no StreamID, no isolation */
+		ret = guest_programmed ? 0 : vm_iommu_identity(vm, d->sid);
+		if (!ret)
+			ret = pci_set_bus_master(d->bdf, true);
+		if (ret) {
+			log_err("vm '%s': StreamID 0x%x: cannot set up DMA isolation (%s)\n",
+				vm->cfg->name, d->sid, err_name(ret));
+			return ret;
+		}
+	}
+	/* With a virtio-iommu the guest decides: every stream starts in no domain. */
+	return guest_programmed ? viommu_vm_start(vm) : 0;
+}
+
+void vm_iommu_detach(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->vpci.n; i++) {
+		const struct pci_dev *d = vm->vpci.dev[i].pdev;
+
+		pci_set_bus_master(d->bdf, false);
+		if (d->has_sid && smmu_set_abort(d->sid))
+			log_err("vm '%s': StreamID 0x%x did not go to abort\n", vm->cfg->name, d->sid);
+	}
+}
+
+static struct vm *owner_of(u32 sid)
+{
+	for (unsigned i = 0; i < n_vms; i++)
+		if (vpci_dev_by_sid(&vms[i], sid))
+			return &vms[i];
+	return NULL;
+}
+
+/* A device can fault on every transfer: each VM's events are sampled (log_sampled) on
+ * their own, so one VM's faulting device does not hide another's faults. */
+static void on_event(const struct smmu_event *ev)
+{
+	static unsigned long seen[VM_MAX + 1]; /* [VM_MAX]: streams no VM owns */
+	struct vm *vm = owner_of(ev->sid);
+	unsigned long n = seen[vm ? vm->id : VM_MAX]++;
+
+	if (vm)
+		viommu_report_event(vm, ev);
+	if (!log_sampled(n))
+		return;
+	log_warn("SMMU: %s from StreamID 0x%x (%s%s%s) at %s %lx%s (event %lu)\n", ev->name, ev->sid,
+		 vm ? "vm '" : "no VM", vm ? vm->cfg->name : "", vm ? "'" : "",
+		 (ev->flags & SMMU_EVF_S2) ? "IPA" : "address",
+		 (ev->flags & SMMU_EVF_IPA) ? ev->ipa : ev->addr,
+		 (ev->flags & SMMU_EVF_ACCESS) ? ((ev->flags & SMMU_EVF_WRITE) ? ", write" : ", read") : "",
+		 n + 1);
+}
+
+void vm_iommu_report_events(void)
+{
+	smmu_set_event_handler(on_event);
+}
