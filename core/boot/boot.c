@@ -13,11 +13,16 @@
 #include "core/boot/selftest.h"
 #include "core/boot/smp.h"
 #include "core/dev/console.h"
+#include "core/dev/vpci.h"
+#include "core/dev/vuart.h"
 #include "core/lib/errno.h"
 #include "core/log/log.h"
 #include "core/mm/alloc.h"
+#include "core/vgic/vgic.h"
+#include "core/viommu/viommu.h"
 #include "core/vm/vcpu.h"
 #include "core/vm/vm.h"
+#include "core/vm/vm_device.h"
 #include "core/vm/vm_iommu.h"
 #include "drivers/gic/gicv3.h"
 #include "drivers/pci/pci.h"
@@ -205,6 +210,15 @@ static void host_resources(struct vmconfig_host *h)
 	}
 }
 
+/* The VMs' devices, in the order their init runs (core/vm/vm_device.h). */
+static void register_vm_devices(void)
+{
+	vm_device_register(&vgic_device);
+	vm_device_register(&vuart_device);
+	vm_device_register(&vpci_device);
+	vm_device_register(&viommu_device);
+}
+
 static void start_guests(void)
 {
 	const struct platform *plat = platform();
@@ -224,6 +238,7 @@ static void start_guests(void)
 		return;
 	}
 	vm_iommu_report_events();
+	register_vm_devices();
 	vm_create_all(&vm_cfgs);
 }
 

@@ -15,9 +15,8 @@
 #include "core/lib/string.h"
 #include "core/log/log.h"
 #include "core/mm/alloc.h"
-#include "core/vgic/vgic.h"
-#include "core/viommu/viommu.h"
 #include "core/vm/vm.h"
+#include "core/vm/vm_device.h"
 #include "drivers/gic/gicv3.h"
 #include "drivers/timer/timer.h"
 #include "drivers/uart/uart.h"
@@ -99,6 +98,7 @@ static void say(const char *fmt, ...)
 	log_write(WRITER_PROMPT, "", text);
 }
 
+static void say_line(const char *line) { say("%s\n", line); }
 static void show_prompt(void) { say(PROMPT "%s", prompt.line); }
 
 /* ---- focus ---- */
@@ -211,22 +211,6 @@ static void memory_line(void)
 	    (used - MIN(used, vm_ram)) >> 10, vm_ram >> 20, (alloc_free_pages() * PAGE_SIZE) >> 20);
 }
 
-/* The interrupts a vCPU's guest acknowledged most (an interrupt storm shows by INTID). */
-static void taken_line(const struct vcpu *v)
-{
-	unsigned intid[4];
-	u32 count[4];
-	char line[128];
-	size_t len = 0;
-	unsigned n = vgic_most_taken(v, intid, count, ARRAY_SIZE(count));
-
-	for (unsigned k = 0; k < n; k++)
-		len += (size_t)fmt_snprintf(line + len, sizeof(line) - len, "%s%u x%u",
-					    k ? ", " : "", intid[k], count[k]);
-	if (n)
-		say("%-16s %4u interrupts taken: %s\n", v->vm->cfg->name, v->id, line);
-}
-
 /* The vCPU's longest stay at EL2 with interrupts masked (core/vm/vcpu.c), and what it was. */
 static void longest_exit_line(const struct vcpu *v)
 {
@@ -253,20 +237,12 @@ static void cmd_stats(void)
 		}
 	}
 	for (unsigned i = 0; i < n_vms; i++)
-		for (unsigned j = 0; j < vms[i].n_vcpus; j++) {
-			taken_line(&vms[i].vcpus[j]);
+		for (unsigned j = 0; j < vms[i].n_vcpus; j++)
 			longest_exit_line(&vms[i].vcpus[j]);
-		}
+	for (unsigned i = 0; i < n_vms; i++)
+		vm_devices_stats(&vms[i], say_line);
 	smmu_stats_line();
 	memory_line();
-	for (unsigned i = 0; i < n_vms; i++) {
-		char line[256];
-
-		if (viommu_stats_line(&vms[i], line, sizeof(line)))
-			say("%s\n", line);
-		if (viommu_cost_line(&vms[i], line, sizeof(line)))
-			say("%s\n", line);
-	}
 }
 
 static void cmd_reset(const char *name)

@@ -8,6 +8,7 @@
 #include "core/platform/platform.h"
 #include "core/vm/stage2.h"
 #include "core/vm/vm.h"
+#include "core/vm/vm_device.h"
 #include "drivers/pci/pci.h"
 #include "drivers/pci/pci_regs.h"
 
@@ -209,7 +210,7 @@ static int forward_intx(struct vm *vm, unsigned i)
 	return vgic_forward_spi(vm, d->intid);
 }
 
-int vpci_vm_init(struct vm *vm)
+static int vpci_vm_init(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 	u64 ecam_size = (u64)(host()->bus_end - host()->bus_start + 1) << 20;
@@ -229,11 +230,17 @@ int vpci_vm_init(struct vm *vm)
 	return ret;
 }
 
-void vpci_vm_reset(struct vm *vm)
+static void vpci_vm_reset(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->vpci.n; i++)
 		vm->vpci.dev[i].sizing = 0;
 }
+
+const struct vm_device_ops vpci_device = {
+	.name = "vPCI",
+	.init = vpci_vm_init,
+	.reset = vpci_vm_reset,
+};
 
 const struct pci_dev *vpci_dev_by_sid(const struct vm *vm, u32 sid)
 {

@@ -30,10 +30,10 @@ struct vm;
  * and no INTx line may reach two VMs (nor a VM's own intids and another VM's device).
  * Returns 0, or -E_INVAL with one line in err naming the VM, the device and the reason. */
 int vpci_check_configs(const struct vm_configs *cfgs, char *err, size_t err_len);
-/* Register the emulated ECAM, map the BARs and forward the INTx lines. */
-int vpci_vm_init(struct vm *vm);
-/* Forget BAR sizing state (VM reset). */
-void vpci_vm_reset(struct vm *vm);
+struct vm_device_ops;
+/* The VM's PCI devices (core/vm/vm_device.h): init registers the emulated ECAM, maps the
+ * BARs and forwards the INTx lines; reset forgets BAR sizing state. */
+extern const struct vm_device_ops vpci_device;
 /* The VM's device with this StreamID, or NULL. */
 const struct pci_dev *vpci_dev_by_sid(const struct vm *vm, u32 sid);
 

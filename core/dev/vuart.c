@@ -10,6 +10,7 @@
 #include "core/vgic/vgic.h"
 #include "core/vm/guest_layout.h"
 #include "core/vm/vm.h"
+#include "core/vm/vm_device.h"
 
 /* Drive UARTINTR into the vGIC when it changes (vuart lock held). */
 static void update_irq(struct vm *vm)
@@ -39,14 +40,14 @@ static bool vuart_mmio(struct vcpu *v, void *dev, struct mmio_access *a)
 	return ok;
 }
 
-int vuart_vm_init(struct vm *vm)
+static int vuart_vm_init(struct vm *vm)
 {
 	vm->vuart = (struct vuart){ .lock = SPINLOCK_INIT };
 	vpl011_reset(&vm->vuart);
 	return emul_register(vm, GUEST_UART_BASE, GUEST_UART_SIZE, vuart_mmio, vm, "pl011");
 }
 
-void vuart_reset(struct vm *vm)
+static void vuart_reset(struct vm *vm)
 {
 	spin_lock(&vm->vuart.lock);
 	console_vm_reset(vm);
@@ -63,3 +64,9 @@ void vuart_receive(struct vm *vm, char c)
 	update_irq(vm);
 	spin_unlock(&vm->vuart.lock);
 }
+
+const struct vm_device_ops vuart_device = {
+	.name = "PL011",
+	.init = vuart_vm_init,
+	.reset = vuart_reset,
+};

@@ -30,10 +30,11 @@ struct vuart {
 
 struct vm;
 
-/* Register the PL011 region and reset its state. Returns 0 or emul_register's error. */
-int vuart_vm_init(struct vm *vm);
-/* Back to the reset state (VM reset); what the VM printed so far is printed first. */
-void vuart_reset(struct vm *vm);
+struct vm_device_ops;
+
+/* The VM's PL011 (core/vm/vm_device.h): init registers its region; reset prints what the
+ * VM printed so far, then goes back to the reset state. */
+extern const struct vm_device_ops vuart_device;
 /* Input for the VM (from the console multiplexer); raises the RX interrupt. While the
  * receive FIFO is full input waits in the backlog; beyond that it is dropped. */
 void vuart_receive(struct vm *vm, char c);

@@ -7,10 +7,12 @@
 #include "arch/arm64/ich.h"
 #include "arch/arm64/sysreg.h"
 #include "core/lib/errno.h"
+#include "core/lib/fmt.h"
 #include "core/log/log.h"
 #include "core/platform/platform.h"
 #include "core/vgic/vgic_internal.h"
 #include "core/vm/guest_layout.h"
+#include "core/vm/vm_device.h"
 #include "drivers/gic/gicv3.h"
 
 /* Where the device tree names none: the PPI the SBSA recommends, and QEMU's. */
@@ -109,7 +111,7 @@ static bool gicr_mmio(struct vcpu *v, void *dev, struct mmio_access *a)
 
 /* ---- VM life cycle ---- */
 
-int vgic_vm_init(struct vm *vm)
+static int vgic_vm_init(struct vm *vm)
 {
 	int ret;
 
@@ -122,10 +124,12 @@ int vgic_vm_init(struct vm *vm)
 		ret = gic_set_handler(maint_intid(), on_maintenance, NULL);
 	if (ret)
 		log_err("vm %u: vGIC: cannot set up (%s)\n", vm->id, err_name(ret));
+	for (unsigned i = 0; i < vm->cfg->n_irqs && !ret; i++)
+		ret = vgic_forward_spi(vm, vm->cfg->irqs[i]);
 	return ret;
 }
 
-void vgic_vm_reset(struct vm *vm)
+static void vgic_vm_reset(struct vm *vm)
 {
 	struct vgic_locked g = vgic_lock(vm);
 
@@ -149,6 +153,31 @@ int vgic_forward_spi(struct vm *vm, unsigned intid)
 		log_err("vm %u: vGIC: cannot forward INTID %u (%s)\n", vm->id, intid, err_name(ret));
 	return ret;
 }
+
+/* An interrupt storm shows by INTID: the four its guest acknowledged most, per vCPU. */
+static bool vgic_stats_line(struct vm *vm, unsigned k, char *buf, size_t len)
+{
+	unsigned intid[4], n;
+	u32 count[4];
+	size_t at;
+
+	if (k >= vm->n_vcpus)
+		return false;
+	n = vgic_most_taken(&vm->vcpus[k], intid, count, ARRAY_SIZE(count));
+	at = (size_t)fmt_snprintf(buf, len, "%-16s %4u interrupts taken:%s", vm->cfg->name, k,
+				  n ? "" : " none");
+	for (unsigned i = 0; i < n && at < len; i++)
+		at += (size_t)fmt_snprintf(buf + at, len - at, "%s %u x%u", i ? "," : "",
+					   intid[i], count[i]);
+	return true;
+}
+
+const struct vm_device_ops vgic_device = {
+	.name = "vGIC",
+	.init = vgic_vm_init,
+	.reset = vgic_vm_reset,
+	.stats_line = vgic_stats_line,
+};
 
 /* ---- sources ---- */
 

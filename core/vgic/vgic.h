@@ -10,10 +10,11 @@
 
 #include "core/lib/spinlock.h"
 #include "core/lib/types.h"
+#include "core/vm/guest_layout.h"
 
 #define VGIC_NR_PRIVATE 32 /* SGIs and PPIs, per vCPU */
 #define VGIC_NR_SGIS 16
-#define VGIC_NR_SPIS 96    /* SPIs a VM can have: INTIDs 32..127 */
+#define VGIC_NR_SPIS (GUEST_NR_IRQS - VGIC_NR_PRIVATE) /* SPIs a VM can have */
 #define VGIC_NR_IRQS (VGIC_NR_PRIVATE + VGIC_NR_SPIS)
 #define VGIC_MAX_LRS 16
 #define VGIC_MAX_APRS 4
@@ -80,10 +81,11 @@ struct vgic_dist {
 struct vm;
 struct vcpu;
 
-/* Register the distributor and redistributor MMIO regions and reset state. */
-int vgic_vm_init(struct vm *vm);
-/* Reset distributor and every redistributor to their power-on state (VM reset). */
-void vgic_vm_reset(struct vm *vm);
+struct vm_device_ops;
+/* The VM's GIC (core/vm/vm_device.h): init registers the distributor and redistributor
+ * regions and forwards the config's SPIs; reset takes distributor and redistributors to
+ * their power-on state; stats: per vCPU the interrupts its guest acknowledged most. */
+extern const struct vm_device_ops vgic_device;
 /* Forward physical SPI intid (owned by the VM) to the guest as the same INTID, HW bit set. */
 int vgic_forward_spi(struct vm *vm, unsigned intid);
 

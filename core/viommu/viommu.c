@@ -23,6 +23,7 @@
 #include "core/virtio/virtio_mmio.h"
 #include "core/vm/guest_layout.h"
 #include "core/vm/vm.h"
+#include "core/vm/vm_device.h"
 #include "core/vm/vm_iommu.h"
 #include "drivers/pci/pci.h"
 #include "iommu/smmuv3/smmuv3.h"
@@ -298,7 +299,7 @@ static int setup(struct viommu_dev *d)
 	return ret;
 }
 
-int viommu_vm_init(struct vm *vm)
+static int viommu_vm_init(struct vm *vm)
 {
 	struct viommu_dev *d;
 	int ret;
@@ -328,13 +329,13 @@ int viommu_vm_init(struct vm *vm)
 	return 0;
 }
 
-bool viommu_present(const struct vm *vm) { return dev_of[vm->id] != NULL; }
-
-int viommu_vm_start(struct vm *vm)
+static int viommu_vm_start(struct vm *vm)
 {
 	struct viommu_dev *d = dev_of[vm->id];
 	int ret = 0;
 
+	if (!d)
+		return 0;
 	spin_lock(&d->lock);
 	for (unsigned ep = 0; ep < d->ctx.n_ep && !ret; ep++)
 		ret = viommu_unattached(d, ep, d->ctx.bypass);
@@ -342,7 +343,7 @@ int viommu_vm_start(struct vm *vm)
 	return ret;
 }
 
-void viommu_vm_reset(struct vm *vm)
+static void viommu_vm_reset(struct vm *vm)
 {
 	struct viommu_dev *d = dev_of[vm->id];
 
@@ -376,7 +377,7 @@ static u8 fault_reason(u8 type)
 	}
 }
 
-void viommu_report_event(struct vm *vm, const struct smmu_event *ev)
+static void viommu_report_event(struct vm *vm, const struct smmu_event *ev)
 {
 	struct viommu_dev *d = dev_of[vm->id];
 	struct virtio_iommu_fault f = { .reason = fault_reason(ev->type) };
@@ -398,7 +399,7 @@ void viommu_report_event(struct vm *vm, const struct smmu_event *ev)
 
 static u64 per(u64 sum, u64 n) { return n ? cost_in_unit(sum) / n : 0; }
 
-bool viommu_cost_line(struct vm *vm, char *buf, size_t len)
+static bool viommu_cost_line(struct vm *vm, char *buf, size_t len)
 {
 	struct viommu_dev *d = dev_of[vm->id];
 	const struct viommu_stats *s;
@@ -425,7 +426,7 @@ bool viommu_cost_line(struct vm *vm, char *buf, size_t len)
 	return true;
 }
 
-bool viommu_stats_line(struct vm *vm, char *buf, size_t len)
+static bool viommu_stats_line(struct vm *vm, char *buf, size_t len)
 {
 	struct viommu_dev *d = dev_of[vm->id];
 	const struct viommu_stats *s;
@@ -446,3 +447,18 @@ bool viommu_stats_line(struct vm *vm, char *buf, size_t len)
 		     (u64)d->tables.used);
 	return true;
 }
+
+static bool viommu_stats(struct vm *vm, unsigned k, char *buf, size_t len)
+{
+	return k == 0 ? viommu_stats_line(vm, buf, len)
+		      : k == 1 && viommu_cost_line(vm, buf, len);
+}
+
+const struct vm_device_ops viommu_device = {
+	.name = "virtio-iommu",
+	.init = viommu_vm_init,
+	.start = viommu_vm_start,
+	.stop = viommu_vm_reset,
+	.dma_fault = viommu_report_event,
+	.stats_line = viommu_stats,
+};

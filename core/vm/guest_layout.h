@@ -24,6 +24,8 @@
 #define GUEST_EMUL_START ULL(0x08000000)
 #define GUEST_EMUL_END ULL(0x0b000000)
 
+/* The guest's GIC has INTIDs 0..GUEST_NR_IRQS - 1: 32 private ones and 96 SPIs. */
+#define GUEST_NR_IRQS 128
 /* INTIDs of the emulated devices' interrupts (SPIs), as on QEMU virt. */
 #define GUEST_UART_INTID 33
 #define GUEST_VIRTIO_INTID_BASE 48

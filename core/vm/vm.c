@@ -15,9 +15,9 @@
 #include "core/lib/string.h"
 #include "core/log/log.h"
 #include "core/mm/alloc.h"
-#include "core/viommu/viommu.h"
 #include "core/vm/stage2.h"
 #include "core/vm/vcpu.h"
+#include "core/vm/vm_device.h"
 #include "core/vm/vm_image.h"
 #include "core/vm/vm_iommu.h"
 #include "drivers/gic/gicv3.h"
@@ -84,15 +84,14 @@ static int alloc_ram(struct vm *vm)
 	return 0;
 }
 
-static int map_devices(struct vm *vm)
+/* The devices the config passes through by address (their interrupts: the vGIC's init). */
+static int map_mmio(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 	int ret = 0;
 
 	for (unsigned i = 0; i < cfg->n_mmio && !ret; i++)
 		ret = stage2_map(vm, cfg->mmio[i].ipa, cfg->mmio[i].pa, cfg->mmio[i].size, true);
-	for (unsigned i = 0; i < cfg->n_irqs && !ret; i++)
-		ret = vgic_forward_spi(vm, cfg->irqs[i]);
 	return ret;
 }
 
@@ -103,6 +102,8 @@ static int vm_boot(struct vm *vm)
 
 	if (!ret)
 		ret = vm_iommu_attach(vm);
+	if (!ret)
+		ret = vm_devices_start(vm);
 	if (ret)
 		return ret;
 	vm->cntvoff = timer_counter();
@@ -135,17 +136,11 @@ static int vm_create(struct vm *vm, const struct vm_config *cfg)
 	if (!ret)
 		ret = alloc_ram(vm);
 	if (!ret)
-		ret = vgic_vm_init(vm);
-	if (!ret)
-		ret = vuart_vm_init(vm);
-	if (!ret)
-		ret = map_devices(vm);
-	if (!ret)
-		ret = vpci_vm_init(vm);
+		ret = map_mmio(vm);
 	if (!ret)
 		ret = vm_iommu_init(vm);
 	if (!ret)
-		ret = viommu_vm_init(vm);
+		ret = vm_devices_init(vm);
 	if (!ret)
 		ret = vm_boot(vm);
 	return ret;
@@ -239,16 +234,14 @@ static void vm_finish_stop(struct vm *vm)
 	vm->state = VM_STOPPED;
 	vm->stopping = false;
 	spin_unlock(&vm->lock);
-	viommu_vm_reset(vm);  /* every guest-programmed domain gone from the SMMU */
+	vm_devices_stop(vm); /* e.g. every guest-programmed domain gone from the SMMU */
 	vm_iommu_detach(vm); /* no DMA from its devices until it runs again */
 	if (!vm->restart) {
 		log_info("vm '%s' stopped\n", vm->cfg->name);
 		return;
 	}
 	vm->resets++;
-	vgic_vm_reset(vm);
-	vuart_reset(vm);
-	vpci_vm_reset(vm);
+	vm_devices_reset(vm);
 	stage2_flush_tlb(vm);
 	if (vm_boot(vm)) {
 		log_err("vm '%s' could not be restarted\n", vm->cfg->name);

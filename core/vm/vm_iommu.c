@@ -1,11 +1,10 @@
 #include "core/vm/vm_iommu.h"
 
-#include "core/dev/vpci.h"
 #include "core/lib/errno.h"
 #include "core/log/log.h"
 #include "core/mm/alloc.h"
-#include "core/viommu/viommu.h"
 #include "core/vm/vm.h"
+#include "core/vm/vm_device.h"
 #include "drivers/pci/pci.h"
 #include "iommu/smmuv3/smmuv3.h"
 
@@ -34,9 +33,15 @@ static int map_ram_s1(struct vm *vm)
 	return ret;
 }
 
+/* The VM's i-th passed-through PCI device (vpci_check_configs saw that it exists). */
+static const struct pci_dev *vm_pci_dev(const struct vm *vm, unsigned i)
+{
+	return pci_find((u16)vm->cfg->pci_bdf[i]);
+}
+
 int vm_iommu_init(struct vm *vm)
 {
-	if (!vm->vpci.n)
+	if (!vm->cfg->n_pci)
 		return 0;
 	if (!smmu_present()) {
 		log_err("vm '%s': has PCI devices but no SMMU isolates their DMA\n", vm->cfg->name);
@@ -58,13 +63,13 @@ int vm_iommu_identity(struct vm *vm, u32 sid)
 
 int vm_iommu_attach(struct vm *vm)
 {
-	bool guest_programmed = viommu_present(vm);
+	bool guest_programmed = vm->cfg->virtio_iommu;
 
-	for (unsigned i = 0; i < vm->vpci.n; i++) {
-		const struct pci_dev *d = vm->vpci.dev[i].pdev;
+	for (unsigned i = 0; i < vm->cfg->n_pci; i++) {
+		const struct pci_dev *d = vm_pci_dev(vm, i);
 		int ret;
 
-		if (!d->has_sid)
+		if (!d || !d->has_sid)
 			continue; /* vpci_check_configs refused it: no StreamID, no isolation */
 		ret = guest_programmed ? 0 : vm_iommu_identity(vm, d->sid);
 		if (!ret)
@@ -75,15 +80,17 @@ int vm_iommu_attach(struct vm *vm)
 			return ret;
 		}
 	}
-	/* With a virtio-iommu the guest decides: every stream starts in no domain. */
-	return guest_programmed ? viommu_vm_start(vm) : 0;
+	/* With a virtio-iommu the guest decides: its start puts every stream in no domain. */
+	return 0;
 }
 
 void vm_iommu_detach(struct vm *vm)
 {
-	for (unsigned i = 0; i < vm->vpci.n; i++) {
-		const struct pci_dev *d = vm->vpci.dev[i].pdev;
+	for (unsigned i = 0; i < vm->cfg->n_pci; i++) {
+		const struct pci_dev *d = vm_pci_dev(vm, i);
 
+		if (!d)
+			continue;
 		pci_set_bus_master(d->bdf, false);
 		if (d->has_sid && smmu_set_abort(d->sid))
 			log_err("vm '%s': StreamID 0x%x did not go to abort\n", vm->cfg->name, d->sid);
@@ -93,8 +100,12 @@ void vm_iommu_detach(struct vm *vm)
 static struct vm *owner_of(u32 sid)
 {
 	for (unsigned i = 0; i < n_vms; i++)
-		if (vpci_dev_by_sid(&vms[i], sid))
-			return &vms[i];
+		for (unsigned j = 0; j < vms[i].cfg->n_pci; j++) {
+			const struct pci_dev *d = vm_pci_dev(&vms[i], j);
+
+			if (d && d->has_sid && d->sid == sid)
+				return &vms[i];
+		}
 	return NULL;
 }
 
@@ -107,7 +118,7 @@ static void on_event(const struct smmu_event *ev)
 	unsigned long n = seen[vm ? vm->id : VM_MAX]++;
 
 	if (vm)
-		viommu_report_event(vm, ev);
+		vm_devices_dma_fault(vm, ev);
 	if (!log_sampled(n))
 		return;
 	log_warn("SMMU: %s from StreamID 0x%x (%s%s%s) at %s %lx%s (event %lu)\n", ev->name, ev->sid,

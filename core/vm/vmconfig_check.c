@@ -10,7 +10,6 @@
  *   [PCI]   PCI Local Bus Specification 3.0, 3.2.2.3.1 (bus, device, function)
  */
 #include "core/lib/fmt.h"
-#include "core/vgic/vgic.h"
 #include "core/vm/guest_layout.h"
 #include "core/vm/vmconfig_internal.h"
 #include "drivers/pci/pci.h"
@@ -150,9 +149,9 @@ static int intid_check(const struct ctx *c, u32 id)
 	if (id >= c->host->gic_spi_end)
 		return vmcfg_fail(c, "intids", "INTID %u is beyond the GIC's last SPI (%u)", id,
 				  c->host->gic_spi_end - 1);
-	if (id >= VGIC_NR_IRQS)
+	if (id >= GUEST_NR_IRQS)
 		return vmcfg_fail(c, "intids", "INTID %u is beyond the vGIC's last SPI (%u)", id,
-				  VGIC_NR_IRQS - 1);
+				  GUEST_NR_IRQS - 1);
 	if (id == GUEST_UART_INTID)
 		return vmcfg_fail(c, "intids", "INTID %u is the virtual UART's", id);
 	if (id >= GUEST_VIRTIO_INTID_BASE && id < VIRTIO_INTID_END)
