@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """make layers: every #include of the hypervisor's sources checked against the layer order
-of docs/layers.txt. Prints each include that points up (file:line, the two layers), then a
-count; fails when the count is over the file's allowed-violations, or a source file belongs
-to no layer."""
+of docs/layers.txt. Prints each include that points up (file:line, the two layers) and each
+pair of folders that include each other (one of them, file:line, each way), then the
+counts; fails when the upward includes are over the file's allowed-violations, when two
+folders include each other, or when a source file belongs to no layer."""
 import re
 import sys
 from pathlib import Path
@@ -40,6 +41,7 @@ def main():
     files = sorted(p for d in SOURCES for p in (ROOT / d).rglob("*")
                    if p.suffix in (".c", ".h", ".S") and "fake" not in p.parts)
     violations, homeless = [], []
+    folder_edges = {}  # (from folder, to folder): the first include that makes the edge
     for f in files:
         rel = f.relative_to(ROOT).as_posix()
         mine = layer_of(rel, layers)
@@ -50,17 +52,25 @@ def main():
             m = INCLUDE.match(line)
             if not m or not (ROOT / m.group(1)).exists():
                 continue
+            edge = (str(Path(rel).parent), str(Path(m.group(1)).parent))
+            if edge[0] != edge[1]:
+                folder_edges.setdefault(edge, f"{rel}:{n}")
             theirs = layer_of(m.group(1), layers)
             if theirs and theirs[0] > mine[0]:
                 violations.append(f"{rel}:{n}: includes {m.group(1)} "
                                   f"({mine[1]} -> {theirs[1]}, up)")
     for v in violations:
         print(v)
+    cycles = sorted((a, b) for (a, b) in folder_edges if a < b and (b, a) in folder_edges)
+    for a, b in cycles:
+        print(f"{a}/ and {b}/ include each other: {folder_edges[(a, b)]} and "
+              f"{folder_edges[(b, a)]}")
     for h in homeless:
         print(f"{h}: in no layer of docs/layers.txt")
     print(f"layers: {len(violations)} upward include(s) (allowed {allowed}), "
+          f"{len(cycles)} pair(s) of folders that include each other, "
           f"{len(homeless)} file(s) in no layer")
-    return 1 if len(violations) > allowed or homeless else 0
+    return 1 if len(violations) > allowed or cycles or homeless else 0
 
 
 if __name__ == "__main__":

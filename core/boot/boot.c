@@ -213,6 +213,7 @@ static void host_resources(struct vmconfig_host *h)
 /* The VMs' devices, in the order their init runs (core/vm/vm_device.h). */
 static void register_vm_devices(void)
 {
+	vm_set_irqchip(&vgic_irqchip);
 	vm_device_register(&vgic_device);
 	vm_device_register(&vuart_device);
 	vm_device_register(&vpci_device);
@@ -265,6 +266,8 @@ void boot_main(u64 dtb_addr, u64 load_addr)
 	if (gic_init(&plat->gic))
 		halt_boot("interrupt controller");
 	timer_init(&plat->timer);
+	gic_set_handler(plat->timer.hyp_phys_irq, timer_hyp_irq, NULL);
+	gic_enable_local(plat->timer.hyp_phys_irq);
 	smmu_init(&plat->smmu);
 	pci_init(&plat->pci);
 	smp_boot(plat);

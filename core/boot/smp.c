@@ -45,6 +45,7 @@ static int cpu_common_init(void)
 	gic_enable_local(SGI_SELFTEST);
 	gic_enable_local(SGI_KICK);
 	timer_cpu_init();
+	gic_enable_local(platform()->timer.hyp_phys_irq);
 	return 0;
 }
 

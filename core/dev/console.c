@@ -10,6 +10,7 @@
 #include "arch/arm64/cpu.h"
 #include "arch/arm64/exception.h"
 #include "core/dev/console_prompt.h"
+#include "core/dev/vuart.h"
 #include "core/lib/errno.h"
 #include "core/lib/fmt.h"
 #include "core/lib/string.h"
@@ -44,11 +45,11 @@ static struct vm *focused_vm(void)
 	return f < n_vms ? &vms[f] : NULL;
 }
 
-/* ---- output of the VMs (vm->vuart.lock held) ---- */
+/* ---- output of the VMs (vm->vuart->lock held) ---- */
 
 static void print_vm_line(struct vm *vm)
 {
-	struct vuart *u = &vm->vuart;
+	struct vuart *u = vm->vuart;
 	char head[VM_NAME_LEN + 4];
 
 	if (!u->line_len)
@@ -61,7 +62,7 @@ static void print_vm_line(struct vm *vm)
 
 void console_vm_output(struct vm *vm, char c)
 {
-	struct vuart *u = &vm->vuart;
+	struct vuart *u = vm->vuart;
 
 	/* The physical console starts lines itself ('\n' goes out as "\r\n"), so that a
 	 * guest's '\r' cannot send the cursor back over the prefix; a NUL would cut the line. */
@@ -118,9 +119,9 @@ static void set_focus(unsigned f)
 	}
 	say("console: input goes to %s (Ctrl-] switches)\n", vm->cfg->name);
 	/* What it printed meanwhile and did not end, e.g. its shell prompt. */
-	spin_lock(&vm->vuart.lock);
+	spin_lock(&vm->vuart->lock);
 	print_vm_line(vm);
-	spin_unlock(&vm->vuart.lock);
+	spin_unlock(&vm->vuart->lock);
 }
 
 /* ---- the prompt's commands ---- */

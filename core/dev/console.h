@@ -17,7 +17,7 @@ struct vm;
  * after gic_init). Returns 0, or -E_* after a warning: the console then has output only. */
 int console_init(const struct platform *p);
 
-/* For the virtual PL011, each with vm->vuart.lock held: */
+/* For the virtual PL011, each with vm->vuart->lock held: */
 /* A character the VM wrote; printed when its line is complete or its buffer full. */
 void console_vm_output(struct vm *vm, char c);
 /* The VM ended a burst of output: if it has the focus, its unfinished line (a shell

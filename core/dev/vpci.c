@@ -6,6 +6,7 @@
 #include "core/lib/fmt.h"
 #include "core/log/log.h"
 #include "core/platform/platform.h"
+#include "core/vgic/vgic.h"
 #include "core/vm/stage2.h"
 #include "core/vm/vm.h"
 #include "core/vm/vm_device.h"
@@ -80,17 +81,17 @@ int vpci_check_configs(const struct vm_configs *cfgs, char *err, size_t err_len)
 
 static struct vpci_dev *owned(struct vm *vm, u16 bdf)
 {
-	for (unsigned i = 0; i < vm->vpci.n; i++)
-		if (vm->vpci.dev[i].pdev->bdf == bdf)
-			return &vm->vpci.dev[i];
+	for (unsigned i = 0; i < vm->vpci->n; i++)
+		if (vm->vpci->dev[i].pdev->bdf == bdf)
+			return &vm->vpci->dev[i];
 	return NULL;
 }
 
 /* A bridge the VM must see to reach one of its devices. */
 static bool on_path(struct vm *vm, u16 bdf)
 {
-	for (unsigned i = 0; i < vm->vpci.n; i++)
-		for (const struct pci_dev *p = vm->vpci.dev[i].pdev->parent; p; p = p->parent)
+	for (unsigned i = 0; i < vm->vpci->n; i++)
+		for (const struct pci_dev *p = vm->vpci->dev[i].pdev->parent; p; p = p->parent)
 			if (p->bdf == bdf)
 				return true;
 	return false;
@@ -197,12 +198,12 @@ static int map_bars(struct vm *vm, const struct pci_dev *d)
  * brought that line in (devices behind one pin share it). */
 static int forward_intx(struct vm *vm, unsigned i)
 {
-	const struct pci_dev *d = vm->vpci.dev[i].pdev;
+	const struct pci_dev *d = vm->vpci->dev[i].pdev;
 
 	if (!d->pin || !d->intid)
 		return 0;
 	for (unsigned j = 0; j < i; j++)
-		if (vm->vpci.dev[j].pdev->pin && vm->vpci.dev[j].pdev->intid == d->intid)
+		if (vm->vpci->dev[j].pdev->pin && vm->vpci->dev[j].pdev->intid == d->intid)
 			return 0;
 	for (unsigned j = 0; j < vm->cfg->n_irqs; j++)
 		if (vm->cfg->irqs[j] == d->intid)
@@ -210,18 +211,23 @@ static int forward_intx(struct vm *vm, unsigned i)
 	return vgic_forward_spi(vm, d->intid);
 }
 
+/* Each VM's: struct vm holds a pointer (core/vm/vm.h knows no device). */
+static struct vpci vpci_of_vm[VM_MAX];
+
 static int vpci_vm_init(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 	u64 ecam_size = (u64)(host()->bus_end - host()->bus_start + 1) << 20;
 	int ret = 0;
 
+	vm->vpci = &vpci_of_vm[vm->id];
+	*vm->vpci = (struct vpci){ .n = 0 };
 	if (!cfg->n_pci)
 		return 0;
 	for (unsigned i = 0; i < cfg->n_pci; i++)
-		vm->vpci.dev[vm->vpci.n++] = (struct vpci_dev){ .pdev = pci_find((u16)cfg->pci_bdf[i]) };
-	for (unsigned i = 0; i < vm->vpci.n && !ret; i++) {
-		ret = map_bars(vm, vm->vpci.dev[i].pdev);
+		vm->vpci->dev[vm->vpci->n++] = (struct vpci_dev){ .pdev = pci_find((u16)cfg->pci_bdf[i]) };
+	for (unsigned i = 0; i < vm->vpci->n && !ret; i++) {
+		ret = map_bars(vm, vm->vpci->dev[i].pdev);
 		if (!ret)
 			ret = forward_intx(vm, i);
 	}
@@ -232,8 +238,8 @@ static int vpci_vm_init(struct vm *vm)
 
 static void vpci_vm_reset(struct vm *vm)
 {
-	for (unsigned i = 0; i < vm->vpci.n; i++)
-		vm->vpci.dev[i].sizing = 0;
+	for (unsigned i = 0; i < vm->vpci->n; i++)
+		vm->vpci->dev[i].sizing = 0;
 }
 
 const struct vm_device_ops vpci_device = {
@@ -244,8 +250,8 @@ const struct vm_device_ops vpci_device = {
 
 const struct pci_dev *vpci_dev_by_sid(const struct vm *vm, u32 sid)
 {
-	for (unsigned i = 0; i < vm->vpci.n; i++) {
-		const struct pci_dev *d = vm->vpci.dev[i].pdev;
+	for (unsigned i = 0; i < vm->vpci->n; i++) {
+		const struct pci_dev *d = vm->vpci->dev[i].pdev;
 
 		if (d->has_sid && d->sid == sid)
 			return d;

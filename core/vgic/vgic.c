@@ -24,13 +24,13 @@ static struct vgic_locked vgic_lock(struct vm *vm)
 	u64 flags = read_sysreg(daif);
 
 	irq_disable();
-	spin_lock(&vm->vgic.lock);
+	spin_lock(&vm->vgic->lock);
 	return (struct vgic_locked){ vm, flags };
 }
 
 static void vgic_unlock(struct vgic_locked g)
 {
-	spin_unlock(&g.vm->vgic.lock);
+	spin_unlock(&g.vm->vgic->lock);
 	write_sysreg(daif, g.flags);
 }
 
@@ -230,7 +230,7 @@ void vgic_sgi1r_write(struct vcpu *v, u64 value)
 
 void vgic_flush(struct vcpu *v)
 {
-	struct vgic_cpu *c = &v->vgic;
+	struct vgic_cpu *c = v->vgic;
 	struct vgic_locked g = vgic_lock(v->vm);
 	u64 hcr = vgic_fill_lrs(g, v);
 
@@ -242,7 +242,7 @@ void vgic_flush(struct vcpu *v)
 
 void vgic_sync(struct vcpu *v)
 {
-	struct vgic_cpu *c = &v->vgic;
+	struct vgic_cpu *c = v->vgic;
 	unsigned n = MIN(c->used_lrs, VGIC_MAX_LRS);
 	u64 now[VGIC_MAX_LRS];
 	struct vgic_locked g;
@@ -262,7 +262,7 @@ void vgic_sync(struct vcpu *v)
 
 void vgic_cpu_load(struct vcpu *v)
 {
-	struct vgic_cpu *c = &v->vgic;
+	struct vgic_cpu *c = v->vgic;
 	unsigned aprs = ich_nr_aprs();
 
 	c->nr_lrs = MIN(ich_nr_lrs(), VGIC_MAX_LRS);
@@ -282,7 +282,7 @@ void vgic_cpu_load(struct vcpu *v)
 
 void vgic_cpu_put(struct vcpu *v)
 {
-	struct vgic_cpu *c = &v->vgic;
+	struct vgic_cpu *c = v->vgic;
 	unsigned aprs = ich_nr_aprs();
 
 	gic_disable_local(maint_intid());
@@ -294,3 +294,12 @@ void vgic_cpu_put(struct vcpu *v)
 	write_sysreg(ich_hcr_el2, 0);
 	isb();
 }
+
+const struct vm_irqchip_ops vgic_irqchip = {
+	.cpu_load = vgic_cpu_load,
+	.cpu_put = vgic_cpu_put,
+	.flush = vgic_flush,
+	.sync = vgic_sync,
+	.inject_hw = vgic_inject_hw,
+	.sgi1r_write = vgic_sgi1r_write,
+};

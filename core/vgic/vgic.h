@@ -86,6 +86,9 @@ struct vm_device_ops;
  * regions and forwards the config's SPIs; reset takes distributor and redistributors to
  * their power-on state; stats: per vCPU the interrupts its guest acknowledged most. */
 extern const struct vm_device_ops vgic_device;
+/* ... and its vCPU side: list registers in and out (core/vm/vm_device.h). */
+struct vm_irqchip_ops;
+extern const struct vm_irqchip_ops vgic_irqchip;
 /* Forward physical SPI intid (owned by the VM) to the guest as the same INTID, HW bit set. */
 int vgic_forward_spi(struct vm *vm, unsigned intid);
 

@@ -7,10 +7,11 @@
 #ifndef CORE_VGIC_INTERNAL_H
 #define CORE_VGIC_INTERNAL_H
 
+#include "core/vgic/vgic.h"
 #include "core/vm/emul.h"
 #include "core/vm/vm.h"
 
-/* A VM whose vGIC lock (vm->vgic.lock) is held: functions taking it need the lock
+/* A VM whose vGIC lock (vm->vgic->lock) is held: functions taking it need the lock
  * (style.md 6). flags is the caller's interrupt mask, restored when it unlocks. */
 struct vgic_locked {
 	struct vm *vm;
@@ -61,7 +62,7 @@ void vgic_raise_hw(struct vgic_locked g, struct virq *irq, unsigned hw_intid);
 /* ICC_SGI1R_EL1 written by v. */
 void vgic_send_sgis(struct vgic_locked g, struct vcpu *v, u64 sgi1r);
 
-/* Before entry: choose what goes into v's list registers (v->vgic.lr[], used_lrs) and
+/* Before entry: choose what goes into v's list registers (v->vgic->lr[], used_lrs) and
  * return the ICH_HCR_EL2 value to run with. After the exit: now[] holds what the list
  * registers hold after the guest ran; take it back and free them. */
 u64 vgic_fill_lrs(struct vgic_locked g, struct vcpu *v);

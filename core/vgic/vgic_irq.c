@@ -23,10 +23,10 @@ struct virq *vgic_get_irq(struct vm *vm, struct vcpu *v, unsigned intid)
 	struct virq *irq;
 
 	if (intid < VGIC_NR_PRIVATE)
-		return v ? &v->vgic.priv[intid] : NULL;
+		return v ? &v->vgic->priv[intid] : NULL;
 	if (intid >= VGIC_NR_IRQS)
 		return NULL;
-	irq = &vm->vgic.spi[intid - VGIC_NR_PRIVATE];
+	irq = &vm->vgic->spi[intid - VGIC_NR_PRIVATE];
 	return irq->owned ? irq : NULL;
 }
 
@@ -69,9 +69,9 @@ static struct vcpu *irq_home(struct vm *vm, const struct virq *irq)
 static void mark_maybe_lr(struct vm *vm, const struct virq *irq)
 {
 	if (irq->intid < VGIC_NR_PRIVATE)
-		vm->vcpus[irq->target].vgic.maybe_lr |= BIT(irq->intid);
+		vm->vcpus[irq->target].vgic->maybe_lr |= BIT(irq->intid);
 	else
-		vm->vgic.maybe_lr[irq->intid / 64] |= BIT(irq->intid % 64);
+		vm->vgic->maybe_lr[irq->intid / 64] |= BIT(irq->intid % 64);
 }
 
 /* Only pending or active interrupts go into list registers (wants_lr). The line level
@@ -88,7 +88,7 @@ void vgic_notify(struct vgic_locked g, struct virq *irq)
 	if (may_want_lr(irq))
 		mark_maybe_lr(g.vm, irq);
 	if (home && (vgic_irq_pending(irq) || irq->active || irq->in_lr))
-		g.vm->vgic.hw->kick(home);
+		g.vm->vgic->hw->kick(home);
 }
 
 void vgic_release_hw(struct vgic_locked g, struct virq *irq)
@@ -101,13 +101,13 @@ void vgic_release_hw(struct vgic_locked g, struct virq *irq)
 		return;
 	if (irq->intid < VGIC_NR_PRIVATE)
 		pcpu = vm->vcpus[irq->lr_vcpu].pcpu;
-	vm->vgic.hw->deactivate(irq->hw_intid, pcpu);
+	vm->vgic->hw->deactivate(irq->hw_intid, pcpu);
 	irq->hw_active = false;
 }
 
 void vgic_update_hw_spi(struct vgic_locked g, struct virq *irq)
 {
-	const struct vgic_hw_ops *hw = g.vm->vgic.hw;
+	const struct vgic_hw_ops *hw = g.vm->vgic->hw;
 
 	if (!irq->hw || irq->intid < VGIC_NR_PRIVATE)
 		return;
@@ -146,12 +146,12 @@ static void release_for_reset(struct vgic_locked g, struct virq *irq)
 	irq->active = false;
 	vgic_release_hw(g, irq);
 	if (irq->hw && irq->intid >= VGIC_NR_PRIVATE)
-		g.vm->vgic.hw->spi_disable(irq->hw_intid);
+		g.vm->vgic->hw->spi_disable(irq->hw_intid);
 }
 
 static void reset_cpu(struct vgic_locked g, struct vcpu *v)
 {
-	struct vgic_cpu *c = &v->vgic;
+	struct vgic_cpu *c = v->vgic;
 
 	for (unsigned i = 0; i < VGIC_NR_PRIVATE; i++) {
 		release_for_reset(g, &c->priv[i]);
@@ -169,26 +169,31 @@ void vgic_reset(struct vgic_locked g)
 {
 	struct vm *vm = g.vm;
 
-	vm->vgic.ctlr = 0;
+	vm->vgic->ctlr = 0;
 	for (unsigned i = 0; i < VGIC_NR_SPIS; i++) {
-		release_for_reset(g, &vm->vgic.spi[i]);
-		reset_irq(&vm->vgic.spi[i], VGIC_NR_PRIVATE + i, 0);
+		release_for_reset(g, &vm->vgic->spi[i]);
+		reset_irq(&vm->vgic->spi[i], VGIC_NR_PRIVATE + i, 0);
 	}
 	for (unsigned i = 0; i < vm->n_vcpus; i++)
 		reset_cpu(g, &vm->vcpus[i]);
 }
 
+/* Each VM's: struct vm and struct vcpu hold pointers (core/vm/vm.h knows no device). */
+static struct vgic_dist dist_of_vm[VM_MAX];
+static struct vgic_cpu cpu_of_vcpu[VM_MAX][VM_MAX_VCPUS];
+
 void vgic_state_init(struct vm *vm, const struct vgic_hw_ops *hw)
 {
-	struct vgic_dist *d = &vm->vgic;
+	struct vgic_dist *d = &dist_of_vm[vm->id];
 
-	d->lock = (spinlock_t)SPINLOCK_INIT;
-	d->hw = hw;
+	*d = (struct vgic_dist){ .lock = SPINLOCK_INIT, .hw = hw };
+	vm->vgic = d;
 	for (unsigned i = 0; i < VGIC_NR_SPIS; i++)
 		d->spi[i] = (struct virq){ .owned = is_virtual_device_spi(VGIC_NR_PRIVATE + i) };
-	for (unsigned i = 0; i < vm->n_vcpus; i++)
-		for (unsigned p = 0; p < VGIC_NR_PRIVATE; p++)
-			vm->vcpus[i].vgic.priv[p] = (struct virq){ 0 };
+	for (unsigned i = 0; i < vm->n_vcpus; i++) {
+		vm->vcpus[i].vgic = &cpu_of_vcpu[vm->id][i];
+		*vm->vcpus[i].vgic = (struct vgic_cpu){ .nr_lrs = 0 };
+	}
 	vgic_reset((struct vgic_locked){ vm, 0 });
 }
 
@@ -198,7 +203,7 @@ int vgic_claim_hw_spi(struct vgic_locked g, unsigned intid)
 
 	if (intid < VGIC_NR_PRIVATE || intid >= VGIC_NR_IRQS)
 		return -E_RANGE;
-	irq = &g.vm->vgic.spi[intid - VGIC_NR_PRIVATE];
+	irq = &g.vm->vgic->spi[intid - VGIC_NR_PRIVATE];
 	if (irq->owned)
 		return -E_EXIST;
 	irq->owned = true;
@@ -255,7 +260,7 @@ void vgic_send_sgis(struct vgic_locked g, struct vcpu *v, u64 sgi1r)
 
 	for (unsigned i = 0; i < g.vm->n_vcpus; i++) {
 		struct vcpu *t = &g.vm->vcpus[i];
-		struct virq *irq = &t->vgic.priv[sgi];
+		struct virq *irq = &t->vgic->priv[sgi];
 
 		/* ICC_SGI1R_EL1 raises Group 1 SGIs: one the target made Group 0 is not
 		 * forwarded to it. */
@@ -270,7 +275,7 @@ void vgic_send_sgis(struct vgic_locked g, struct vcpu *v, u64 sgi1r)
 
 static bool wants_lr(struct vm *vm, struct vcpu *v, const struct virq *irq)
 {
-	if (!irq->active && !deliverable(&vm->vgic, irq))
+	if (!irq->active && !deliverable(vm->vgic, irq))
 		return false;
 	return irq_home(vm, irq) == v;
 }
@@ -328,9 +333,9 @@ static u64 lr_value(const struct vgic_dist *d, const struct virq *irq)
 /* irq goes into v's list register n as lr. */
 static void take_lr(struct vcpu *v, unsigned n, struct virq *irq, u64 lr)
 {
-	v->vgic.lr[n] = lr;
-	v->vgic.lr_irq[n] = irq;
-	v->vgic.lr_hw_activation[n] = irq->hw_activation;
+	v->vgic->lr[n] = lr;
+	v->vgic->lr_irq[n] = irq;
+	v->vgic->lr_hw_activation[n] = irq->hw_activation;
 	irq->in_lr = true;
 	irq->lr_vcpu = (u8)v->id;
 	/* The list register holds this pending state now; what is still pending after the
@@ -351,7 +356,7 @@ static u64 hcr_value(const struct vgic_cpu *c)
 static unsigned next_maybe_lr(struct vgic_locked g, const struct vcpu *v, unsigned i)
 {
 	for (unsigned w = i / 64; w < VGIC_NR_IRQS / 64; w++) {
-		u64 bits = g.vm->vgic.maybe_lr[w] | (w ? 0 : v->vgic.maybe_lr);
+		u64 bits = g.vm->vgic->maybe_lr[w] | (w ? 0 : v->vgic->maybe_lr);
 
 		bits &= i / 64 == w ? ~0ULL << (i % 64) : ~0ULL;
 		if (bits)
@@ -363,15 +368,15 @@ static unsigned next_maybe_lr(struct vgic_locked g, const struct vcpu *v, unsign
 static void unmark_maybe_lr(struct vgic_locked g, struct vcpu *v, unsigned intid)
 {
 	if (intid < VGIC_NR_PRIVATE)
-		v->vgic.maybe_lr &= ~BIT(intid);
+		v->vgic->maybe_lr &= ~BIT(intid);
 	else
-		g.vm->vgic.maybe_lr[intid / 64] &= ~BIT(intid % 64);
+		g.vm->vgic->maybe_lr[intid / 64] &= ~BIT(intid % 64);
 }
 
 u64 vgic_fill_lrs(struct vgic_locked g, struct vcpu *v)
 {
-	struct vgic_cpu *c = &v->vgic;
-	struct vgic_dist *d = &g.vm->vgic;
+	struct vgic_cpu *c = v->vgic;
+	struct vgic_dist *d = g.vm->vgic;
 	struct virq *best[VGIC_MAX_LRS];
 	unsigned n = 0, wanted = 0;
 	unsigned max = MIN(c->nr_lrs, VGIC_MAX_LRS);
@@ -405,7 +410,7 @@ static void fold_lr(struct vgic_locked g, struct vcpu *v, struct virq *irq, u64 
 
 	irq->in_lr = false;
 	if (acknowledged)
-		v->vgic.taken[irq->intid]++;
+		v->vgic->taken[irq->intid]++;
 	irq->active = now & ICH_LR_ACTIVE;
 	if (!resampled(irq)) {
 		if (now & ICH_LR_PENDING)
@@ -423,12 +428,12 @@ static void fold_lr(struct vgic_locked g, struct vcpu *v, struct virq *irq, u64 
 	/* Routed elsewhere while it was here: its new vCPU can take it now. */
 	home = irq_home(g.vm, irq);
 	if (home && home != v && vgic_irq_pending(irq))
-		g.vm->vgic.hw->kick(home);
+		g.vm->vgic->hw->kick(home);
 }
 
 void vgic_fold_lrs(struct vgic_locked g, struct vcpu *v, const u64 *now)
 {
-	struct vgic_cpu *c = &v->vgic;
+	struct vgic_cpu *c = v->vgic;
 
 	for (unsigned i = 0; i < c->used_lrs; i++)
 		fold_lr(g, v, c->lr_irq[i], c->lr[i], now[i], c->lr_hw_activation[i]);
@@ -440,7 +445,7 @@ unsigned vgic_most_taken(const struct vcpu *v, unsigned *intid, u32 *count, unsi
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < VGIC_NR_IRQS; i++) {
-		u32 c = v->vgic.taken[i];
+		u32 c = v->vgic->taken[i];
 		unsigned k;
 
 		if (!c || (n == max && c <= count[max - 1]))

@@ -143,7 +143,7 @@ static void set_config(struct vgic_locked g, struct virq *irq, u32 cfg)
 	if (irq->hw) {
 		if (irq->enabled)
 			return;
-		g.vm->vgic.hw->spi_config(irq->hw_intid, !level);
+		g.vm->vgic->hw->spi_config(irq->hw_intid, !level);
 	}
 	irq->level = level;
 	vgic_notify(g, irq);
@@ -185,7 +185,7 @@ static const struct irq_field *find_field(u64 off)
 static struct virq *field_irq(struct vm *vm, struct vcpu *owner, unsigned intid)
 {
 	if (owner)
-		return intid < VGIC_NR_PRIVATE ? &owner->vgic.priv[intid] : NULL;
+		return intid < VGIC_NR_PRIVATE ? &owner->vgic->priv[intid] : NULL;
 	return intid >= VGIC_NR_PRIVATE ? vgic_get_irq(vm, NULL, intid) : NULL;
 }
 
@@ -226,15 +226,15 @@ static bool ctlr_access(struct vgic_locked g, struct mmio_access *a)
 		return false;
 	if (!a->write) {
 		/* RWP reads 0: every write takes effect at once. */
-		a->value = vm->vgic.ctlr | GICD_CTLR_ARE | GICD_CTLR_DS;
+		a->value = vm->vgic->ctlr | GICD_CTLR_ARE | GICD_CTLR_DS;
 		return true;
 	}
-	if (enables == vm->vgic.ctlr)
+	if (enables == vm->vgic->ctlr)
 		return true;
-	vm->vgic.ctlr = enables;
+	vm->vgic->ctlr = enables;
 	/* What may be delivered changed for every vCPU. */
 	for (unsigned i = 0; i < vm->n_vcpus; i++)
-		vm->vgic.hw->kick(&vm->vcpus[i]);
+		vm->vgic->hw->kick(&vm->vcpus[i]);
 	return true;
 }
 
@@ -331,9 +331,9 @@ static bool waker_access(struct vcpu *owner, struct mmio_access *a)
 	if (a->size != 4)
 		return false;
 	if (a->write)
-		owner->vgic.waker_sleep = a->value & GICR_WAKER_PROCESSOR_SLEEP;
+		owner->vgic->waker_sleep = a->value & GICR_WAKER_PROCESSOR_SLEEP;
 	else
-		a->value = owner->vgic.waker_sleep ?
+		a->value = owner->vgic->waker_sleep ?
 				   GICR_WAKER_PROCESSOR_SLEEP | GICR_WAKER_CHILDREN_ASLEEP : 0;
 	return true;
 }

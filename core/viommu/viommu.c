@@ -20,6 +20,7 @@
 #include "core/lib/string.h"
 #include "core/log/log.h"
 #include "core/mm/alloc.h"
+#include "core/vgic/vgic.h"
 #include "core/virtio/virtio_mmio.h"
 #include "core/vm/guest_layout.h"
 #include "core/vm/vm.h"
@@ -249,10 +250,10 @@ static void describe_vm(struct viommu_dev *d)
 		d->mmio[i] = (struct viommu_region){ cfg->mmio[i].ipa, cfg->mmio[i].size };
 		d->mmio_pa[i] = cfg->mmio[i].pa;
 	}
-	for (unsigned i = 0; i < d->vm->vpci.n; i++) {
-		const struct pci_dev *p = d->vm->vpci.dev[i].pdev;
+	for (unsigned i = 0; i < cfg->n_pci; i++) {
+		const struct pci_dev *p = pci_find((u16)cfg->pci_bdf[i]);
 
-		if (!p->has_sid)
+		if (!p || !p->has_sid)
 			continue;
 		/* Endpoint ID = requester ID: the guest's iommu-map is the identity. */
 		d->ep[d->ctx.n_ep] = (struct viommu_endpoint){ .id = p->bdf };

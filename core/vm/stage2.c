@@ -49,7 +49,7 @@ static u64 vtcr_value(const struct pgtable *s2)
  * TLB in step with the CPUs' (issue 4, isolation mode). */
 static bool smmu_walks(const struct vm *vm)
 {
-	return vm->vpci.n && smmu_present() && smmu_has_s2();
+	return vm->cfg->n_pci && smmu_present() && smmu_has_s2();
 }
 
 static void s2_tlb_inv(void *ctx, u64 ia, u64 size, bool leaf)

@@ -14,6 +14,7 @@
 #include "arch/arm64/vcpu_ctx.h"
 #include "core/log/log.h"
 #include "core/vm/guest_layout.h"
+#include "core/vm/vm_device.h"
 #include "core/vm/stage2.h"
 #include "drivers/gic/gicv3.h"
 #include "drivers/timer/timer.h"
@@ -35,7 +36,7 @@ static bool cpu_has_pauth(void)
 static void vtimer_irq(unsigned intid, void *ctx)
 {
 	(void)ctx;
-	vgic_inject_hw(vcpu_of_cpu(this_cpu()->index), intid);
+	vm_irqchip->inject_hw(vcpu_of_cpu(this_cpu()->index), intid);
 }
 
 void vcpu_cpu_init(void)
@@ -70,7 +71,7 @@ static void vcpu_load(struct vcpu *v)
 {
 	stage2_load(v->vm);
 	vcpu_ctx_load(&v->ctx);
-	vgic_cpu_load(v);
+	vm_irqchip->cpu_load(v);
 	write_sysreg(hcr_el2, guest_hcr);
 	isb();
 	gic_enable_local(GUEST_TIMER_VIRT_PPI);
@@ -79,7 +80,7 @@ static void vcpu_load(struct vcpu *v)
 static void vcpu_put(struct vcpu *v)
 {
 	gic_disable_local(GUEST_TIMER_VIRT_PPI);
-	vgic_cpu_put(v);
+	vm_irqchip->cpu_put(v);
 	vcpu_ctx_save(&v->ctx);
 	write_sysreg(hcr_el2, HCR_RW | HCR_IMO | HCR_FMO | HCR_AMO);
 	isb();
@@ -121,11 +122,11 @@ static void vcpu_run(struct vcpu *v)
 	while (vcpu_should_run(v)) {
 		cost_t start = v->vm->cfg->measure_costs ? cost_now() : 0;
 
-		vgic_flush(v);
+		vm_irqchip->flush(v);
 		u64 kind = guest_enter(v);
 		u64 left = timer_counter();
 
-		vgic_sync(v);
+		vm_irqchip->sync(v);
 		bool more = handle_exit(v, kind);
 
 		note_exit_time(v, kind, timer_counter() - left);

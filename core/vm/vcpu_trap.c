@@ -10,6 +10,7 @@
 #include "arch/arm64/sysreg.h"
 #include "core/log/log.h"
 #include "core/vm/vcpu.h"
+#include "core/vm/vm_device.h"
 
 #define ICC_SGI1R_EL1 SYS_ID(3, 0, 12, 11, 5)
 #define ICC_ASGI1R_EL1 SYS_ID(3, 1, 12, 11, 6)
@@ -137,7 +138,7 @@ static void sysreg_trap(struct vcpu *v, u64 esr)
 
 	v->stats.sysreg++;
 	if (id == ICC_SGI1R_EL1 && !read) {
-		vgic_sgi1r_write(v, reg_read(v, rt));
+		vm_irqchip->sgi1r_write(v, reg_read(v, rt));
 	} else if ((id == ICC_ASGI1R_EL1 || id == ICC_SGI0R_EL1) && !read) {
 		/* Group 0 / secure SGIs do not exist for a guest with one security state. */
 	} else if (id == ACTLR_EL1) {

@@ -7,10 +7,7 @@
 #define CORE_VM_H
 
 #include "arch/arm64/vcpu_ctx.h"
-#include "core/dev/vpci.h"
-#include "core/dev/vuart.h"
 #include "core/lib/spinlock.h"
-#include "core/vgic/vgic.h"
 #include "core/vm/emul.h"
 #include "core/vm/vmconfig.h"
 #include "iommu/pgtable/pgtable.h"
@@ -18,6 +15,11 @@
 enum vcpu_power { VCPU_OFF, VCPU_ON };
 
 struct vm;
+/* The devices' own state, which only they know (core/vm/vm_device.h): */
+struct vgic_cpu;
+struct vgic_dist;
+struct vpci;
+struct vuart;
 
 struct vcpu_stats {
 	u64 exits, hvc, smc, wfx, mmio, sysreg, irq, aborts_injected;
@@ -32,7 +34,7 @@ struct vcpu {
 	unsigned id;   /* index in the VM */
 	unsigned pcpu; /* the physical CPU it is pinned to */
 	struct el1_ctx ctx;
-	struct vgic_cpu vgic;
+	struct vgic_cpu *vgic; /* the vGIC's, set by its init */
 	volatile enum vcpu_power power;
 	volatile bool reset_pending; /* the VM is being reset or stopped: leave the guest */
 	u64 on_entry, on_ctx; /* PSCI CPU_ON entry point and context id */
@@ -57,9 +59,9 @@ struct vm {
 	struct vcpu vcpus[VM_MAX_VCPUS];
 	struct emul_region emul[VM_MAX_EMUL];
 	unsigned n_emul;
-	struct vgic_dist vgic;
-	struct vuart vuart;
-	struct vpci vpci;
+	struct vgic_dist *vgic; /* each set by the device's init */
+	struct vuart *vuart;
+	struct vpci *vpci;
 	/* SMMUs without stage 2: the VM's RAM at its guest-physical addresses (vm_iommu.c) */
 	struct pgtable smmu_s1;
 	struct pgt_pool smmu_s1_pool;

@@ -8,8 +8,14 @@
 #define VM_DEVICE_TYPES 8U
 #define STATS_LINE_MAX 256U
 
+const struct vm_irqchip_ops *vm_irqchip;
 static const struct vm_device_ops *types[VM_DEVICE_TYPES];
 static unsigned n_types;
+
+void vm_set_irqchip(const struct vm_irqchip_ops *ops)
+{
+	vm_irqchip = ops;
+}
 
 void vm_device_register(const struct vm_device_ops *ops)
 {

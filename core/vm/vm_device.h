@@ -10,6 +10,7 @@
 #include "core/lib/types.h"
 
 struct vm;
+struct vcpu;
 struct smmu_event;
 
 struct vm_device_ops {
@@ -28,6 +29,20 @@ struct vm_device_ops {
 	/* The k-th line the prompt's `stats` prints for the VM; false when there is none. */
 	bool (*stats_line)(struct vm *vm, unsigned k, char *buf, size_t len);
 };
+
+/* The VM's interrupt controller as a vCPU needs it on its way into and out of the guest
+ * (the vGIC's, registered at boot). */
+struct vm_irqchip_ops {
+	void (*cpu_load)(struct vcpu *v); /* the vCPU is about to run on this CPU */
+	void (*cpu_put)(struct vcpu *v);  /* ... and has stopped running on it */
+	void (*flush)(struct vcpu *v);    /* before each entry: pending interrupts in */
+	void (*sync)(struct vcpu *v);     /* after each exit: what the guest did with them */
+	void (*inject_hw)(struct vcpu *v, unsigned intid); /* a forwarded PPI (virtual timer) */
+	void (*sgi1r_write)(struct vcpu *v, u64 value);    /* the guest sent SGIs */
+};
+
+extern const struct vm_irqchip_ops *vm_irqchip;
+void vm_set_irqchip(const struct vm_irqchip_ops *ops);
 
 /* At boot, before any VM is created, in the order the devices' init must run. */
 void vm_device_register(const struct vm_device_ops *ops);

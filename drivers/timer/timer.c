@@ -4,7 +4,6 @@
 #include "arch/arm64/pmu.h"
 #include "arch/arm64/sysreg.h"
 #include "core/log/log.h"
-#include "drivers/gic/gicv3.h"
 
 /* CNTHP_CTL_EL2 (Arm ARM D19.12.17) */
 #define CNTHP_CTL_ENABLE BIT(0)
@@ -15,7 +14,7 @@
 #define DEMO_PERIOD_US 10000
 
 static u32 freq;
-static unsigned hyp_irq;
+static unsigned hyp_irq; /* for the demo's line */
 
 /* Per CPU: ticks still to deliver and the counter period between them. */
 static volatile unsigned ticks_left[MAX_CPUS];
@@ -40,7 +39,7 @@ u64 timer_now_us(void)
 	return f ? timer_counter() / (f / 1000000 ? f / 1000000 : 1) : 0;
 }
 
-static void hyp_timer_irq(unsigned intid, void *ctx)
+void timer_hyp_irq(unsigned intid, void *ctx)
 {
 	struct cpu *c = this_cpu();
 	unsigned i = c->index;
@@ -66,15 +65,12 @@ void timer_init(const struct plat_timer *t)
 	freq = t->clock_frequency;
 	pmu_set_counter_frequency(timer_frequency());
 	hyp_irq = t->hyp_phys_irq;
-	write_sysreg(cnthp_ctl_el2, CNTHP_CTL_IMASK);
-	gic_set_handler(hyp_irq, hyp_timer_irq, NULL);
 	timer_cpu_init();
 }
 
 void timer_cpu_init(void)
 {
 	write_sysreg(cnthp_ctl_el2, CNTHP_CTL_IMASK);
-	gic_enable_local(hyp_irq);
 }
 
 void timer_start_ticks(u64 period_us, unsigned ticks, void (*on_tick)(void))

@@ -6,8 +6,11 @@
 #include "core/platform/platform.h"
 
 void timer_init(const struct plat_timer *t);
-/* Enable the EL2 timer's PPI on this CPU. */
+/* This CPU's EL2 timer, stopped. */
 void timer_cpu_init(void);
+/* The handler of the EL2 timer's PPI (plat_timer.hyp_phys_irq), which the boot code
+ * connects to the interrupt controller. */
+void timer_hyp_irq(unsigned intid, void *ctx);
 u32 timer_frequency(void);
 u64 timer_counter(void);
 u64 timer_now_us(void);

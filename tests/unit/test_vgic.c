@@ -86,9 +86,10 @@ static int setup(void **state)
 		vm.vcpus[i].vm = &vm;
 		vm.vcpus[i].id = i;
 		vm.vcpus[i].pcpu = PCPU0 + i;
-		vm.vcpus[i].vgic.nr_lrs = 4; /* as QEMU's and most Arm cores' */
 	}
 	vgic_state_init(&vm, &fake_ops);
+	for (unsigned i = 0; i < NR_VCPUS; i++)
+		vm.vcpus[i].vgic->nr_lrs = 4; /* as QEMU's and most Arm cores' */
 	n_calls = 0;
 	return 0;
 }
@@ -157,7 +158,7 @@ static u64 lrs_now[VGIC_MAX_LRS];
 
 static u64 enter(unsigned vcpu)
 {
-	struct vgic_cpu *c = &vm.vcpus[vcpu].vgic;
+	struct vgic_cpu *c = vm.vcpus[vcpu].vgic;
 	u64 hcr = vgic_fill_lrs(G, &vm.vcpus[vcpu]);
 
 	memcpy(lrs_now, c->lr, sizeof(lrs_now));
@@ -168,7 +169,7 @@ static void leave(unsigned vcpu) { vgic_fold_lrs(G, &vm.vcpus[vcpu], lrs_now); }
 
 static unsigned lr_intid(unsigned vcpu, unsigned n)
 {
-	return FIELD_GET(ICH_LR_VINTID, vm.vcpus[vcpu].vgic.lr[n]);
+	return FIELD_GET(ICH_LR_VINTID, vm.vcpus[vcpu].vgic->lr[n]);
 }
 
 /* Acknowledge (ICV_IAR1_EL1) what LR n holds: pending -> active. */
@@ -278,7 +279,7 @@ static void test_ownership(void **state)
 	/* With affinity routing, the distributor's private-interrupt registers are RAZ/WI. */
 	dwrite(GICD_ISENABLER(0), 4, ~0U);
 	assert_int_equal(dread(GICD_ISENABLER(0), 4), 0);
-	assert_false(vm.vcpus[0].vgic.priv[27].enabled);
+	assert_false(vm.vcpus[0].vgic->priv[27].enabled);
 	assert_int_equal(count_op(ROUTE) + count_op(DISABLE), 0);
 
 	/* Forwarded to the VM: it is the guest's now. */
@@ -387,7 +388,7 @@ static void test_irouter(void **state)
 
 static void test_lr_edge(void **state)
 {
-	struct vgic_cpu *c = &vm.vcpus[0].vgic;
+	struct vgic_cpu *c = vm.vcpus[0].vgic;
 
 	guest_enable_spi(EDGE_SPI, 0x80, true);
 	n_calls = 0;
@@ -431,13 +432,13 @@ static void test_lr_not_taken_stays_pending(void **state)
 	/* Cleared by the guest before it took it: gone from the next entry. */
 	dwrite(GICD_ICPENDR(1), 4, bit_of(EDGE_SPI));
 	enter(0);
-	assert_int_equal(vm.vcpus[0].vgic.used_lrs, 0);
+	assert_int_equal(vm.vcpus[0].vgic->used_lrs, 0);
 }
 
 static void test_lr_priority_and_overflow(void **state)
 {
 	static const u8 prio[] = { 0xa0, 0x40, 0x80, 0x40, 0xc0, 0x60 };
-	struct vgic_cpu *c = &vm.vcpus[0].vgic;
+	struct vgic_cpu *c = vm.vcpus[0].vgic;
 
 	for (unsigned i = 0; i < ARRAY_SIZE(prio); i++) {
 		guest_enable_spi(EDGE_SPI + i, prio[i], true);
@@ -472,7 +473,7 @@ static void test_lr_priority_and_overflow(void **state)
 
 static void test_lr_level_resample(void **state)
 {
-	struct vgic_cpu *c = &vm.vcpus[0].vgic;
+	struct vgic_cpu *c = vm.vcpus[0].vgic;
 
 	guest_enable_spi(LEVEL_SPI, 0x90, false);
 	vgic_set_line(G, spi(LEVEL_SPI), true);
@@ -516,7 +517,7 @@ static void test_lr_level_resample(void **state)
 
 static void test_lr_hw_spi(void **state)
 {
-	struct vgic_cpu *c = &vm.vcpus[0].vgic;
+	struct vgic_cpu *c = vm.vcpus[0].vgic;
 	const u64 hw = ICH_LR_HW | ((u64)FWD_SPI << 32);
 
 	assert_int_equal(vgic_claim_hw_spi(G, FWD_SPI), 0);
@@ -584,7 +585,7 @@ static void test_lr_hw_spi_fires_again_before_exit(void **state)
 	leave(0);
 	assert_true(spi(FWD_SPI)->hw_active);
 	enter(1);
-	assert_int_equal(vm.vcpus[1].vgic.lr[0] & (ICH_LR_HW | ICH_LR_PINTID | ICH_LR_STATE),
+	assert_int_equal(vm.vcpus[1].vgic->lr[0] & (ICH_LR_HW | ICH_LR_PINTID | ICH_LR_STATE),
 			 hw | ICH_LR_PENDING);
 	guest_ack(0);
 	guest_eoi(0);
@@ -630,7 +631,7 @@ static void test_most_taken(void **state)
 
 static void test_lr_hw_timer_ppi(void **state)
 {
-	struct vgic_cpu *c = &vm.vcpus[1].vgic;
+	struct vgic_cpu *c = vm.vcpus[1].vgic;
 	struct virq *timer = &c->priv[GUEST_TIMER_VIRT_PPI];
 
 	dwrite(GICD_CTLR, 4, GICD_CTLR_ARE | GICD_CTLR_ENABLE_G1);
@@ -644,7 +645,7 @@ static void test_lr_hw_timer_ppi(void **state)
 	guest_ack(0);
 	leave(1);
 	enter(0);
-	assert_int_equal(vm.vcpus[0].vgic.used_lrs, 0); /* vCPU 1's alone */
+	assert_int_equal(vm.vcpus[0].vgic->used_lrs, 0); /* vCPU 1's alone */
 	/* Reset while the guest holds it: released on vCPU 1's physical CPU. */
 	vgic_reset(G);
 	assert_int_equal(count(DEACTIVATE, GUEST_TIMER_VIRT_PPI, PCPU0 + 1), 1);
@@ -653,7 +654,7 @@ static void test_lr_hw_timer_ppi(void **state)
 
 static void test_lr_disabled_and_groups(void **state)
 {
-	struct vgic_cpu *c = &vm.vcpus[0].vgic;
+	struct vgic_cpu *c = vm.vcpus[0].vgic;
 
 	guest_enable_spi(EDGE_SPI, 0x80, true);
 	dwrite(GICD_ICENABLER(1), 4, bit_of(EDGE_SPI));
@@ -681,14 +682,14 @@ static void test_lr_disabled_and_groups(void **state)
 	assert_int_equal(c->lr[0] & ICH_LR_STATE, ICH_LR_ACTIVE);
 }
 
-static bool maybe_lr(unsigned intid) { return vm.vgic.maybe_lr[intid / 64] & BIT(intid % 64); }
+static bool maybe_lr(unsigned intid) { return vm.vgic->maybe_lr[intid / 64] & BIT(intid % 64); }
 
 /* An exit looks only at interrupts marked when they became pending or active; the mark
  * goes once one is neither. A line held high keeps it: a change of trigger then makes the
  * interrupt pending without any new event. */
 static void test_lr_scan_marks(void **state)
 {
-	struct vgic_cpu *c = &vm.vcpus[0].vgic;
+	struct vgic_cpu *c = vm.vcpus[0].vgic;
 
 	guest_enable_spi(EDGE_SPI, 0x80, true);
 	enter(0);
@@ -725,7 +726,7 @@ static void test_spi_moves_after_exit(void **state)
 	dwrite(GICD_IROUTER(EDGE_SPI), 8, 1);
 	assert_int_equal(kicks(0), 1);
 	assert_int_equal(vgic_fill_lrs(G, &vm.vcpus[1]), ICH_HCR_EN);
-	assert_int_equal(vm.vcpus[1].vgic.used_lrs, 0);
+	assert_int_equal(vm.vcpus[1].vgic->used_lrs, 0);
 	leave(0);
 	assert_int_equal(kicks(1), 1);
 	enter(1);
@@ -735,7 +736,7 @@ static void test_spi_moves_after_exit(void **state)
 	/* Active on vCPU 1, it stays there even if routed back. */
 	dwrite(GICD_IROUTER(EDGE_SPI), 8, 0);
 	enter(0);
-	assert_int_equal(vm.vcpus[0].vgic.used_lrs, 0);
+	assert_int_equal(vm.vcpus[0].vgic->used_lrs, 0);
 	leave(0);
 	enter(1);
 	assert_int_equal(lr_intid(1, 0), EDGE_SPI);
@@ -749,29 +750,29 @@ static void test_sgi1r(void **state)
 	const u64 sgi3 = FIELD_PREP(ICC_SGI1R_INTID, 3);
 
 	vgic_send_sgis(G, v1, sgi3 | FIELD_PREP(ICC_SGI1R_TARGETS, BIT(0) | BIT(2)));
-	assert_true(vm.vcpus[0].vgic.priv[3].pending_latch);
-	assert_false(vm.vcpus[1].vgic.priv[3].pending_latch);
-	assert_true(vm.vcpus[2].vgic.priv[3].pending_latch);
+	assert_true(vm.vcpus[0].vgic->priv[3].pending_latch);
+	assert_false(vm.vcpus[1].vgic->priv[3].pending_latch);
+	assert_true(vm.vcpus[2].vgic->priv[3].pending_latch);
 	assert_int_equal(kicks(0) + kicks(2), 2);
 	assert_int_equal(kicks(1), 0);
 
 	setup(state);
 	vgic_send_sgis(G, &vm.vcpus[0], sgi3 | ICC_SGI1R_IRM);
-	assert_false(vm.vcpus[0].vgic.priv[3].pending_latch);
-	assert_true(vm.vcpus[1].vgic.priv[3].pending_latch);
-	assert_true(vm.vcpus[2].vgic.priv[3].pending_latch);
+	assert_false(vm.vcpus[0].vgic->priv[3].pending_latch);
+	assert_true(vm.vcpus[1].vgic->priv[3].pending_latch);
+	assert_true(vm.vcpus[2].vgic->priv[3].pending_latch);
 
 	/* Affinities no vCPU has: Aff0 16.. (RS = 1), Aff1 = 1. */
 	setup(state);
 	vgic_send_sgis(G, v1, sgi3 | FIELD_PREP(ICC_SGI1R_RS, 1) | FIELD_PREP(ICC_SGI1R_TARGETS, 1));
 	vgic_send_sgis(G, v1, sgi3 | FIELD_PREP(ICC_SGI1R_AFF1, 1) | FIELD_PREP(ICC_SGI1R_TARGETS, 1));
 	assert_int_equal(n_calls, 0);
-	assert_false(vm.vcpus[0].vgic.priv[3].pending_latch);
+	assert_false(vm.vcpus[0].vgic->priv[3].pending_latch);
 
 	/* Group 0 on the target: ICC_SGI1R_EL1 does not reach it. */
 	rwrite(0, GICR_IGROUPR0, 4, ~BIT(3));
 	vgic_send_sgis(G, v1, sgi3 | FIELD_PREP(ICC_SGI1R_TARGETS, 1));
-	assert_false(vm.vcpus[0].vgic.priv[3].pending_latch);
+	assert_false(vm.vcpus[0].vgic->priv[3].pending_latch);
 
 	/* To itself, delivered at its next entry. */
 	rwrite(1, GICR_ISENABLER0, 4, BIT(3));
@@ -796,7 +797,7 @@ static void test_hw_config(void **state)
 
 static void test_reset(void **state)
 {
-	struct vgic_cpu *c = &vm.vcpus[2].vgic;
+	struct vgic_cpu *c = vm.vcpus[2].vgic;
 
 	assert_int_equal(vgic_claim_hw_spi(G, FWD_SPI), 0);
 	guest_enable_spi(LEVEL_SPI, 0x10, true);
