@@ -1,7 +1,7 @@
 /*
  * A VM's virtio-iommu device: glue between the virtio-mmio transport (core/virtio/virtio_mmio.c)
- * and the pure request model (iommu/viommu/viommu_req.h), with its ops replayed into the SMMU by
- * core/viommu/viommu_replay.c.
+ * and the pure request model (iommu/viommu/viommu_req.h), whose ops the replay
+ * (iommu/viommu/viommu_replay.c) carries out on the SMMU backend (core/viommu/viommu_smmu.c).
  *
  * Every call runs under the device's lock: the guest's register accesses (a QueueNotify
  * serves the requests in the notifying vCPU's trap) and the VM's reset. SMMU events come
@@ -90,7 +90,7 @@ static size_t handle(void *dev, unsigned queue, const u8 *in, size_t in_len, u8 
 	used = viommu_prepare(&d->st, &d->ctx, in, in_len, out, out_cap, &t);
 	t1 = viommu_now(d);
 	if (t.n_op)
-		hw = viommu_replay(d, &t);
+		hw = viommu_replay(&d->hw, &t);
 	t2 = viommu_now(d);
 	viommu_commit(&d->st, &d->ctx, &t, hw);
 	type = in_len && in[0] <= VIRTIO_IOMMU_T_PROBE ? in[0] : 0;
@@ -160,7 +160,7 @@ static void model_reset(void *dev)
 	unsigned n = viommu_reset_ops(&d->st, &d->ctx, ops, ARRAY_SIZE(ops));
 
 	for (unsigned i = 0; i < n; i++)
-		if (viommu_replay_op(d, &ops[i]))
+		if (viommu_replay_op(&d->hw, &ops[i]))
 			log_err("vm '%s': virtio-iommu: reset: op %u failed\n", d->vm->cfg->name,
 				ops[i].kind);
 	if (d->sync_owed)
@@ -315,6 +315,7 @@ static int viommu_vm_init(struct vm *vm)
 	if (!d)
 		return -E_NOMEM;
 	d->vm = vm;
+	d->hw = (struct viommu_backend){ &viommu_smmu_ops, d };
 	d->timed = vm->cfg->measure_costs;
 	handoff_init(&d->faults, &d->lock, sizeof(struct virtio_iommu_fault), deliver_faults);
 	ret = setup(d);

@@ -1,6 +1,6 @@
 /*
  * What core/viommu/viommu.c (the device: transport, config space, faults, counters) and
- * core/viommu/viommu_replay.c (its ops replayed into the SMMU) share. Not for other files.
+ * core/viommu/viommu_smmu.c (its ops replayed into the SMMU) share. Not for other files.
  */
 #ifndef CORE_VIOMMU_INTERNAL_H
 #define CORE_VIOMMU_INTERNAL_H
@@ -11,6 +11,7 @@
 #include "core/virtio/virtio_mmio.h"
 #include "core/vm/vmconfig.h"
 #include "iommu/pgtable/pgtable.h"
+#include "iommu/viommu/viommu_backend.h"
 #include "iommu/viommu/viommu_req.h"
 #include "iommu/viommu/virtio_iommu_abi.h"
 
@@ -59,6 +60,7 @@ struct viommu_dev {
 	struct virtio_iommu_config cfg;
 	struct viommu_ctx ctx;
 	struct viommu_state st;
+	struct viommu_backend hw; /* viommu_smmu_ops over this device */
 	struct viommu_endpoint ep[VIOMMU_MAX_ENDPOINTS];
 	u32 ep_sid[VIOMMU_MAX_ENDPOINTS];
 	struct viommu_region ram[VM_MAX_RAM], mmio[VM_MAX_MMIO];
@@ -91,10 +93,8 @@ static inline cost_t viommu_now(const struct viommu_dev *d) { return d->timed ? 
 void *viommu_pages_zeroed(size_t bytes);
 /* The arena, the mapping nodes and (nested) the devices' stage 2, from the VM's config. */
 int viommu_tables_init(struct viommu_dev *d);
-/* Carry out one request's ops; the status for viommu_commit (OK, NOMEM, DEVERR). */
-u8 viommu_replay(struct viommu_dev *d, const struct viommu_txn *t);
-/* One op (device reset replays viommu_reset_ops' one by one). 0 or -E_*. */
-int viommu_replay_op(struct viommu_dev *d, const struct viommu_op *op);
+/* The ops of iommu/viommu/viommu_backend.h on the SMMU (hw: the struct viommu_dev). */
+extern const struct viommu_backend_ops viommu_smmu_ops;
 /* An endpoint in no domain: identity over the VM's RAM (bypass), or abort. */
 int viommu_unattached(struct viommu_dev *d, unsigned ep, bool bypass);
 /* CMD_SYNC, then the table pages the invalidations freed go back to the arena. */

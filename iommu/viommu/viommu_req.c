@@ -30,12 +30,23 @@ static bool all_zero(const u8 *p, size_t n)
 
 /* ---- requests ---- */
 
-static struct viommu_op *add_op(struct viommu_txn *t, enum viommu_op_kind kind, u32 domain)
+static struct viommu_op *add_op(struct viommu_txn *t, enum viommu_op_kind kind, u32 domain,
+				 unsigned slot)
 {
 	struct viommu_op *op = &t->op[t->n_op++];
 
-	*op = (struct viommu_op){ .kind = kind, .domain = domain };
+	*op = (struct viommu_op){ .kind = kind, .domain = domain, .slot = (u8)slot };
 	return op;
+}
+
+/* The slot a new domain gets: the first free one. The endpoint's old domain keeps its slot
+ * until after the ATTACH (the hardware holds both for a moment). -1 if none is free. */
+static int free_slot(const struct viommu_state *st)
+{
+	for (unsigned s = 0; s < VIOMMU_MAX_ENDPOINTS; s++)
+		if (!st->dom[s].used)
+			return (int)s;
+	return -1;
 }
 
 static u8 prepare_attach(const struct viommu_state *st, const struct viommu_ctx *ctx,
@@ -86,19 +97,21 @@ static u8 prepare_attach(const struct viommu_state *st, const struct viommu_ctx 
 
 		if (old != VIOMMU_NO_DOMAIN && st->dom[old].n_endpoints == 1)
 			after--;
-		if (after > ctx->limits.domains)
+		slot = free_slot(st);
+		if (after > ctx->limits.domains || slot < 0)
 			return VIRTIO_IOMMU_S_NOMEM;
-		add_op(t, VIOMMU_OP_CREATE, r.domain)->bypass = bypass;
+		add_op(t, VIOMMU_OP_CREATE, r.domain, (unsigned)slot)->bypass = bypass;
 	}
 
-	op = add_op(t, VIOMMU_OP_ATTACH, r.domain);
+	t->slot = (u8)slot;
+	op = add_op(t, VIOMMU_OP_ATTACH, r.domain, (unsigned)slot);
 	op->bypass = bypass;
 	op->endpoint = e->id;
 	op->ep = (unsigned)ep;
 	if (old != VIOMMU_NO_DOMAIN) {
 		t->sync = true;
 		if (st->dom[old].n_endpoints == 1)
-			add_op(t, VIOMMU_OP_DESTROY, st->dom[old].id);
+			add_op(t, VIOMMU_OP_DESTROY, st->dom[old].id, old);
 	}
 	return VIRTIO_IOMMU_S_OK;
 }
@@ -125,19 +138,19 @@ static u8 prepare_detach(const struct viommu_state *st, const struct viommu_ctx 
 	t->domain = r.domain;
 	t->ep = (unsigned)ep;
 	t->sync = true;
-	op = add_op(t, VIOMMU_OP_DETACH, r.domain);
+	op = add_op(t, VIOMMU_OP_DETACH, r.domain, slot);
 	op->bypass = ctx->bypass;
 	op->endpoint = r.endpoint;
 	op->ep = (unsigned)ep;
 	if (st->dom[slot].n_endpoints == 1)
-		add_op(t, VIOMMU_OP_DESTROY, r.domain);
+		add_op(t, VIOMMU_OP_DESTROY, r.domain, slot);
 	return VIRTIO_IOMMU_S_OK;
 }
 
 /* Cut [gpa, last] into pieces, each inside one region of the kind the flags ask for, into
  * t's ops. False if some address is in no such region or it takes too many pieces. */
 static bool map_pieces(const struct viommu_ctx *ctx, u64 va, u64 gpa, u64 last, u32 flags,
-		       u32 domain, struct viommu_txn *t)
+		       u32 domain, unsigned slot, struct viommu_txn *t)
 {
 	bool mmio = flags & VIRTIO_IOMMU_MAP_F_MMIO;
 	const struct viommu_region *reg = mmio ? ctx->mmio : ctx->ram;
@@ -158,7 +171,7 @@ static bool map_pieces(const struct viommu_ctx *ctx, u64 va, u64 gpa, u64 last, 
 		if (i == n || t->n_op == VIOMMU_MAP_MAX_PIECES)
 			return false;
 		end = MIN(last, viommu_region_last(&reg[i]));
-		op = add_op(t, VIOMMU_OP_MAP, domain);
+		op = add_op(t, VIOMMU_OP_MAP, domain, slot);
 		op->iova = iova(va + (cur - gpa));
 		op->size = end - cur + 1;
 		op->gpa = ipa(cur);
@@ -206,7 +219,8 @@ static u8 prepare_map(const struct viommu_state *st, const struct viommu_ctx *ct
 	if (r.phys_start > VIOMMU_U64_MAX - size_m1)
 		return VIRTIO_IOMMU_S_RANGE;
 	phys_last = r.phys_start + size_m1;
-	if (!map_pieces(ctx, r.virt_start, r.phys_start, phys_last, r.flags, r.domain, t))
+	if (!map_pieces(ctx, r.virt_start, r.phys_start, phys_last, r.flags, r.domain,
+			(unsigned)slot, t))
 		return VIRTIO_IOMMU_S_RANGE; /* (viommu_prepare drops the ops of a rejection) */
 	for (unsigned e = 0; e < ctx->n_ep; e++) {
 		if (st->ep_dom[e] != (unsigned)slot)
@@ -274,7 +288,7 @@ static u8 prepare_unmap(const struct viommu_state *st, const struct viommu_ctx *
 	/* Every mapping in [first.start, last.last] lies inside the range (no holes matter:
 	 * nothing else is mapped between them), so one op covers them all. */
 	t->sync = true;
-	op = add_op(t, VIOMMU_OP_UNMAP, r.domain);
+	op = add_op(t, VIOMMU_OP_UNMAP, r.domain, (unsigned)slot);
 	op->iova = viommu_node_at(st, first)->start;
 	op->size = viommu_node_at(st, last)->last.v - viommu_node_at(st, first)->start.v + 1;
 	return VIRTIO_IOMMU_S_OK;
@@ -337,9 +351,7 @@ static void commit_attach(struct viommu_state *st, const struct viommu_txn *t)
 	}
 	found = viommu_find_domain(st, t->domain);
 	if (found < 0) {
-		/* Domains never outnumber attached endpoints, so a slot is free. */
-		for (slot = 0; st->dom[slot].used; slot++)
-			;
+		slot = t->slot; /* free since prepare, as CREATE said */
 		st->dom[slot] = (struct viommu_domain){
 			.used = true, .bypass = t->bypass, .id = t->domain, .root = VIOMMU_NIL,
 		};
@@ -428,13 +440,14 @@ unsigned viommu_reset_ops(const struct viommu_state *st, const struct viommu_ctx
 			continue;
 		ops[n++] = (struct viommu_op){
 			.kind = VIOMMU_OP_DETACH, .domain = st->dom[st->ep_dom[e]].id,
+			.slot = st->ep_dom[e],
 			.bypass = ctx->bypass, .endpoint = ctx->ep[e].id, .ep = e,
 		};
 	}
 	for (unsigned s = 0; s < VIOMMU_MAX_ENDPOINTS && n < cap; s++)
 		if (st->dom[s].used)
 			ops[n++] = (struct viommu_op){ .kind = VIOMMU_OP_DESTROY,
-						       .domain = st->dom[s].id };
+						       .domain = st->dom[s].id, .slot = (u8)s };
 	return n;
 }
 

@@ -161,6 +161,9 @@ enum viommu_op_kind {
 struct viommu_op {
 	enum viommu_op_kind kind;
 	u32 domain;
+	/* The domain's slot in the state (struct viommu_state.dom): the hardware's too, so
+	 * that the replay needs no look-up. CREATE names the slot the domain will have. */
+	u8 slot;
 	bool bypass;      /* CREATE, ATTACH: a bypass domain; DETACH: see above */
 	u32 endpoint;     /* ATTACH, DETACH: endpoint ID */
 	unsigned ep;      /* ... and its index in ctx->ep */
@@ -183,6 +186,7 @@ struct viommu_txn {
 	u8 *tail_status;
 	u8 type;
 	u32 domain;
+	u8 slot;     /* ATTACH: the domain's slot (a new one: the one CREATE names) */
 	unsigned ep;
 	bool bypass;
 	u64 start, last, gpa;

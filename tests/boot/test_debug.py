@@ -14,7 +14,7 @@ EXAMPLE = """\
 break boot_main
 continue
 print/x load_addr
-break prepare_map
+break viommu_prepare if in[0] == 3
 continue
 print/x *(struct virtio_iommu_req_map *)in
 print vms[0].cfg->name
@@ -46,7 +46,7 @@ def test_gdb_breaks_in_boot_main_and_on_a_virtio_iommu_map(tmp_path):
     assert re.search(r"Breakpoint 1, boot_main \(dtb_addr=\d+, load_addr=\d+\)", out), out
     assert re.search(rf"^\$1 = {base}$", out, re.M), out
     # The guest's first MAP, decoded: a MAP request (head.type 3) of the VM "viommu".
-    assert re.search(r"Breakpoint 2, .*prepare_map", out), out
+    assert re.search(r"Breakpoint 2, .*viommu_prepare", out), out
     assert re.search(r"\$2 = \{head = \{type = 0x3,", out), out
     assert re.search(r'^\$3 = "viommu\\000', out, re.M), out
     assert re.search(r"^\$4 = VM_RUNNING", out, re.M), out

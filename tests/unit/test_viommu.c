@@ -634,6 +634,21 @@ static void test_attach_replay_failure_changes_nothing(void **state)
 	assert_false(attached(EP_B));
 }
 
+static void test_attach_failure_undoes_the_new_domain(void **state)
+{
+	/* The STE write fails after the new domain was created: the shipped undo destroys it
+	 * again (hw_compare: the hardware holds exactly the state), the request is DEVERR. */
+	assert_int_equal(attach(1, EP_A, 0), S(OK));
+	hw.fail_attach_in = 1;
+	hw.fail_status = S(DEVERR);
+	assert_int_equal(attach(2, EP_B, 0), S(DEVERR));
+	assert_false(domain_exists(2));
+	assert_false(attached(EP_B));
+	assert_true(in_domain(EP_A, 1));
+	/* The slot is free again: the next domain takes it. */
+	assert_int_equal(attach(3, EP_B, 0), S(OK));
+}
+
 /* ---- rule 2: DETACH ---- */
 
 static void test_detach_reserved_ignored(void **state)
@@ -1513,6 +1528,7 @@ int main(void)
 		cmocka_unit_test_setup(test_attach_limit_zero, setup),
 		cmocka_unit_test_setup(test_attach_resv_conflict_is_unsupp, setup),
 		cmocka_unit_test_setup(test_attach_replay_failure_changes_nothing, setup),
+		cmocka_unit_test_setup(test_attach_failure_undoes_the_new_domain, setup),
 		cmocka_unit_test_setup(test_detach_reserved_ignored, setup),
 		cmocka_unit_test_setup(test_detach_unknown_endpoint_is_noent, setup),
 		cmocka_unit_test_setup(test_detach_not_attached_is_inval, setup),

@@ -1,11 +1,13 @@
 /*
- * A double of the hardware side of the virtio-iommu, shared by tests/unit/test_viommu.c and
- * tests/fuzz/fuzz_viommu.c: it replays the ops of iommu/viommu/viommu_req.h the way core/viommu/viommu.c
- * is meant to (stop at the first failing op, undo the request's earlier MAP pieces), checks
- * each op is possible on real hardware (no CREATE twice, no MAP over a mapped entry or
+ * A second backend of the virtio-iommu (iommu/viommu/viommu_backend.h), shared by
+ * tests/unit/test_viommu.c and tests/fuzz/fuzz_viommu.c: the shipped replay and undo
+ * (iommu/viommu/viommu_replay.c) carry out the ops of iommu/viommu/viommu_req.h on it as
+ * they do on the SMMU. It checks each op is possible on real hardware (CREATE into a free
+ * slot only, every other op on the domain its slot holds, no MAP over a mapped entry or
  * outside its region, no UNMAP that would split an entry, no DESTROY of a table a stream
- * still uses), and compares what it holds with the module's state after every request.
- * Functions return NULL, or a message saying what is wrong.
+ * still uses), fails a CREATE or a MAP on demand, and compares what it holds with the
+ * module's state after every request. Functions return NULL, or a message saying what is
+ * wrong.
  */
 #ifndef TESTS_UNIT_TEST_VIOMMU_HW_H
 #define TESTS_UNIT_TEST_VIOMMU_HW_H
@@ -14,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/lib/errno.h"
 #include "iommu/pgtable/pgtable.h"
+#include "iommu/viommu/viommu_backend.h"
 #include "iommu/viommu/viommu_req.h"
 
 #define HW_MAX_DOMAINS VIOMMU_MAX_ENDPOINTS
@@ -46,9 +50,11 @@ struct hw_stream {
 struct fake_hw {
 	struct hw_domain dom[HW_MAX_DOMAINS];
 	struct hw_stream stream[VIOMMU_MAX_ENDPOINTS];
-	/* Failure injection: the n-th CREATE / MAP from now fails (0: never). */
-	unsigned fail_create_in, fail_map_in;
+	/* Failure injection: the n-th CREATE / MAP / ATTACH from now fails (0: never), with
+	 * NOMEM or DEVERR as the request's status. */
+	unsigned fail_create_in, fail_map_in, fail_attach_in;
 	u8 fail_status;
+	const struct viommu_ctx *ctx; /* of the request being replayed */
 	/* Syncs owed: set by ops that invalidate, cleared by hw_sync(). */
 	bool sync_owed;
 	unsigned ops_replayed;
@@ -63,68 +69,76 @@ static inline void hw_init(struct fake_hw *hw)
 		hw->dom[i].n = 0;
 	}
 	memset(hw->stream, 0, sizeof(hw->stream));
-	hw->fail_create_in = hw->fail_map_in = 0;
+	hw->fail_create_in = hw->fail_map_in = hw->fail_attach_in = 0;
 	hw->fail_status = VIRTIO_IOMMU_S_NOMEM;
 	hw->sync_owed = false;
 	hw->ops_replayed = 0;
+	hw->msg[0] = '\0';
 }
 
-static inline struct hw_domain *hw_find(struct fake_hw *hw, u32 id)
+/* The domain in op's slot, if that slot holds op's domain. */
+static inline struct hw_domain *hw_slot(struct fake_hw *hw, const struct viommu_op *op)
 {
-	for (unsigned i = 0; i < HW_MAX_DOMAINS; i++)
-		if (hw->dom[i].used && hw->dom[i].id == id)
-			return &hw->dom[i];
-	return NULL;
+	struct hw_domain *d = op->slot < HW_MAX_DOMAINS ? &hw->dom[op->slot] : NULL;
+
+	return d && d->used && d->id == op->domain ? d : NULL;
 }
 
 #define HW_FAIL(hw, ...) (snprintf((hw)->msg, sizeof((hw)->msg), __VA_ARGS__), (hw)->msg)
+/* A rule broken: the message stays for hw_replay, the op fails. */
+#define HW_BROKEN(hw, ...) (HW_FAIL(hw, __VA_ARGS__), -E_INVAL)
+/* An injected failure, as the request's status says. */
+#define HW_INJECTED(hw) ((hw)->fail_status == VIRTIO_IOMMU_S_NOMEM ? -E_NOMEM : -E_IO)
 
 static inline bool hw_fires(unsigned *counter)
 {
 	return *counter && !--*counter;
 }
 
-static inline const char *hw_map(struct fake_hw *hw, const struct viommu_ctx *ctx,
-				 const struct viommu_op *op, bool *failed)
+static inline int hw_map(void *fake, const struct viommu_op *op)
 {
-	struct hw_domain *d = hw_find(hw, op->domain);
+	struct fake_hw *hw = fake;
+	const struct viommu_ctx *ctx = hw->ctx;
+	struct hw_domain *d = hw_slot(hw, op);
 	const struct viommu_region *r;
 
 	if (!d || d->bypass)
-		return HW_FAIL(hw, "MAP into domain %u that has no table", op->domain);
+		return HW_BROKEN(hw, "MAP into domain %u that has no table in slot %u", op->domain,
+				 op->slot);
 	if (!op->size || op->iova.v + (op->size - 1) < op->iova.v)
-		return HW_FAIL(hw, "MAP of a bad size");
+		return HW_BROKEN(hw, "MAP of a bad size");
 	if (op->region >= (op->mmio ? ctx->n_mmio : ctx->n_ram))
-		return HW_FAIL(hw, "MAP names no region");
+		return HW_BROKEN(hw, "MAP names no region");
 	r = op->mmio ? &ctx->mmio[op->region] : &ctx->ram[op->region];
 	if (op->gpa.v < r->base.v || op->gpa.v - r->base.v > r->size ||
 	    op->size > r->size - (op->gpa.v - r->base.v))
-		return HW_FAIL(hw, "MAP gpa %llx+%llx outside its region", (unsigned long long)op->gpa.v,
-			       (unsigned long long)op->size);
+		return HW_BROKEN(hw, "MAP gpa %llx+%llx outside its region",
+				 (unsigned long long)op->gpa.v, (unsigned long long)op->size);
 	if (op->prot & ~(PGT_READ | PGT_WRITE | PGT_DEVICE) || !!(op->prot & PGT_DEVICE) != op->mmio)
-		return HW_FAIL(hw, "MAP prot %x", op->prot);
+		return HW_BROKEN(hw, "MAP prot %x", op->prot);
 	for (unsigned i = 0; i < d->n; i++)
 		if (op->iova.v <= d->e[i].iova + (d->e[i].size - 1) &&
 		    d->e[i].iova <= op->iova.v + (op->size - 1))
-			return HW_FAIL(hw, "MAP over a mapped entry (pgt_map -E_EXIST)");
-	if (hw_fires(&hw->fail_map_in)) {
-		*failed = true;
-		return NULL;
-	}
+			return HW_BROKEN(hw, "MAP over a mapped entry (pgt_map -E_EXIST)");
+	hw->ops_replayed++;
+	if (hw_fires(&hw->fail_map_in))
+		return HW_INJECTED(hw);
 	if (d->n == HW_MAX_ENTRIES)
-		return HW_FAIL(hw, "fake hw full");
+		return HW_BROKEN(hw, "fake hw full");
 	d->e[d->n++] = (struct hw_entry){ op->iova.v, op->size, op->gpa.v, op->prot, op->mmio,
 					  op->region };
-	return NULL;
+	return 0;
 }
 
-static inline const char *hw_unmap(struct fake_hw *hw, u32 domain, u64 iova, u64 size)
+static inline int hw_unmap(void *fake, const struct viommu_op *op)
 {
-	struct hw_domain *d = hw_find(hw, domain);
-	u64 last = iova + (size - 1);
+	struct fake_hw *hw = fake;
+	struct hw_domain *d = hw_slot(hw, op);
+	u64 iova = op->iova.v, last = iova + (op->size - 1);
 
 	if (!d || d->bypass)
-		return HW_FAIL(hw, "UNMAP in domain %u that has no table", domain);
+		return HW_BROKEN(hw, "UNMAP in domain %u that has no table in slot %u", op->domain,
+				 op->slot);
 	for (unsigned i = 0; i < d->n;) {
 		struct hw_entry *e = &d->e[i];
 		u64 elast = e->iova + (e->size - 1);
@@ -134,99 +148,109 @@ static inline const char *hw_unmap(struct fake_hw *hw, u32 domain, u64 iova, u64
 			continue;
 		}
 		if (e->iova < iova || elast > last)
-			return HW_FAIL(hw, "UNMAP would split an entry");
+			return HW_BROKEN(hw, "UNMAP would split an entry");
 		*e = d->e[--d->n];
 	}
-	hw->sync_owed = true;
-	return NULL;
-}
-
-static inline const char *hw_op(struct fake_hw *hw, const struct viommu_ctx *ctx,
-				const struct viommu_op *op, bool *failed)
-{
-	struct hw_domain *d;
-
 	hw->ops_replayed++;
-	switch (op->kind) {
-	case VIOMMU_OP_CREATE:
-		if (hw_find(hw, op->domain))
-			return HW_FAIL(hw, "CREATE of existing domain %u", op->domain);
-		if (hw_fires(&hw->fail_create_in)) {
-			*failed = true;
-			return NULL;
-		}
-		for (d = hw->dom; d->used; d++)
-			if (d == &hw->dom[HW_MAX_DOMAINS - 1])
-				return HW_FAIL(hw, "fake hw: too many domains");
-		d->used = true;
-		d->n = 0;
-		d->bypass = op->bypass;
-		d->id = op->domain;
-		return NULL;
-	case VIOMMU_OP_ATTACH:
-		d = hw_find(hw, op->domain);
-		if (!d || d->bypass != op->bypass)
-			return HW_FAIL(hw, "ATTACH to domain %u not created as such", op->domain);
-		if (op->ep >= ctx->n_ep || ctx->ep[op->ep].id != op->endpoint)
-			return HW_FAIL(hw, "ATTACH of a foreign endpoint");
-		if (hw->stream[op->ep].kind == HW_DOMAIN)
-			hw->sync_owed = true;
-		hw->stream[op->ep] = (struct hw_stream){ HW_DOMAIN, op->domain };
-		return NULL;
-	case VIOMMU_OP_DETACH:
-		if (op->ep >= ctx->n_ep || ctx->ep[op->ep].id != op->endpoint)
-			return HW_FAIL(hw, "DETACH of a foreign endpoint");
-		if (hw->stream[op->ep].kind != HW_DOMAIN || hw->stream[op->ep].domain != op->domain)
-			return HW_FAIL(hw, "DETACH of an endpoint not in domain %u", op->domain);
-		hw->stream[op->ep] = (struct hw_stream){ op->bypass ? HW_BYPASS : HW_ABORT, 0 };
-		hw->sync_owed = true;
-		return NULL;
-	case VIOMMU_OP_MAP:
-		return hw_map(hw, ctx, op, failed);
-	case VIOMMU_OP_UNMAP:
-		return hw_unmap(hw, op->domain, op->iova.v, op->size);
-	case VIOMMU_OP_DESTROY:
-		d = hw_find(hw, op->domain);
-		if (!d)
-			return HW_FAIL(hw, "DESTROY of unknown domain %u", op->domain);
-		for (unsigned e = 0; e < VIOMMU_MAX_ENDPOINTS; e++)
-			if (hw->stream[e].kind == HW_DOMAIN && hw->stream[e].domain == op->domain)
-				return HW_FAIL(hw, "DESTROY of domain %u still in use", op->domain);
-		d->used = false;
-		hw->sync_owed = true;
-		return NULL;
-	}
-	return HW_FAIL(hw, "unknown op %d", op->kind);
+	hw->sync_owed = true;
+	return 0;
 }
 
-/* Replay t's ops as core/viommu/viommu.c would; *status is what to commit with. */
+static inline int hw_create(void *fake, const struct viommu_op *op)
+{
+	struct fake_hw *hw = fake;
+	struct hw_domain *d = op->slot < HW_MAX_DOMAINS ? &hw->dom[op->slot] : NULL;
+
+	if (!d || d->used)
+		return HW_BROKEN(hw, "CREATE of domain %u into slot %u, not free", op->domain,
+				 op->slot);
+	for (unsigned i = 0; i < HW_MAX_DOMAINS; i++)
+		if (hw->dom[i].used && hw->dom[i].id == op->domain)
+			return HW_BROKEN(hw, "CREATE of existing domain %u", op->domain);
+	hw->ops_replayed++;
+	if (hw_fires(&hw->fail_create_in))
+		return HW_INJECTED(hw);
+	*d = (struct hw_domain){ .used = true, .bypass = op->bypass, .id = op->domain };
+	return 0;
+}
+
+static inline bool hw_foreign(struct fake_hw *hw, const struct viommu_op *op)
+{
+	return op->ep >= hw->ctx->n_ep || hw->ctx->ep[op->ep].id != op->endpoint;
+}
+
+static inline int hw_attach(void *fake, const struct viommu_op *op)
+{
+	struct fake_hw *hw = fake;
+	struct hw_domain *d = hw_slot(hw, op);
+
+	if (!d || d->bypass != op->bypass)
+		return HW_BROKEN(hw, "ATTACH to domain %u not created as such in slot %u",
+				 op->domain, op->slot);
+	if (hw_foreign(hw, op))
+		return HW_BROKEN(hw, "ATTACH of a foreign endpoint");
+	if (hw_fires(&hw->fail_attach_in))
+		return HW_INJECTED(hw);
+	if (hw->stream[op->ep].kind == HW_DOMAIN)
+		hw->sync_owed = true;
+	hw->stream[op->ep] = (struct hw_stream){ HW_DOMAIN, op->domain };
+	hw->ops_replayed++;
+	return 0;
+}
+
+static inline int hw_detach(void *fake, const struct viommu_op *op)
+{
+	struct fake_hw *hw = fake;
+
+	if (hw_foreign(hw, op))
+		return HW_BROKEN(hw, "DETACH of a foreign endpoint");
+	if (hw->stream[op->ep].kind != HW_DOMAIN || hw->stream[op->ep].domain != op->domain ||
+	    !hw_slot(hw, op))
+		return HW_BROKEN(hw, "DETACH of an endpoint not in domain %u (slot %u)", op->domain,
+				 op->slot);
+	hw->stream[op->ep] = (struct hw_stream){ op->bypass ? HW_BYPASS : HW_ABORT, 0 };
+	hw->sync_owed = true;
+	hw->ops_replayed++;
+	return 0;
+}
+
+static inline int hw_destroy(void *fake, const struct viommu_op *op)
+{
+	struct fake_hw *hw = fake;
+	struct hw_domain *d = hw_slot(hw, op);
+
+	if (!d)
+		return HW_BROKEN(hw, "DESTROY of unknown domain %u (slot %u)", op->domain, op->slot);
+	for (unsigned e = 0; e < VIOMMU_MAX_ENDPOINTS; e++)
+		if (hw->stream[e].kind == HW_DOMAIN && hw->stream[e].domain == op->domain)
+			return HW_BROKEN(hw, "DESTROY of domain %u still in use", op->domain);
+	d->used = false;
+	d->n = 0;
+	hw->sync_owed = true;
+	hw->ops_replayed++;
+	return 0;
+}
+
+static const struct viommu_backend_ops fake_hw_ops = {
+	.create = hw_create,
+	.attach = hw_attach,
+	.detach = hw_detach,
+	.map = hw_map,
+	.unmap = hw_unmap,
+	.destroy = hw_destroy,
+};
+
+/* Replay t's ops with the shipped replay (and undo) on this backend; *status is what to
+ * commit with. */
 static inline const char *hw_replay(struct fake_hw *hw, const struct viommu_ctx *ctx,
 				    const struct viommu_txn *t, u8 *status)
 {
-	*status = VIRTIO_IOMMU_S_OK;
-	for (unsigned i = 0; i < t->n_op; i++) {
-		bool failed = false;
-		const char *err = hw_op(hw, ctx, &t->op[i], &failed);
+	struct viommu_backend b = { &fake_hw_ops, hw };
 
-		if (err)
-			return err;
-		if (!failed)
-			continue;
-		if (t->op[i].kind != VIOMMU_OP_CREATE && t->op[i].kind != VIOMMU_OP_MAP)
-			return HW_FAIL(hw, "an op that cannot fail failed");
-		/* Undo the request's earlier MAP pieces; ops before a CREATE or MAP are never
-		 * anything else. */
-		for (unsigned j = 0; j < i; j++) {
-			if (t->op[j].kind != VIOMMU_OP_MAP)
-				return HW_FAIL(hw, "a failing op after a non-MAP op");
-			err = hw_unmap(hw, t->op[j].domain, t->op[j].iova.v, t->op[j].size);
-			if (err)
-				return err;
-		}
-		*status = hw->fail_status;
-		return NULL;
-	}
-	return NULL;
+	hw->ctx = ctx;
+	hw->msg[0] = '\0';
+	*status = viommu_replay(&b, t);
+	return hw->msg[0] ? hw->msg : NULL;
 }
 
 static inline void hw_sync(struct fake_hw *hw) { hw->sync_owed = false; }
@@ -277,9 +301,10 @@ static inline const char *hw_compare(struct fake_hw *hw, const struct viommu_sta
 
 		if (!sd->used)
 			continue;
-		d = hw_find(hw, sd->id);
-		if (!d || d->bypass != sd->bypass)
-			return HW_FAIL(hw, "domain %u missing or of the wrong kind", sd->id);
+		d = &hw->dom[s];
+		if (!d->used || d->id != sd->id || d->bypass != sd->bypass)
+			return HW_FAIL(hw, "domain %u missing from slot %u or of the wrong kind", sd->id,
+				       s);
 		qsort(d->e, d->n, sizeof(d->e[0]), hw_entry_cmp);
 		n = hw_collect(st, sd->root, maps, 0, HW_MAX_ENTRIES);
 		for (size_t m = 0; m < n; m++) {

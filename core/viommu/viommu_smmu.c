@@ -1,8 +1,8 @@
 /*
- * The hardware side of a VM's virtio-iommu (core/viommu/viommu.c): the table arena, domains as SMMU
- * translation contexts, and the replay of the request model's ops (iommu/viommu/viommu_req.h).
- * docs/viommu.md "Replay" says why a domain is what it is in each SMMU configuration. Called
- * with the device's lock held.
+ * The SMMU backend of a VM's virtio-iommu (iommu/viommu/viommu_backend.h): the table arena,
+ * domains as SMMU translation contexts in the slots the state gives them, and each op of the
+ * request model carried out on them. docs/viommu.md "Replay" says why a domain is what it
+ * is in each SMMU configuration. Called with the device's lock held.
  */
 #include "core/viommu/viommu_internal.h"
 
@@ -70,17 +70,20 @@ static u16 dma_vmid(const struct viommu_dev *d) { return (u16)(VIOMMU_VMID_BASE 
  * (the hypervisor's own stage-1 contexts) otherwise. */
 static u16 s1_vmid(const struct viommu_dev *d) { return d->nested ? dma_vmid(d) : 0; }
 
-static int find_slot(const struct viommu_dev *d, u32 id)
+/* The domain in op's slot, if that slot holds op's domain. */
+static struct hw_domain *slot_domain(struct viommu_dev *d, const struct viommu_op *op)
 {
-	for (unsigned i = 0; i < VIOMMU_MAX_ENDPOINTS; i++)
-		if (d->dom[i].used && d->dom[i].id == id)
-			return (int)i;
-	return -1;
+	struct hw_domain *h = op->slot < VIOMMU_MAX_ENDPOINTS ? &d->dom[op->slot] : NULL;
+
+	return h && h->used && h->id == op->domain ? h : NULL;
 }
 
-static u8 status_of(int err)
+/* ... and it has a table (it is no bypass domain). */
+static struct hw_domain *table_domain(struct viommu_dev *d, const struct viommu_op *op)
 {
-	return err == -E_NOMEM ? VIRTIO_IOMMU_S_NOMEM : VIRTIO_IOMMU_S_DEVERR;
+	struct hw_domain *h = slot_domain(d, op);
+
+	return h && !h->bypass ? h : NULL;
 }
 
 /* When the VM measures costs, a domain's TLB maintenance is the SMMU's with its cost
@@ -106,15 +109,15 @@ static void timed_sync(void *ctx)
 static const struct pgt_tlb_ops timed_s1_tlb_ops = { .inv_range = timed_inv_range,
 						     .sync = timed_sync };
 
-static int create(struct viommu_dev *d, const struct viommu_op *op)
+static int create(void *hw, const struct viommu_op *op)
 {
+	struct viommu_dev *d = hw;
+	unsigned slot = op->slot;
 	struct hw_domain *h;
-	int slot, ret;
+	int ret;
 
-	for (slot = 0; slot < (int)VIOMMU_MAX_ENDPOINTS && d->dom[slot].used; slot++)
-		;
-	if (slot == VIOMMU_MAX_ENDPOINTS)
-		return -E_NOMEM;
+	if (slot >= VIOMMU_MAX_ENDPOINTS || d->dom[slot].used)
+		return -E_INVAL; /* the state gave a slot the hardware still uses */
 	h = &d->dom[slot];
 	*h = (struct hw_domain){ .bypass = op->bypass, .id = op->domain, .dev = d };
 	if (!op->bypass) {
@@ -123,12 +126,12 @@ static int create(struct viommu_dev *d, const struct viommu_op *op)
 		if (ret)
 			return ret;
 		h->pgt.keep_tables = true; /* map/unmap churn allocates nothing; see reclaim() */
-		h->smmu_ctx = smmu_tlb_ctx(s1_vmid(d), dom_asid(d, (unsigned)slot));
+		h->smmu_ctx = smmu_tlb_ctx(s1_vmid(d), dom_asid(d, slot));
 		h->pgt.tlb = d->timed ? &timed_s1_tlb_ops : &smmu_s1_tlb_ops;
 		h->pgt.tlb_ctx = d->timed ? (void *)h : h->smmu_ctx;
 		if (d->nested) {
 			h->pgt.walker_offset = d->window.v - d->arena.v;
-			smmu_write_cd(cd_slot(d, (unsigned)slot), dom_asid(d, (unsigned)slot), &h->pgt);
+			smmu_write_cd(cd_slot(d, slot), dom_asid(d, slot), &h->pgt);
 		}
 	}
 	h->used = true;
@@ -147,13 +150,17 @@ int viommu_sync_now(struct viommu_dev *d)
 	return ret;
 }
 
-static int destroy(struct viommu_dev *d, int slot)
+static int destroy(void *hw, const struct viommu_op *op)
 {
-	struct hw_domain *h = &d->dom[slot];
+	struct viommu_dev *d = hw;
+	unsigned slot = op->slot;
+	struct hw_domain *h = slot_domain(d, op);
 	int ret = 0;
 
+	if (!h)
+		return -E_INVAL;
 	if (!h->bypass) {
-		ret = smmu_tlbi_s1_all(s1_vmid(d), dom_asid(d, (unsigned)slot));
+		ret = smmu_tlbi_s1_all(s1_vmid(d), dom_asid(d, slot));
 		if (!ret)
 			ret = viommu_sync_now(d);
 		if (ret)
@@ -170,19 +177,28 @@ int viommu_unattached(struct viommu_dev *d, unsigned ep, bool bypass)
 	return bypass ? vm_iommu_identity(d->vm, d->ep_sid[ep]) : smmu_set_abort(d->ep_sid[ep]);
 }
 
-static int attach(struct viommu_dev *d, const struct viommu_op *op)
+static int attach(void *hw, const struct viommu_op *op)
 {
-	int slot = find_slot(d, op->domain);
+	struct viommu_dev *d = hw;
+	unsigned slot = op->slot;
 	u32 sid = d->ep_sid[op->ep];
 
-	if (slot < 0)
+	if (!slot_domain(d, op))
 		return -E_INVAL;
 	if (d->dom[slot].bypass)
 		return vm_iommu_identity(d->vm, sid);
 	if (d->nested)
 		return smmu_set_nested(sid, dma_vmid(d), &d->s2,
 				       ipa(d->window.v + (u64)slot * CD_WORDS * sizeof(u64)));
-	return smmu_set_s1(sid, dom_asid(d, (unsigned)slot), &d->dom[slot].pgt);
+	return smmu_set_s1(sid, dom_asid(d, slot), &d->dom[slot].pgt);
+}
+
+static int detach(void *hw, const struct viommu_op *op)
+{
+	struct viommu_dev *d = hw;
+
+	d->sync_owed = true;
+	return viommu_unattached(d, op->ep, op->bypass);
 }
 
 /* Where a MAP piece's guest-physical range ends up: nested, stage 2 translates it; with
@@ -209,87 +225,44 @@ static size_t reclaim(struct viommu_dev *d)
 	return n;
 }
 
-static int map(struct viommu_dev *d, const struct viommu_op *op)
+static int map(void *hw, const struct viommu_op *op)
 {
-	int slot = find_slot(d, op->domain), ret;
+	struct viommu_dev *d = hw;
+	struct hw_domain *h = table_domain(d, op);
+	int ret;
 
-	if (slot < 0 || d->dom[slot].bypass)
+	if (!h)
 		return -E_INVAL;
 	/* Neither read nor write: nothing a stage-1 entry can express; left unmapped. */
 	if (!(op->prot & (PGT_READ | PGT_WRITE)))
 		return 0;
-	ret = pgt_map(&d->dom[slot].pgt, op->iova.v, map_output(d, op), op->size, op->prot);
+	ret = pgt_map(&h->pgt, op->iova.v, map_output(d, op), op->size, op->prot);
 	if (ret == -E_NOMEM && reclaim(d))
-		ret = pgt_map(&d->dom[slot].pgt, op->iova.v, map_output(d, op), op->size,
-			      op->prot);
+		ret = pgt_map(&h->pgt, op->iova.v, map_output(d, op), op->size, op->prot);
 	return ret;
 }
 
-static int unmap(struct viommu_dev *d, const struct viommu_op *op)
+static int unmap(void *hw, const struct viommu_op *op)
 {
-	int slot = find_slot(d, op->domain), ret;
+	struct viommu_dev *d = hw;
+	struct hw_domain *h = table_domain(d, op);
+	int ret;
 
-	if (slot < 0 || d->dom[slot].bypass)
+	if (!h)
 		return -E_INVAL;
-	ret = pgt_unmap_nosync(&d->dom[slot].pgt, op->iova.v, op->size, &d->freed);
+	ret = pgt_unmap_nosync(&h->pgt, op->iova.v, op->size, &d->freed);
 	d->sync_owed = true;
 	return ret;
 }
 
-int viommu_replay_op(struct viommu_dev *d, const struct viommu_op *op)
-{
-	switch (op->kind) {
-	case VIOMMU_OP_CREATE:
-		return create(d, op);
-	case VIOMMU_OP_ATTACH:
-		return attach(d, op);
-	case VIOMMU_OP_DETACH:
-		d->sync_owed = true;
-		return viommu_unattached(d, op->ep, op->bypass);
-	case VIOMMU_OP_MAP:
-		return map(d, op);
-	case VIOMMU_OP_UNMAP:
-		return unmap(d, op);
-	case VIOMMU_OP_DESTROY: {
-		int slot = find_slot(d, op->domain);
-
-		return slot < 0 ? -E_INVAL : destroy(d, slot);
-	}
-	}
-	return -E_INVAL;
-}
-
-/* Undo ops[0 .. n) of a request that failed: its MAP pieces and the domain it created (a
- * failed ATTACH left its stream aborting, which the model's state does not say: DEVERR). */
-static void undo(struct viommu_dev *d, const struct viommu_txn *t, unsigned n)
-{
-	while (n-- > 0) {
-		const struct viommu_op *op = &t->op[n];
-		int slot = find_slot(d, op->domain);
-
-		if (slot < 0)
-			continue;
-		if (op->kind == VIOMMU_OP_MAP && (op->prot & (PGT_READ | PGT_WRITE))) {
-			pgt_unmap_nosync(&d->dom[slot].pgt, op->iova.v, op->size, &d->freed);
-			d->sync_owed = true;
-		} else if (op->kind == VIOMMU_OP_CREATE) {
-			destroy(d, slot);
-		}
-	}
-}
-
-u8 viommu_replay(struct viommu_dev *d, const struct viommu_txn *t)
-{
-	for (unsigned i = 0; i < t->n_op; i++) {
-		int ret = viommu_replay_op(d, &t->op[i]);
-
-		if (ret) {
-			undo(d, t, i);
-			return status_of(ret);
-		}
-	}
-	return VIRTIO_IOMMU_S_OK;
-}
+const struct viommu_backend_ops viommu_smmu_ops = {
+	.create = create,
+	.attach = attach,
+	.detach = detach,
+	.map = map,
+	.unmap = unmap,
+	.destroy = destroy,
+};
 
 /* The lowest arena-sized IPA range, above the first, that the VM's stage 2 leaves empty. */
 static int pick_window(struct viommu_dev *d, u64 bytes)
