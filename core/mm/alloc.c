@@ -116,6 +116,21 @@ static bool region_alloc(struct region *r, u64 pages, u64 align, u64 *out)
 	return false;
 }
 
+void *page_alloc_zeroed(u64 bytes, u64 align_pages)
+{
+	u64 pages = ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE;
+	pa_t p;
+
+	if (!align_pages)
+		for (align_pages = 1; align_pages < pages; align_pages <<= 1)
+			;
+	p = page_alloc(pages, align_pages);
+	if (!p.v)
+		return NULL;
+	memset(pa_to_va(p), 0, pages * PAGE_SIZE);
+	return pa_to_va(p);
+}
+
 pa_t page_alloc(u64 pages, u64 align_pages)
 {
 	pa_t result = pa(0);

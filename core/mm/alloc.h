@@ -17,6 +17,9 @@ int alloc_init(const struct range_set *free);
 
 /* pages contiguous pages aligned to align_pages pages (a power of two); pa(0) if none. */
 pa_t page_alloc(u64 pages, u64 align_pages);
+/* Whole pages for bytes, zeroed, aligned to align_pages pages (0: to their own size
+ * rounded up to a power of two, as SMMU queues and tables need); NULL if none. */
+void *page_alloc_zeroed(u64 bytes, u64 align_pages);
 /* Take the given pages (a config that pins a VM's RAM): 0, -E_RANGE if they are not all
  * the allocator's, -E_EXIST if some are in use. */
 int page_claim(pa_t p, u64 pages);

@@ -311,7 +311,7 @@ static int viommu_vm_init(struct vm *vm)
 		log_err("vm '%s': virtio-iommu needs an SMMU with stage 1\n", vm->cfg->name);
 		return -E_NODEV;
 	}
-	d = viommu_pages_zeroed(sizeof(*d));
+	d = page_alloc_zeroed(sizeof(*d), 1);
 	if (!d)
 		return -E_NOMEM;
 	d->vm = vm;

@@ -89,8 +89,6 @@ struct viommu_dev {
 /* A cost counter reading when the device measures its costs, else 0 (nothing counted). */
 static inline cost_t viommu_now(const struct viommu_dev *d) { return d->timed ? cost_now() : 0; }
 
-/* Hypervisor memory for bytes, zeroed, or NULL. */
-void *viommu_pages_zeroed(size_t bytes);
 /* The arena, the mapping nodes and (nested) the devices' stage 2, from the VM's config. */
 int viommu_tables_init(struct viommu_dev *d);
 /* The ops of iommu/viommu/viommu_backend.h on the SMMU (hw: the struct viommu_dev). */

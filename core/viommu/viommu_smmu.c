@@ -310,18 +310,6 @@ static int build_s2(struct viommu_dev *d)
 	return ret;
 }
 
-/* Hypervisor memory for bytes, zeroed, or NULL. */
-void *viommu_pages_zeroed(size_t bytes)
-{
-	u64 pages = ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE;
-	pa_t p = page_alloc(pages, 1);
-
-	if (!p.v)
-		return NULL;
-	memset(pa_to_va(p), 0, pages * PAGE_SIZE);
-	return pa_to_va(p);
-}
-
 /* The table arena, the mapping nodes and, nested, the devices' stage 2: everything the
  * replay needs, sized by the config. */
 int viommu_tables_init(struct viommu_dev *d)
@@ -332,8 +320,8 @@ int viommu_tables_init(struct viommu_dev *d)
 	/* Rounded up to whole bitmap words; the pool's limit is what the config said. */
 	d->arena_pages = ALIGN_UP(d->vm->cfg->viommu_table_pages, 64);
 	d->arena = page_alloc(d->arena_pages, 1);
-	pool = viommu_pages_zeroed(nodes * sizeof(*pool));
-	d->taken = viommu_pages_zeroed(d->arena_pages / 8);
+	pool = page_alloc_zeroed(nodes * sizeof(*pool), 1);
+	d->taken = page_alloc_zeroed(d->arena_pages / 8, 1);
 	if (!d->arena.v || !pool || !d->taken)
 		return -E_NOMEM;
 	memset(pa_to_va(d->arena), 0, PAGE_SIZE);

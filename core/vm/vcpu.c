@@ -14,8 +14,8 @@
 #include "arch/arm64/vcpu_ctx.h"
 #include "core/log/log.h"
 #include "core/vm/guest_layout.h"
-#include "core/vm/vm_device.h"
 #include "core/vm/stage2.h"
+#include "core/vm/vm_device.h"
 #include "drivers/gic/gicv3.h"
 #include "drivers/timer/timer.h"
 

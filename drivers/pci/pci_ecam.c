@@ -6,29 +6,30 @@
  */
 #include "arch/arch.h"
 #include "arch/arm64/mmu.h"
+#include "core/lib/mmio.h"
 #include "core/log/log.h"
 #include "drivers/pci/pci.h"
 #include "drivers/pci/pci_regs.h"
 
 static u32 ecam_read(void *ctx, u32 off, unsigned size)
 {
-	volatile u8 *p = (volatile u8 *)ctx + off;
+	u64 a = (u64)(uintptr_t)ctx + off;
 
 	switch (size) {
-	case 1: return *p;
-	case 2: return *(volatile u16 *)p;
-	default: return *(volatile u32 *)p;
+	case 1: return mmio_read8(a);
+	case 2: return mmio_read16(a);
+	default: return mmio_read32(a);
 	}
 }
 
 static void ecam_write(void *ctx, u32 off, unsigned size, u32 v)
 {
-	volatile u8 *p = (volatile u8 *)ctx + off;
+	u64 a = (u64)(uintptr_t)ctx + off;
 
 	switch (size) {
-	case 1: *p = (u8)v; break;
-	case 2: *(volatile u16 *)p = (u16)v; break;
-	default: *(volatile u32 *)p = v; break;
+	case 1: mmio_write8(a, (u8)v); break;
+	case 2: mmio_write16(a, (u16)v); break;
+	default: mmio_write32(a, v); break;
 	}
 }
 

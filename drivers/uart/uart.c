@@ -7,6 +7,7 @@
  */
 #include "drivers/uart/uart.h"
 
+#include "core/lib/mmio.h"
 #include "core/lib/string.h"
 #include "drivers/uart/pl011_regs.h"
 
@@ -37,22 +38,17 @@ struct uart_driver {
 	unsigned (*rx_read)(const struct uart_rx *u, char *buf, unsigned max);
 };
 
-static inline u32 rd32(u64 a) { return *(volatile u32 *)(uintptr_t)a; }
-static inline void wr32(u64 a, u32 v) { *(volatile u32 *)(uintptr_t)a = v; }
-static inline u8 rd8(u64 a) { return *(volatile u8 *)(uintptr_t)a; }
-static inline void wr8(u64 a, u8 v) { *(volatile u8 *)(uintptr_t)a = v; }
-
 static void pl011_putc(const struct console *c, char ch)
 {
-	for (unsigned i = 0; i < TX_SPIN_LIMIT && (rd32(c->base + PL011_FR) & PL011_FR_TXFF); i++)
+	for (unsigned i = 0; i < TX_SPIN_LIMIT && (mmio_read32(c->base + PL011_FR) & PL011_FR_TXFF); i++)
 		;
-	wr32(c->base + PL011_DR, (u8)ch);
+	mmio_write32(c->base + PL011_DR, (u8)ch);
 }
 
 /* UARTRXINTR, and UARTRTINTR for fewer characters than the trigger level (3.3.10). */
 static void pl011_rx_irq_enable(const struct uart_rx *u)
 {
-	wr32(u->base + PL011_IMSC, rd32(u->base + PL011_IMSC) | PL011_INT_RX | PL011_INT_RT);
+	mmio_write32(u->base + PL011_IMSC, mmio_read32(u->base + PL011_IMSC) | PL011_INT_RX | PL011_INT_RT);
 }
 
 static unsigned pl011_rx_read(const struct uart_rx *u, char *buf, unsigned max)
@@ -60,9 +56,9 @@ static unsigned pl011_rx_read(const struct uart_rx *u, char *buf, unsigned max)
 	unsigned n = 0;
 
 	/* Clear first (3.3.13): a character arriving after the drain raises them again. */
-	wr32(u->base + PL011_ICR, PL011_INT_RX | PL011_INT_RT);
-	for (unsigned i = 0; i < max && !(rd32(u->base + PL011_FR) & PL011_FR_RXFE); i++) {
-		u32 dr = rd32(u->base + PL011_DR);
+	mmio_write32(u->base + PL011_ICR, PL011_INT_RX | PL011_INT_RT);
+	for (unsigned i = 0; i < max && !(mmio_read32(u->base + PL011_FR) & PL011_FR_RXFE); i++) {
+		u32 dr = mmio_read32(u->base + PL011_DR);
 
 		if (!(dr & PL011_DR_ERRORS))
 			buf[n++] = (char)FIELD_GET(PL011_DR_DATA, dr);
@@ -76,7 +72,7 @@ static u32 uart16550_rd(u64 base, u32 reg_shift, unsigned reg)
 {
 	u64 a = base + ((u64)reg << reg_shift);
 
-	return reg_shift ? rd32(a) : rd8(a);
+	return reg_shift ? mmio_read32(a) : mmio_read8(a);
 }
 
 static void uart16550_wr(u64 base, u32 reg_shift, unsigned reg, u32 v)
@@ -84,9 +80,9 @@ static void uart16550_wr(u64 base, u32 reg_shift, unsigned reg, u32 v)
 	u64 a = base + ((u64)reg << reg_shift);
 
 	if (reg_shift)
-		wr32(a, v);
+		mmio_write32(a, v);
 	else
-		wr8(a, (u8)v);
+		mmio_write8(a, (u8)v);
 }
 
 static void uart16550_putc(const struct console *c, char ch)

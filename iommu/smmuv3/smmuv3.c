@@ -48,19 +48,11 @@ void smmu_publish(const void *va, size_t len)
 
 void *smmu_alloc_zeroed(size_t bytes)
 {
-	u64 pages = ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE, align = 1;
-	void *va;
-	pa_t p;
-
 	/* Queues and tables are aligned to their size (6.3, *_BASE; 5.1, L2Ptr). */
-	while (align < pages)
-		align <<= 1;
-	p = page_alloc(pages, align);
-	if (!p.v)
-		return NULL;
-	va = pa_to_va(p);
-	memset(va, 0, pages * PAGE_SIZE);
-	smmu_publish(va, pages * PAGE_SIZE);
+	void *va = page_alloc_zeroed(bytes, 0);
+
+	if (va)
+		smmu_publish(va, ALIGN_UP(bytes, PAGE_SIZE));
 	return va;
 }
 

@@ -143,6 +143,30 @@ static void test_alignment(void **state)
 	assert_int_equal(alloc_free_pages(), 1999 - 1 - 3 - 16 - 1);
 }
 
+static void test_zeroed_and_aligned_to_size(void **state)
+{
+	static const struct span spans[] = { { 3, 2000 } };
+	pa_t dirty;
+	u8 *p, *q;
+
+	init_with(spans, 1, 0);
+	/* Pages a previous owner wrote, freed again. */
+	dirty = page_alloc(8, 8);
+	memset(pa_to_va(dirty), 0xa5, 8 * PAGE_SIZE);
+	assert_int_equal(page_free(dirty, 8), 0);
+	/* 5 pages' worth, aligned to their size rounded up (8 pages): the same pages, zeroed. */
+	p = page_alloc_zeroed(4 * PAGE_SIZE + 1, 0);
+	assert_ptr_equal(p, pa_to_va(dirty));
+	for (u64 i = 0; i < 5 * PAGE_SIZE; i++)
+		if (p[i])
+			fail_msg("byte %lu not zeroed", (unsigned long)i);
+	/* Alignment as asked: one page fits below them (first fit). */
+	q = page_alloc_zeroed(1, 1);
+	assert_non_null(q);
+	assert_true(q < p);
+	assert_null(page_alloc_zeroed(4000 * PAGE_SIZE, 1));
+}
+
 /* First fit: a freed hole is reused by what fits in it, a larger run goes past it. */
 static void test_contiguous_runs(void **state)
 {
@@ -316,6 +340,7 @@ int main(void)
 		cmocka_unit_test(test_bitmaps_placed_and_kept),
 		cmocka_unit_test(test_alloc_free_counts),
 		cmocka_unit_test(test_alignment),
+		cmocka_unit_test(test_zeroed_and_aligned_to_size),
 		cmocka_unit_test(test_contiguous_runs),
 		cmocka_unit_test(test_exhaustion),
 		cmocka_unit_test(test_bad_free),
