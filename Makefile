@@ -154,6 +154,7 @@ UNIT_BUILD := build/unit
 UNIT_DIRS := core/lib core/platform core/virtio iommu/pgtable iommu/viommu arch/fake
 UNIT_SRCS := $(wildcard $(addsuffix /*.c,$(UNIT_DIRS))) core/mm/alloc.c \
 	core/vm/vmconfig.c core/vm/vmconfig_check.c core/vm/guest_dt.c \
+	core/vm/vm.c core/vm/vpsci.c core/vm/vm_device.c \
 	core/dev/console_prompt.c core/dev/vpl011.c core/vgic/vgic_irq.c core/vgic/vgic_mmio.c \
 	$(filter-out drivers/pci/pci_ecam.c,$(wildcard drivers/pci/*.c)) \
 	iommu/smmuv3/smmuv3_ste.c iommu/smmuv3/smmuv3_events.c arch/arm64/esr.c
@@ -162,20 +163,26 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -I.
 	-DLIB_HOST_PREFIX -DUNIT_TEST -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -pthread
 
-# The code under test is compiled once, each test program then links it. (Kept: make would
-# otherwise delete them as intermediate files after each run.)
+# The code under test is compiled once into an archive; each test program takes from it
+# what it uses (the VM model's test brings its own stage 2, images and vCPU doubles). (Kept:
+# make would otherwise delete the objects as intermediate files after each run.)
 UNIT_OBJS := $(patsubst %.c,$(UNIT_BUILD)/obj/%.o,$(UNIT_SRCS))
+UNIT_LIB := $(UNIT_BUILD)/libunit.a
 .SECONDARY: $(UNIT_OBJS)
+
+$(UNIT_LIB): $(UNIT_OBJS)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(UNIT_BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $<"
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
 
-$(UNIT_BUILD)/%: tests/unit/%.c $(UNIT_OBJS) $(wildcard tests/unit/*.h) | $(DEPS_STAMP)
+$(UNIT_BUILD)/%: tests/unit/%.c $(UNIT_LIB) $(wildcard tests/unit/*.h) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	@echo "  HOSTLD  $@"
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(UNIT_OBJS) -lcmocka -lfdt
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(UNIT_LIB) -lcmocka -lfdt
 
 include tests/unit/dtbs.mk
 include tests/unit/vmconfig.mk

@@ -141,6 +141,35 @@ static void vcpu_run(struct vcpu *v)
 	vcpu_put(v);
 }
 
+static bool published;
+
+static void on_kick(unsigned intid, void *ctx)
+{
+	(void)intid;
+	(void)ctx; /* leaving the guest was the point */
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+	if (v->pcpu != this_cpu()->index)
+		gic_send_sgi(SGI_KICK, cpus[v->pcpu].mpidr);
+}
+
+void vm_publish(void)
+{
+	gic_set_handler(SGI_KICK, on_kick, NULL);
+	__atomic_store_n(&published, true, __ATOMIC_RELEASE);
+	for (unsigned i = 1; i < MAX_CPUS; i++)
+		if (cpus[i].online)
+			gic_send_sgi(SGI_KICK, cpus[i].mpidr);
+}
+
+void vm_wait_published(void)
+{
+	while (!__atomic_load_n(&published, __ATOMIC_ACQUIRE))
+		cpu_wait_for_interrupt();
+}
+
 void vcpu_cpu_loop(void)
 {
 	struct vcpu *v;

@@ -8,8 +8,6 @@
 #include "core/vm/vm.h"
 
 #include "arch/arch.h"
-#include "arch/arm64/cpu.h"
-#include "arch/arm64/sysreg.h"
 #include "arch/arm64/vcpu_ctx.h"
 #include "core/lib/errno.h"
 #include "core/lib/string.h"
@@ -20,29 +18,15 @@
 #include "core/vm/vm_device.h"
 #include "core/vm/vm_image.h"
 #include "core/vm/vm_iommu.h"
-#include "drivers/gic/gicv3.h"
 #include "drivers/timer/timer.h"
 
 struct vm vms[VM_MAX];
 unsigned n_vms;
 static struct vcpu *cpu_vcpu[MAX_CPUS];
-static bool published;
 
 struct vcpu *vcpu_of_cpu(unsigned pcpu)
 {
 	return pcpu < MAX_CPUS ? cpu_vcpu[pcpu] : NULL;
-}
-
-static void on_kick(unsigned intid, void *ctx)
-{
-	(void)intid;
-	(void)ctx; /* leaving the guest was the point */
-}
-
-void vcpu_kick(struct vcpu *v)
-{
-	if (v->pcpu != this_cpu()->index)
-		gic_send_sgi(SGI_KICK, cpus[v->pcpu].mpidr);
 }
 
 void *vm_ram_ptr(struct vm *vm, ipa_t ip, u64 size)
@@ -191,21 +175,6 @@ int vm_create_all(const struct vm_configs *cfgs)
 		n_vms++;
 	}
 	return 0;
-}
-
-void vm_publish(void)
-{
-	gic_set_handler(SGI_KICK, on_kick, NULL);
-	__atomic_store_n(&published, true, __ATOMIC_RELEASE);
-	for (unsigned i = 1; i < MAX_CPUS; i++)
-		if (cpus[i].online)
-			gic_send_sgi(SGI_KICK, cpus[i].mpidr);
-}
-
-void vm_wait_published(void)
-{
-	while (!__atomic_load_n(&published, __ATOMIC_ACQUIRE))
-		cpu_wait_for_interrupt();
 }
 
 void vm_request_stop(struct vm *vm, bool restart)

@@ -38,7 +38,11 @@ static s64 cpu_on(struct vcpu *caller, u64 mpidr, u64 entry, u64 ctx_id)
 	if (!t)
 		return PSCI_RET_INVALID_PARAMS;
 	spin_lock(&vm->lock);
-	if (t->power == VCPU_ON) {
+	if (vm->stopping || vm->state != VM_RUNNING) {
+		/* Its vCPUs are leaving for a stop or reset: one turned on now would run while
+		 * the VM is shown stopped, or during its own reset. */
+		ret = PSCI_RET_DENIED;
+	} else if (t->power == VCPU_ON) {
 		ret = PSCI_RET_ALREADY_ON;
 	} else {
 		vcpu_reset_regs(t, entry, ctx_id);
