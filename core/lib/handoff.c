@@ -58,7 +58,8 @@ bool handoff_take(struct handoff *h, void *rec)
 
 void handoff_unlock(struct handoff *h)
 {
-	h->deliver(h);
+	if (waiting(h))
+		h->deliver(h);
 	spin_unlock(h->lock);
 	deliver_while_free(h);
 }

@@ -124,12 +124,13 @@ static void vcpu_run(struct vcpu *v)
 
 		vm_irqchip->flush(v);
 		u64 kind = guest_enter(v);
-		u64 left = timer_counter();
+		/* No barrier: a statistic needs no exact ordering against the exit. */
+		u64 left = read_sysreg(cntpct_el0);
 
 		vm_irqchip->sync(v);
 		bool more = handle_exit(v, kind);
 
-		note_exit_time(v, kind, timer_counter() - left);
+		note_exit_time(v, kind, read_sysreg(cntpct_el0) - left);
 		if (v->exit_cost_sum) {
 			__atomic_fetch_add(v->exit_cost_sum, (cost_t)(cost_now() - start),
 					   __ATOMIC_RELAXED);
