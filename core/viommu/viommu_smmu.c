@@ -52,9 +52,11 @@ static pa_t arena_root(struct pgt_pool *pool, unsigned pages)
 	return pages == 1 ? arena_alloc(pool) : pa(0);
 }
 
-static u64 *cd_slot(struct viommu_dev *d, unsigned slot)
+static struct smmu_cd *cd_slot(struct viommu_dev *d, unsigned slot)
 {
-	return (u64 *)pa_to_va(d->arena) + (u64)slot * CD_WORDS;
+	struct smmu_cd *cds = pa_to_va(d->arena);
+
+	return &cds[slot];
 }
 
 /* ---- domains in the SMMU ---- */
@@ -189,7 +191,7 @@ static int attach(void *hw, const struct viommu_op *op)
 		return vm_iommu_identity(d->vm, sid);
 	if (d->nested)
 		return smmu_set_nested(sid, dma_vmid(d), &d->s2,
-				       ipa(d->window.v + (u64)slot * CD_WORDS * sizeof(u64)));
+				       ipa(d->window.v + (u64)slot * sizeof(struct smmu_cd)));
 	return smmu_set_s1(sid, dom_asid(d, slot), &d->dom[slot].pgt);
 }
 

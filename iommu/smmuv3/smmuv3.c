@@ -125,14 +125,15 @@ static int check_features(void)
  * before SMMUEN (CFGI_ALL, TLBI_NSNH_ALL, and TLBI_EL2_ALL where there is an EL2 world). */
 static int invalidate_all(void)
 {
-	u64 cmds[3][CMD_WORDS], flags, t0 = timer_counter(), ns;
+	struct smmu_cmd cmds[3];
+	u64 flags, t0 = timer_counter(), ns;
 	unsigned n = 0;
 	int ret;
 
-	smmu_cmd_cfgi_all(cmds[n++]);
-	smmu_cmd_tlbi_nsnh_all(cmds[n++]);
+	smmu_cmd_cfgi_all(&cmds[n++]);
+	smmu_cmd_tlbi_nsnh_all(&cmds[n++]);
 	if (smmu.f.hyp)
-		smmu_cmd_tlbi_el2_all(cmds[n++]);
+		smmu_cmd_tlbi_el2_all(&cmds[n++]);
 	flags = smmu_lock_irqsave(&smmu.lock);
 	ret = smmu_cmdq_issue(cmds, n, true);
 	smmu_unlock_irqrestore(&smmu.lock, flags);

@@ -42,7 +42,7 @@ int smmu_set_s1(u32 sid, u16 asid, const struct pgtable *s1);
 /* Write the context descriptor (5.4) of a stage-1 table into slot (64 bytes, aligned) and
  * make it visible to the SMMU: ASID asid, TTB0 = s1's root as its walker reads it
  * (root + walker_offset). For nested contexts, whose CDs the caller places. */
-void smmu_write_cd(u64 *slot, u16 asid, const struct pgtable *s1);
+void smmu_write_cd(struct smmu_cd *slot, u16 asid, const struct pgtable *s1);
 /* Nested (5.2, Config = 0b111): a guest-programmed stage-1 context over a stage 2. The CD
  * is read at cd_ipa through s2 (the caller wrote it there: smmu_cd_build, published), and
  * s1's table pointers are IPAs too. vmid tags both stages' TLB entries. Moving a stream
@@ -95,7 +95,7 @@ struct smmu_event {
 	u64 addr;  /* the address the device used: an IOVA at stage 1, an IPA at stage 2 only */
 	u64 ipa;
 	u64 fetch;
-	u64 raw[EVT_WORDS];
+	struct smmu_evt raw; /* the record as read */
 };
 
 /* Name of an event type ("F_TRANSLATION"); "IMPDEF" or "reserved" for the others. */

@@ -28,13 +28,13 @@ static void cmdq_skip_error(void)
 {
 	struct smmu_queue *q = &smmu.cmdq;
 	u32 cons = smmu_rd32(ARM_SMMU_CMDQ_CONS);
-	u64 *bad = smmu_q_slot(q, cons);
+	struct smmu_cmd *bad = smmu_q_slot(q, cons);
 
 	log_err("SMMUv3: command %s (%016lx %016lx) at CMDQ index %u failed: %s; skipped\n",
-		smmu_cmd_name(FIELD_GET(CMD_0_OP, bad[0])), bad[0], bad[1], smmu_q_idx(q, cons),
-		smmu_cerror_name(FIELD_GET(CMDQ_CONS_ERR, cons)));
+		smmu_cmd_name(FIELD_GET(CMD_0_OP, bad->data[0])), bad->data[0], bad->data[1],
+		smmu_q_idx(q, cons), smmu_cerror_name(FIELD_GET(CMDQ_CONS_ERR, cons)));
 	smmu_cmd_sync(bad, CMD_SYNC_CS_NONE);
-	smmu_publish(bad, CMD_WORDS * sizeof(u64));
+	smmu_publish(bad, sizeof(*bad));
 	smmu.st.cmd_errors++;
 }
 
@@ -96,15 +96,15 @@ static int cmdq_reserve(unsigned n)
 	}
 }
 
-static void cmdq_write(const u64 cmd[CMD_WORDS])
+static void cmdq_write(const struct smmu_cmd *cmd)
 {
 	struct smmu_queue *q = &smmu.cmdq;
-	u64 *slot = smmu_q_slot(q, q->prod);
+	struct smmu_cmd *slot = smmu_q_slot(q, q->prod);
 
-	slot[0] = cmd[0];
-	slot[1] = cmd[1];
-	smmu_publish(slot, CMD_WORDS * sizeof(u64));
-	smmu.st.cmds[FIELD_GET(CMD_0_OP, cmd[0]) % CMD_OP_LIMIT]++;
+	slot->data[0] = cmd->data[0];
+	slot->data[1] = cmd->data[1];
+	smmu_publish(slot, sizeof(*slot));
+	smmu.st.cmds[FIELD_GET(CMD_0_OP, cmd->data[0]) % CMD_OP_LIMIT]++;
 	q->prod = smmu_q_inc(q, q->prod);
 }
 
@@ -139,9 +139,9 @@ static int cmdq_wait_sync(void)
 }
 
 /* Queue n commands, then (if sync) a CMD_SYNC, and wait for it. Called with smmu.lock. */
-int smmu_cmdq_issue(const u64 (*cmds)[CMD_WORDS], unsigned n, bool sync)
+int smmu_cmdq_issue(const struct smmu_cmd *cmds, unsigned n, bool sync)
 {
-	u64 sync_cmd[CMD_WORDS];
+	struct smmu_cmd sync_cmd;
 	int ret;
 
 	if (n + 1 >= (1U << smmu.cmdq.bits))
@@ -150,11 +150,11 @@ int smmu_cmdq_issue(const u64 (*cmds)[CMD_WORDS], unsigned n, bool sync)
 	if (ret)
 		return ret;
 	for (unsigned i = 0; i < n; i++)
-		cmdq_write(cmds[i]);
+		cmdq_write(&cmds[i]);
 	if (sync) {
 		/* Completion is seen by polling CONS: no interrupt, no MSI (CS = none). */
-		smmu_cmd_sync(sync_cmd, CMD_SYNC_CS_NONE);
-		cmdq_write(sync_cmd);
+		smmu_cmd_sync(&sync_cmd, CMD_SYNC_CS_NONE);
+		cmdq_write(&sync_cmd);
 	}
 	/* The entries reach memory the SMMU sees before PROD moves. */
 	dsb(st);
@@ -162,7 +162,7 @@ int smmu_cmdq_issue(const u64 (*cmds)[CMD_WORDS], unsigned n, bool sync)
 	return sync ? cmdq_wait_sync() : 0;
 }
 
-static int cmd_locked(const u64 (*cmds)[CMD_WORDS], unsigned n, bool sync)
+static int cmd_locked(const struct smmu_cmd *cmds, unsigned n, bool sync)
 {
 	u64 flags = smmu_lock_irqsave(&smmu.lock);
 	int ret = smmu_cmdq_issue(cmds, n, sync);
@@ -182,7 +182,7 @@ int smmu_sync(void)
 
 static int tlbi(const struct smmu_tlbi_req *r)
 {
-	u64 cmds[SMMU_TLBI_MAX_CMDS][CMD_WORDS];
+	struct smmu_cmd cmds[SMMU_TLBI_MAX_CMDS];
 	unsigned n;
 
 	if (!smmu.enabled || !(r->stage2 ? smmu.f.s2 : smmu.f.s1))
@@ -193,9 +193,9 @@ static int tlbi(const struct smmu_tlbi_req *r)
 	if (!n) {
 		n = 1;
 		if (r->stage2)
-			smmu_cmd_tlbi_s12_vmall(cmds[0], r->vmid);
+			smmu_cmd_tlbi_s12_vmall(&cmds[0], r->vmid);
 		else
-			smmu_cmd_tlbi_nh_asid(cmds[0], r->vmid, r->asid);
+			smmu_cmd_tlbi_nh_asid(&cmds[0], r->vmid, r->asid);
 	}
 	return cmd_locked(cmds, n, false);
 }
@@ -218,12 +218,12 @@ int smmu_tlbi_s1(u16 vmid, u16 asid, u64 iova, u64 size, bool leaf)
 
 int smmu_tlbi_s1_all(u16 vmid, u16 asid)
 {
-	u64 cmd[1][CMD_WORDS];
+	struct smmu_cmd cmd;
 
 	if (!smmu.enabled || !smmu.f.s1)
 		return -E_NODEV;
-	smmu_cmd_tlbi_nh_asid(cmd[0], vmid, asid);
-	return cmd_locked(cmd, 1, false);
+	smmu_cmd_tlbi_nh_asid(&cmd, vmid, asid);
+	return cmd_locked(&cmd, 1, false);
 }
 
 static void s2_inv_range(void *ctx, u64 ia, u64 size, bool leaf)

@@ -3,7 +3,6 @@
  * host-tested (tests/unit/test_smmuv3.c).
  */
 #include "core/lib/fmt.h"
-#include "core/lib/string.h"
 #include "iommu/smmuv3/smmuv3_ste.h"
 
 const char *smmu_event_name(unsigned type)
@@ -64,44 +63,44 @@ static u32 event_fields(unsigned type)
 	}
 }
 
-void smmu_event_decode(const u64 raw[EVT_WORDS], struct smmu_event *ev)
+void smmu_event_decode(const struct smmu_evt *evt, struct smmu_event *ev)
 {
-	unsigned type = FIELD_GET(EVT_0_TYPE, raw[0]);
+	unsigned type = FIELD_GET(EVT_0_TYPE, evt->data[0]);
 	u32 fields = event_fields(type), flags = 0;
 
 	*ev = (struct smmu_event){
 		.type = type,
 		.name = smmu_event_name(type),
-		.sid = FIELD_GET(EVT_0_SID, raw[0]),
-		.ssv = raw[0] & EVT_0_SSV,
-		.ssid = FIELD_GET(EVT_0_SSID, raw[0]),
+		.sid = FIELD_GET(EVT_0_SID, evt->data[0]),
+		.ssv = evt->data[0] & EVT_0_SSV,
+		.ssid = FIELD_GET(EVT_0_SSID, evt->data[0]),
 	};
-	memcpy(ev->raw, raw, sizeof(ev->raw));
+	ev->raw = *evt;
 	if (fields & SMMU_EVF_ADDR) {
 		flags |= SMMU_EVF_ADDR;
-		ev->addr = FIELD_GET(EVT_2_INPUT_ADDR, raw[2]);
+		ev->addr = FIELD_GET(EVT_2_INPUT_ADDR, evt->data[2]);
 	}
 	if (fields & SMMU_EVF_ACCESS) {
 		flags |= SMMU_EVF_ACCESS;
-		flags |= (raw[1] & EVT_1_RNW) ? 0 : SMMU_EVF_WRITE;
-		flags |= (raw[1] & EVT_1_PNU) ? SMMU_EVF_PRIV : 0;
-		flags |= (raw[1] & EVT_1_IND) ? SMMU_EVF_INSTR : 0;
+		flags |= (evt->data[1] & EVT_1_RNW) ? 0 : SMMU_EVF_WRITE;
+		flags |= (evt->data[1] & EVT_1_PNU) ? SMMU_EVF_PRIV : 0;
+		flags |= (evt->data[1] & EVT_1_IND) ? SMMU_EVF_INSTR : 0;
 	}
-	if ((fields & SMMU_EVF_S2) && (raw[1] & EVT_1_S2))
+	if ((fields & SMMU_EVF_S2) && (evt->data[1] & EVT_1_S2))
 		flags |= SMMU_EVF_S2;
 	if (fields & SMMU_EVF_CLASS) {
 		flags |= SMMU_EVF_CLASS;
-		ev->cls = FIELD_GET(EVT_1_CLASS, raw[1]);
+		ev->cls = FIELD_GET(EVT_1_CLASS, evt->data[1]);
 	}
 	/* The IPA is reported for a stage-2 fault only (for a stage-2-only stream it is the
 	 * input address again). */
 	if ((fields & SMMU_EVF_IPA) && (flags & SMMU_EVF_S2)) {
 		flags |= SMMU_EVF_IPA;
-		ev->ipa = raw[3] & EVT_3_IPA;
+		ev->ipa = evt->data[3] & EVT_3_IPA;
 	}
 	if (fields & SMMU_EVF_FETCH) {
 		flags |= SMMU_EVF_FETCH;
-		ev->fetch = raw[3] & EVT_3_FETCH_ADDR;
+		ev->fetch = evt->data[3] & EVT_3_FETCH_ADDR;
 	}
 	ev->flags = flags;
 }

@@ -40,12 +40,18 @@ void smmu_set_event_handler(smmu_event_fn fn)
 	smmu.handler = fn;
 }
 
-static void event_handle(const u64 raw[EVT_WORDS])
+/* A record of either queue as queue_drain() copies it out; each handler reads its kind. */
+union q_record {
+	struct smmu_evt evt;
+	u64 pri[PRIQ_WORDS];
+};
+
+static void event_handle(const union q_record *rec)
 {
 	struct smmu_event ev;
 	char line[160];
 
-	smmu_event_decode(raw, &ev);
+	smmu_event_decode(&rec->evt, &ev);
 	smmu.st.events++;
 	smmu.st.events_by_type[ev.type]++;
 	if (smmu.handler) {
@@ -60,9 +66,11 @@ static void event_handle(const u64 raw[EVT_WORDS])
 	}
 }
 
-static void pri_handle(const u64 raw[PRIQ_WORDS])
+static void pri_handle(const union q_record *rec)
 {
-	u64 resp[1][CMD_WORDS], flags;
+	const u64 *raw = rec->pri;
+	struct smmu_cmd resp;
+	u64 flags;
 	u32 sid = FIELD_GET(PRIQ_0_SID, raw[0]);
 
 	/* No stream has ATS enabled (STE.EATS = 0), so no page request is expected. The last
@@ -72,10 +80,10 @@ static void pri_handle(const u64 raw[PRIQ_WORDS])
 		 (u64)(raw[1] & PRIQ_1_ADDR));
 	if (!(raw[0] & PRIQ_0_LAST))
 		return;
-	smmu_cmd_pri_resp(resp[0], sid, raw[0] & PRIQ_0_SSV, FIELD_GET(PRIQ_0_SSID, raw[0]),
+	smmu_cmd_pri_resp(&resp, sid, raw[0] & PRIQ_0_SSV, FIELD_GET(PRIQ_0_SSID, raw[0]),
 			  FIELD_GET(PRIQ_1_GRPID, raw[1]), CMD_PRI_RESP_DENY);
 	flags = smmu_lock_irqsave(&smmu.lock);
-	smmu_cmdq_issue(resp, 1, false);
+	smmu_cmdq_issue(&resp, 1, false);
 	smmu_unlock_irqrestore(&smmu.lock, flags);
 }
 
@@ -83,9 +91,10 @@ static void pri_handle(const u64 raw[PRIQ_WORDS])
  * overflow (PROD.OVFLG toggled) is acknowledged by copying it into CONS.OVACKFLG (7.4).
  * At most two queues' worth per call, so a flood cannot hold the CPU: the rest waits for
  * the next interrupt or poll. */
-static void queue_drain(struct smmu_queue *q, const char *name, void (*handle)(const u64 *raw))
+static void queue_drain(struct smmu_queue *q, const char *name,
+			void (*handle)(const union q_record *rec))
 {
-	u64 raw[EVT_WORDS];
+	union q_record rec;
 	unsigned budget = 2U << q->bits;
 	u32 prod;
 
@@ -103,15 +112,15 @@ static void queue_drain(struct smmu_queue *q, const char *name, void (*handle)(c
 		if ((prod & smmu_q_mask(q)) == (q->cons & smmu_q_mask(q)))
 			return;
 		for (; budget && (prod & smmu_q_mask(q)) != (q->cons & smmu_q_mask(q)); budget--) {
-			const u64 *slot = smmu_q_slot(q, q->cons);
+			const void *slot = smmu_q_slot(q, q->cons);
 
 			see_smmu_writes(slot, q->words * sizeof(u64));
-			memcpy(raw, slot, q->words * sizeof(u64));
+			memcpy(&rec, slot, q->words * sizeof(u64));
 			/* The copy is complete before the SMMU may reuse the slot. */
 			dmb(osh);
 			q->cons = (q->cons & Q_OVF) | smmu_q_inc(q, q->cons & smmu_q_mask(q));
 			smmu_wr32(q->cons_reg, q->cons);
-			handle(raw);
+			handle(&rec);
 		}
 	}
 }

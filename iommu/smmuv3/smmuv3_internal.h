@@ -38,8 +38,8 @@ struct smmu_queue {
 /* 2^group_bits consecutive StreamIDs: a level-2 table (or a slice of the linear one), and
  * the context descriptors of those that translate at stage 1, both made on first use. */
 struct ste_group {
-	u64 *ste;
-	u64 *cd;
+	struct smmu_ste *ste;
+	struct smmu_cd *cd;
 	bool fresh; /* its L1 descriptor is new: the next CFGI_STE must not be leaf-only */
 };
 
@@ -51,7 +51,7 @@ struct smmu_state {
 	bool two_level;
 	bool needs_polling; /* an event or GERROR line is missing or unusable */
 	unsigned sid_bits, group_bits;
-	u64 *l1;
+	u64 *l1; /* a 2-level table's level-1 descriptors (5.1) */
 	struct ste_group groups[SMMU_MAX_GROUPS];
 	struct smmu_queue cmdq, evtq, priq;
 	spinlock_t lock, evt_lock;
@@ -83,7 +83,8 @@ static inline u32 smmu_q_inc(const struct smmu_queue *q, u32 v)
 	return (v + 1) & smmu_q_mask(q);
 }
 
-static inline u64 *smmu_q_slot(const struct smmu_queue *q, u32 v)
+/* Entry v, to be read or written as the queue's kind of entry (struct smmu_cmd, ...). */
+static inline void *smmu_q_slot(const struct smmu_queue *q, u32 v)
 {
 	return q->base + (u64)smmu_q_idx(q, v) * q->words;
 }
@@ -101,7 +102,7 @@ void *smmu_alloc_zeroed(size_t bytes);
  * write. Returns the bits handled. */
 u32 smmu_gerror_handle_locked(void);
 /* Queue n commands, then (if sync) a CMD_SYNC, and wait for it. */
-int smmu_cmdq_issue(const u64 (*cmds)[CMD_WORDS], unsigned n, bool sync);
+int smmu_cmdq_issue(const struct smmu_cmd *cmds, unsigned n, bool sync);
 
 /* smmuv3_strtab.c: make the (invalid) stream table and point the SMMU at it. */
 int smmu_stream_table_init(void);

@@ -5,13 +5,15 @@
  * registers, chapter 7 errors and events.
  *
  * Registers: ARM_SMMU_<register> is the offset, followed by its fields as masks and their
- * named values. In-memory entries are arrays of little-endian u64 words; <KIND>_<word>_<FIELD>
- * is a mask within word <word> (FIELD_PREP/FIELD_GET, core/lib/bits.h).
+ * named values. In-memory entries are arrays of little-endian u64 words, each kind wrapped in
+ * its own struct so that one cannot be passed for another; <KIND>_<word>_<FIELD> is a mask
+ * within word <word> (FIELD_PREP/FIELD_GET, core/lib/bits.h).
  */
 #ifndef IOMMU_SMMUV3_REGS_H
 #define IOMMU_SMMUV3_REGS_H
 
 #include "core/lib/bits.h"
+#include "core/lib/types.h"
 
 /* ---- Registers (6.3). Page 0 at the base, page 1 at base + 64 KiB. ---- */
 #define ARM_SMMU_PAGE1 SZ_64K
@@ -168,6 +170,7 @@
 
 /* ---- Stream Table Entry, 8 words (5.2) ---- */
 #define STE_WORDS 8
+struct smmu_ste { u64 data[STE_WORDS]; }; /* Stream Table Entry (5.2) */
 #define STE_0_V BIT(0)
 #define STE_0_CONFIG GENMASK(3, 1)
 #define STE_CONFIG_ABORT U(0)  /* 0b000: terminate with abort, record nothing */
@@ -201,6 +204,7 @@
 
 /* ---- Context Descriptor, 8 words (5.4) ---- */
 #define CD_WORDS 8
+struct smmu_cd { u64 data[CD_WORDS]; }; /* Context Descriptor (5.4) */
 #define CD_0_T0SZ GENMASK(5, 0)
 #define CD_0_TG0 GENMASK(7, 6)
 #define CD_TG0_4K U(0)
@@ -220,6 +224,7 @@
 
 /* ---- Commands, 2 words (chapter 4) ---- */
 #define CMD_WORDS 2
+struct smmu_cmd { u64 data[CMD_WORDS]; }; /* a command queue entry (chapter 4) */
 #define CMD_0_OP GENMASK(7, 0)
 #define CMD_OP_CFGI_STE U(0x03)
 #define CMD_OP_CFGI_STE_RANGE U(0x04) /* CFGI_ALL is this with RANGE 31 */
@@ -271,6 +276,7 @@
 
 /* ---- Event records, 4 words (7.3) ---- */
 #define EVT_WORDS 4
+struct smmu_evt { u64 data[EVT_WORDS]; }; /* an event queue record (7.3) */
 #define EVT_0_TYPE GENMASK(7, 0)
 #define EVT_0_SSV BIT(11)
 #define EVT_0_SSID GENMASK(31, 12)

@@ -90,60 +90,66 @@ u64 smmu_l1std(pa_t l2, unsigned split)
 static u64 rgn(const struct smmu_walk_attrs *w) { return w->coherent ? SMMU_RGN_WBWA : SMMU_RGN_NC; }
 static u64 sh(const struct smmu_walk_attrs *w) { return w->coherent ? SMMU_SH_ISH : SMMU_SH_OSH; }
 
-void smmu_ste_invalid(u64 ste[STE_WORDS])
+void smmu_ste_invalid(struct smmu_ste *ste)
 {
-	memset(ste, 0, STE_WORDS * sizeof(u64));
+	memset(ste, 0, sizeof(*ste));
 }
 
-void smmu_ste_abort(u64 ste[STE_WORDS])
+void smmu_ste_abort(struct smmu_ste *ste)
 {
 	smmu_ste_invalid(ste);
-	ste[0] = STE_0_V | FIELD_PREP(STE_0_CONFIG, STE_CONFIG_ABORT);
+	ste->data[0] = STE_0_V | FIELD_PREP(STE_0_CONFIG, STE_CONFIG_ABORT);
 }
 
-void smmu_ste_s2(u64 ste[STE_WORDS], const struct smmu_s2_cfg *c)
+void smmu_ste_s2(struct smmu_ste *ste, const struct smmu_s2_cfg *c)
 {
 	smmu_ste_invalid(ste);
-	ste[0] = STE_0_V | FIELD_PREP(STE_0_CONFIG, STE_CONFIG_S2);
+	ste->data[0] = STE_0_V | FIELD_PREP(STE_0_CONFIG, STE_CONFIG_S2);
 	/* Stage 1 bypassed: the device's own shareability passes through (SHCFG = incoming;
 	 * the other overrides' 0 also means "incoming"). EATS = 0: no ATS. */
-	ste[1] = FIELD_PREP(STE_1_SHCFG, STE_SHCFG_INCOMING) |
-		 FIELD_PREP(STE_1_STRW, STE_STRW_NSEL1);
+	ste->data[1] = FIELD_PREP(STE_1_SHCFG, STE_SHCFG_INCOMING) |
+		       FIELD_PREP(STE_1_STRW, STE_STRW_NSEL1);
 	/* The VTCR_EL2 fields of the CPU's stage 2 over the same table (Arm ARM D19.2.163):
 	 * SL0 = 2 - start level for a 4 KiB granule. S2R: record faults; S2S = 0: terminate. */
-	ste[2] = FIELD_PREP(STE_2_S2VMID, c->vmid) | FIELD_PREP(STE_2_S2T0SZ, 64 - c->ias) |
-		 FIELD_PREP(STE_2_S2SL0, 2 - c->start_level) | FIELD_PREP(STE_2_S2IR0, rgn(&c->walk)) |
-		 FIELD_PREP(STE_2_S2OR0, rgn(&c->walk)) | FIELD_PREP(STE_2_S2SH0, sh(&c->walk)) |
-		 FIELD_PREP(STE_2_S2TG, STE_S2TG_4K) | FIELD_PREP(STE_2_S2PS, c->ps_enc) |
-		 STE_2_S2AA64 | STE_2_S2R;
-	ste[3] = c->root.v & STE_3_S2TTB;
+	ste->data[2] = FIELD_PREP(STE_2_S2VMID, c->vmid) | FIELD_PREP(STE_2_S2T0SZ, 64 - c->ias) |
+		       FIELD_PREP(STE_2_S2SL0, 2 - c->start_level) |
+		       FIELD_PREP(STE_2_S2IR0, rgn(&c->walk)) |
+		       FIELD_PREP(STE_2_S2OR0, rgn(&c->walk)) |
+		       FIELD_PREP(STE_2_S2SH0, sh(&c->walk)) | FIELD_PREP(STE_2_S2TG, STE_S2TG_4K) |
+		       FIELD_PREP(STE_2_S2PS, c->ps_enc) | STE_2_S2AA64 | STE_2_S2R;
+	ste->data[3] = c->root.v & STE_3_S2TTB;
 }
 
-void smmu_ste_s1(u64 ste[STE_WORDS], const struct smmu_s1_cfg *c)
+void smmu_ste_s1(struct smmu_ste *ste, const struct smmu_s1_cfg *c)
 {
 	smmu_ste_invalid(ste);
 	/* One CD, no substreams: S1Fmt = linear, S1CDMax = 0. */
-	ste[0] = STE_0_V | FIELD_PREP(STE_0_CONFIG, STE_CONFIG_S1) | (c->cd.v & STE_0_S1CTXPTR);
-	ste[1] = FIELD_PREP(STE_1_S1CIR, rgn(&c->walk)) | FIELD_PREP(STE_1_S1COR, rgn(&c->walk)) |
-		 FIELD_PREP(STE_1_S1CSH, sh(&c->walk)) | FIELD_PREP(STE_1_STRW, STE_STRW_NSEL1);
-	/* ste[2].S2VMID = 0 tags the stage-1 TLB entries (VMID 0 is reserved for this). */
+	ste->data[0] = STE_0_V | FIELD_PREP(STE_0_CONFIG, STE_CONFIG_S1) |
+		       (c->cd.v & STE_0_S1CTXPTR);
+	ste->data[1] = FIELD_PREP(STE_1_S1CIR, rgn(&c->walk)) |
+		       FIELD_PREP(STE_1_S1COR, rgn(&c->walk)) |
+		       FIELD_PREP(STE_1_S1CSH, sh(&c->walk)) |
+		       FIELD_PREP(STE_1_STRW, STE_STRW_NSEL1);
+	/* Word 2's S2VMID = 0 tags the stage-1 TLB entries (VMID 0 is reserved for this). */
 }
 
-void smmu_ste_nested(u64 ste[STE_WORDS], const struct smmu_s1_cfg *s1, const struct smmu_s2_cfg *c)
+void smmu_ste_nested(struct smmu_ste *ste, const struct smmu_s1_cfg *s1,
+		     const struct smmu_s2_cfg *c)
 {
-	u64 s1img[STE_WORDS];
+	struct smmu_ste s1img;
 
 	smmu_ste_s2(ste, c);
-	smmu_ste_s1(s1img, s1);
-	ste[0] = STE_0_V | FIELD_PREP(STE_0_CONFIG, STE_CONFIG_NESTED) | (s1img[0] & STE_0_S1CTXPTR);
-	ste[1] = s1img[1];
+	smmu_ste_s1(&s1img, s1);
+	ste->data[0] = STE_0_V | FIELD_PREP(STE_0_CONFIG, STE_CONFIG_NESTED) |
+		       (s1img.data[0] & STE_0_S1CTXPTR);
+	ste->data[1] = s1img.data[1];
 }
 
-enum smmu_ste_kind smmu_ste_kind(const u64 ste[STE_WORDS])
+enum smmu_ste_kind smmu_ste_kind(const struct smmu_ste *ste)
 {
-	if (!(ste[0] & STE_0_V))
+	if (!(ste->data[0] & STE_0_V))
 		return SMMU_STE_INVALID;
-	switch (FIELD_GET(STE_0_CONFIG, ste[0])) {
+	switch (FIELD_GET(STE_0_CONFIG, ste->data[0])) {
 	case STE_CONFIG_ABORT:
 		return SMMU_STE_ABORT;
 	case STE_CONFIG_BYPASS:
@@ -157,7 +163,7 @@ enum smmu_ste_kind smmu_ste_kind(const u64 ste[STE_WORDS])
 	}
 }
 
-void smmu_ste_used(const u64 ste[STE_WORDS], u64 used[STE_WORDS])
+void smmu_ste_used(const struct smmu_ste *ste, u64 used[STE_WORDS])
 {
 	enum smmu_ste_kind k = smmu_ste_kind(ste);
 
@@ -169,18 +175,19 @@ void smmu_ste_used(const u64 ste[STE_WORDS], u64 used[STE_WORDS])
 				  (i == 0 ? STE_0_V | STE_0_CONFIG : 0) : ~0ULL;
 }
 
-static bool words_equal(const u64 *a, const u64 *b, unsigned from, unsigned to)
+/* Whether words [from, STE_WORDS) of a and b are equal. */
+static bool words_equal(const struct smmu_ste *a, const struct smmu_ste *b, unsigned from)
 {
-	for (unsigned i = from; i < to; i++)
-		if (a[i] != b[i])
+	for (unsigned i = from; i < STE_WORDS; i++)
+		if (a->data[i] != b->data[i])
 			return false;
 	return true;
 }
 
-static unsigned add_step(struct smmu_ste_step *steps, unsigned n, const u64 img[STE_WORDS],
+static unsigned add_step(struct smmu_ste_step *steps, unsigned n, const struct smmu_ste *img,
 			 bool sync, bool prep)
 {
-	memcpy(steps[n].ste, img, STE_WORDS * sizeof(u64));
+	steps[n].ste = *img;
 	steps[n].sync = sync;
 	steps[n].prep = prep;
 	return n + 1;
@@ -195,46 +202,46 @@ static unsigned add_step(struct smmu_ste_step *steps, unsigned n, const u64 img[
  *   words left over that the new STE ignores are cleared without a sync (nothing reads
  *   them, and the next update writes them before relying on them).
  */
-unsigned smmu_ste_update_plan(const u64 cur[STE_WORDS], const u64 tgt[STE_WORDS],
+unsigned smmu_ste_update_plan(const struct smmu_ste *cur, const struct smmu_ste *tgt,
 			      struct smmu_ste_step steps[SMMU_STE_MAX_STEPS])
 {
 	bool to_translate = smmu_ste_kind(tgt) == SMMU_STE_TRANSLATE;
 	enum smmu_ste_kind from = smmu_ste_kind(cur);
-	u64 img[STE_WORDS];
+	struct smmu_ste img = *cur;
 	unsigned n = 0;
 
-	if (words_equal(cur, tgt, 0, STE_WORDS))
+	if (words_equal(cur, tgt, 0))
 		return 0;
-	memcpy(img, cur, sizeof(img));
 	/* Only word 0 differs between two translating STEs of one Config (a stream moved to
 	 * another CD over the same stage 2): one single-copy atomic store, and the SMMU uses
 	 * either the old STE or the new one whole. */
-	if (from == SMMU_STE_TRANSLATE && to_translate && words_equal(cur, tgt, 1, STE_WORDS) &&
-	    FIELD_GET(STE_0_CONFIG, cur[0]) == FIELD_GET(STE_0_CONFIG, tgt[0]))
+	if (from == SMMU_STE_TRANSLATE && to_translate && words_equal(cur, tgt, 1) &&
+	    FIELD_GET(STE_0_CONFIG, cur->data[0]) == FIELD_GET(STE_0_CONFIG, tgt->data[0]))
 		return add_step(steps, 0, tgt, true, false);
 	if (from == SMMU_STE_TRANSLATE || from == SMMU_STE_BYPASS) {
 		/* Stop the live configuration with one store to word 0. */
-		img[0] = to_translate ? (STE_0_V | FIELD_PREP(STE_0_CONFIG, STE_CONFIG_ABORT)) : tgt[0];
-		n = add_step(steps, n, img, true, false);
+		img.data[0] = to_translate ? (STE_0_V | FIELD_PREP(STE_0_CONFIG, STE_CONFIG_ABORT))
+					   : tgt->data[0];
+		n = add_step(steps, n, &img, true, false);
 	}
 	if (to_translate) {
-		memcpy(&img[1], &tgt[1], (STE_WORDS - 1) * sizeof(u64));
-		n = add_step(steps, n, img, true, true);
-		img[0] = tgt[0];
-		return add_step(steps, n, img, true, false);
+		memcpy(&img.data[1], &tgt->data[1], (STE_WORDS - 1) * sizeof(u64));
+		n = add_step(steps, n, &img, true, true);
+		img.data[0] = tgt->data[0];
+		return add_step(steps, n, &img, true, false);
 	}
-	if (img[0] != tgt[0]) {
-		img[0] = tgt[0];
-		n = add_step(steps, n, img, true, false);
+	if (img.data[0] != tgt->data[0]) {
+		img.data[0] = tgt->data[0];
+		n = add_step(steps, n, &img, true, false);
 	}
-	if (!words_equal(img, tgt, 1, STE_WORDS)) {
+	if (!words_equal(&img, tgt, 1)) {
 		/* Only bits the (now invalid or abort) STE uses would need a sync: none. */
 		u64 used[STE_WORDS];
 		bool sync = false;
 
-		smmu_ste_used(img, used);
+		smmu_ste_used(&img, used);
 		for (unsigned w = 1; w < STE_WORDS; w++)
-			sync = sync || ((img[w] ^ tgt[w]) & used[w]);
+			sync = sync || ((img.data[w] ^ tgt->data[w]) & used[w]);
 		n = add_step(steps, n, tgt, sync, false);
 	}
 	return n;
@@ -242,81 +249,81 @@ unsigned smmu_ste_update_plan(const u64 cur[STE_WORDS], const u64 tgt[STE_WORDS]
 
 /* ---- Context descriptor ---- */
 
-void smmu_cd_build(u64 cd[CD_WORDS], const struct smmu_cd_cfg *c)
+void smmu_cd_build(struct smmu_cd *cd, const struct smmu_cd_cfg *c)
 {
-	memset(cd, 0, CD_WORDS * sizeof(u64));
+	memset(cd, 0, sizeof(*cd));
 	/* TTB0 only (EPD1), little-endian AArch64 tables, 4 KiB granule. R: record faults;
 	 * A: abort faulting transactions; S = 0: terminate, never stall. ASET: the ASID is
 	 * not one of the CPUs'. */
-	cd[0] = FIELD_PREP(CD_0_T0SZ, 64 - c->ias) | FIELD_PREP(CD_0_TG0, CD_TG0_4K) |
-		FIELD_PREP(CD_0_IR0, rgn(&c->walk)) | FIELD_PREP(CD_0_OR0, rgn(&c->walk)) |
-		FIELD_PREP(CD_0_SH0, sh(&c->walk)) | CD_0_EPD1 | CD_0_V |
-		FIELD_PREP(CD_0_IPS, c->ips_enc) | CD_0_AA64 | CD_0_R | CD_0_A | CD_0_ASET |
-		FIELD_PREP(CD_0_ASID, c->asid);
-	cd[1] = c->ttb0.v & CD_1_TTB0;
-	cd[3] = FIELD_PREP(CD_3_MAIR, c->mair);
+	cd->data[0] = FIELD_PREP(CD_0_T0SZ, 64 - c->ias) | FIELD_PREP(CD_0_TG0, CD_TG0_4K) |
+		      FIELD_PREP(CD_0_IR0, rgn(&c->walk)) | FIELD_PREP(CD_0_OR0, rgn(&c->walk)) |
+		      FIELD_PREP(CD_0_SH0, sh(&c->walk)) | CD_0_EPD1 | CD_0_V |
+		      FIELD_PREP(CD_0_IPS, c->ips_enc) | CD_0_AA64 | CD_0_R | CD_0_A | CD_0_ASET |
+		      FIELD_PREP(CD_0_ASID, c->asid);
+	cd->data[1] = c->ttb0.v & CD_1_TTB0;
+	cd->data[3] = FIELD_PREP(CD_3_MAIR, c->mair);
 }
 
 /* ---- Commands ---- */
 
-static void cmd_set(u64 cmd[CMD_WORDS], u64 w0, u64 w1)
+static void cmd_set(struct smmu_cmd *cmd, u64 w0, u64 w1)
 {
-	cmd[0] = w0;
-	cmd[1] = w1;
+	cmd->data[0] = w0;
+	cmd->data[1] = w1;
 }
 
-void smmu_cmd_cfgi_ste(u64 cmd[CMD_WORDS], u32 sid, bool leaf)
+void smmu_cmd_cfgi_ste(struct smmu_cmd *cmd, u32 sid, bool leaf)
 {
 	cmd_set(cmd, FIELD_PREP(CMD_0_OP, CMD_OP_CFGI_STE) | FIELD_PREP(CMD_CFGI_0_SID, sid),
 		leaf ? CMD_CFGI_1_LEAF : 0);
 }
 
-void smmu_cmd_cfgi_ste_range(u64 cmd[CMD_WORDS], u32 sid, unsigned range)
+void smmu_cmd_cfgi_ste_range(struct smmu_cmd *cmd, u32 sid, unsigned range)
 {
 	cmd_set(cmd, FIELD_PREP(CMD_0_OP, CMD_OP_CFGI_STE_RANGE) | FIELD_PREP(CMD_CFGI_0_SID, sid),
 		FIELD_PREP(CMD_CFGI_1_RANGE, range));
 }
 
-void smmu_cmd_cfgi_all(u64 cmd[CMD_WORDS])
+void smmu_cmd_cfgi_all(struct smmu_cmd *cmd)
 {
 	smmu_cmd_cfgi_ste_range(cmd, 0, CMD_CFGI_RANGE_ALL);
 }
 
-void smmu_cmd_cfgi_cd(u64 cmd[CMD_WORDS], u32 sid, u32 ssid, bool leaf)
+void smmu_cmd_cfgi_cd(struct smmu_cmd *cmd, u32 sid, u32 ssid, bool leaf)
 {
 	cmd_set(cmd, FIELD_PREP(CMD_0_OP, CMD_OP_CFGI_CD) | FIELD_PREP(CMD_CFGI_0_SSID, ssid) |
 			     FIELD_PREP(CMD_CFGI_0_SID, sid),
 		leaf ? CMD_CFGI_1_LEAF : 0);
 }
 
-void smmu_cmd_tlbi_nh_asid(u64 cmd[CMD_WORDS], u16 vmid, u16 asid)
+void smmu_cmd_tlbi_nh_asid(struct smmu_cmd *cmd, u16 vmid, u16 asid)
 {
 	cmd_set(cmd, FIELD_PREP(CMD_0_OP, CMD_OP_TLBI_NH_ASID) | FIELD_PREP(CMD_TLBI_0_VMID, vmid) |
 			     FIELD_PREP(CMD_TLBI_0_ASID, asid), 0);
 }
 
-void smmu_cmd_tlbi_s12_vmall(u64 cmd[CMD_WORDS], u16 vmid)
+void smmu_cmd_tlbi_s12_vmall(struct smmu_cmd *cmd, u16 vmid)
 {
 	cmd_set(cmd, FIELD_PREP(CMD_0_OP, CMD_OP_TLBI_S12_VMALL) | FIELD_PREP(CMD_TLBI_0_VMID, vmid), 0);
 }
 
-void smmu_cmd_tlbi_nsnh_all(u64 cmd[CMD_WORDS])
+void smmu_cmd_tlbi_nsnh_all(struct smmu_cmd *cmd)
 {
 	cmd_set(cmd, FIELD_PREP(CMD_0_OP, CMD_OP_TLBI_NSNH_ALL), 0);
 }
 
-void smmu_cmd_tlbi_el2_all(u64 cmd[CMD_WORDS])
+void smmu_cmd_tlbi_el2_all(struct smmu_cmd *cmd)
 {
 	cmd_set(cmd, FIELD_PREP(CMD_0_OP, CMD_OP_TLBI_EL2_ALL), 0);
 }
 
-void smmu_cmd_sync(u64 cmd[CMD_WORDS], unsigned cs)
+void smmu_cmd_sync(struct smmu_cmd *cmd, unsigned cs)
 {
 	/* No MSI: MSIAddress 0, completion is seen by CMDQ_CONS passing the command. */
 	cmd_set(cmd, FIELD_PREP(CMD_0_OP, CMD_OP_SYNC) | FIELD_PREP(CMD_SYNC_0_CS, cs), 0);
 }
 
-void smmu_cmd_pri_resp(u64 cmd[CMD_WORDS], u32 sid, bool ssv, u32 ssid, u16 grpid,
+void smmu_cmd_pri_resp(struct smmu_cmd *cmd, u32 sid, bool ssv, u32 ssid, u16 grpid,
 		       unsigned resp)
 {
 	cmd_set(cmd, FIELD_PREP(CMD_0_OP, CMD_OP_PRI_RESP) | (ssv ? CMD_PRI_0_SSV : 0) |
@@ -324,7 +331,7 @@ void smmu_cmd_pri_resp(u64 cmd[CMD_WORDS], u32 sid, bool ssv, u32 ssid, u16 grpi
 		FIELD_PREP(CMD_PRI_1_GRPID, grpid) | FIELD_PREP(CMD_PRI_1_RESP, resp));
 }
 
-static void tlbi_addr_cmd(u64 cmd[CMD_WORDS], const struct smmu_tlbi_req *r, u64 addr,
+static void tlbi_addr_cmd(struct smmu_cmd *cmd, const struct smmu_tlbi_req *r, u64 addr,
 			  unsigned num, unsigned scale, bool range)
 {
 	u64 w0 = FIELD_PREP(CMD_TLBI_0_NUM, num) | FIELD_PREP(CMD_TLBI_0_SCALE, scale) |
@@ -346,8 +353,7 @@ static void tlbi_addr_cmd(u64 cmd[CMD_WORDS], const struct smmu_tlbi_req *r, u64
  * each command clears five bits of the count, so 2^36 pages (a 48-bit space) need at most
  * eight. SCALE stops at 31, where NUM + 1 may reach 32.
  */
-unsigned smmu_cmd_tlbi_range(u64 (*cmds)[CMD_WORDS], unsigned max,
-			     const struct smmu_tlbi_req *r)
+unsigned smmu_cmd_tlbi_range(struct smmu_cmd *cmds, unsigned max, const struct smmu_tlbi_req *r)
 {
 	u64 pages = r->size >> PAGE_SHIFT, addr = r->addr;
 	unsigned n = 0;
@@ -364,7 +370,7 @@ unsigned smmu_cmd_tlbi_range(u64 (*cmds)[CMD_WORDS], unsigned max,
 			chunks = scale < CMD_TLBI_SCALE_MAX ? (chunks & CMD_TLBI_NUM_MAX)
 							    : MIN(chunks, CMD_TLBI_NUM_MAX + 1);
 		}
-		tlbi_addr_cmd(cmds[n++], r, addr, (unsigned)chunks - 1, scale, r->range);
+		tlbi_addr_cmd(&cmds[n++], r, addr, (unsigned)chunks - 1, scale, r->range);
 		pages -= chunks << scale;
 		addr += (chunks << scale) << PAGE_SHIFT;
 	}

@@ -1,7 +1,8 @@
 /*
  * Pure encoders and decoders of the SMMUv3's in-memory formats (Arm IHI 0070): ID register
  * decoding, stream table entries, context descriptors, commands, event records, and the
- * order in which a live STE is rewritten. Functions from inputs to u64 words, with no
+ * order in which a live STE is rewritten. Functions from inputs to entries (struct smmu_ste,
+ * smmu_cd, smmu_cmd; smmuv3_regs.h) and from event records to their meaning, with no
  * hardware access, so the host unit tests check them against values worked out from the
  * specification (tests/unit/test_smmuv3.c). The driver is iommu/smmuv3/smmuv3.c.
  */
@@ -65,24 +66,26 @@ struct smmu_s1_cfg {
 };
 
 /* Invalid (V = 0): every transaction is terminated and C_BAD_STE recorded. */
-void smmu_ste_invalid(u64 ste[STE_WORDS]);
+void smmu_ste_invalid(struct smmu_ste *ste);
 /* Valid, Config = abort: every transaction is terminated, nothing recorded. */
-void smmu_ste_abort(u64 ste[STE_WORDS]);
+void smmu_ste_abort(struct smmu_ste *ste);
 /* Stage 2 only, AArch64 4 KiB tables, faults recorded (S2R) and terminated. */
-void smmu_ste_s2(u64 ste[STE_WORDS], const struct smmu_s2_cfg *c);
+void smmu_ste_s2(struct smmu_ste *ste, const struct smmu_s2_cfg *c);
 /* Stage 1 only, through one context descriptor, NS-EL1 stream world, S2VMID 0. */
-void smmu_ste_s1(u64 ste[STE_WORDS], const struct smmu_s1_cfg *c);
+void smmu_ste_s1(struct smmu_ste *ste, const struct smmu_s1_cfg *c);
 
 /* Nested: stage 1 through the one CD at s1->cd (an IPA, read through stage 2), then
  * stage 2 as smmu_ste_s2; both stages' TLB entries tagged with c->vmid. */
-void smmu_ste_nested(u64 ste[STE_WORDS], const struct smmu_s1_cfg *s1, const struct smmu_s2_cfg *c);
+void smmu_ste_nested(struct smmu_ste *ste, const struct smmu_s1_cfg *s1,
+		     const struct smmu_s2_cfg *c);
 
 /* Whether the SMMU would translate, bypass, or terminate with this STE. */
 enum smmu_ste_kind { SMMU_STE_INVALID, SMMU_STE_ABORT, SMMU_STE_BYPASS, SMMU_STE_TRANSLATE };
-enum smmu_ste_kind smmu_ste_kind(const u64 ste[STE_WORDS]);
+enum smmu_ste_kind smmu_ste_kind(const struct smmu_ste *ste);
 /* The bits of each word the SMMU reads for this STE's V and Config (the rest are IGNORED,
- * 5.2): what an update may change freely while this STE is live. */
-void smmu_ste_used(const u64 ste[STE_WORDS], u64 used[STE_WORDS]);
+ * 5.2): what an update may change freely while this STE is live. A mask, not an STE: plain
+ * words, so it cannot be written where an STE goes. */
+void smmu_ste_used(const struct smmu_ste *ste, u64 used[STE_WORDS]);
 
 /*
  * How to turn a live STE into another one (3.21.3): a list of images, each to be written
@@ -95,12 +98,12 @@ void smmu_ste_used(const u64 ste[STE_WORDS], u64 used[STE_WORDS]);
  */
 #define SMMU_STE_MAX_STEPS 3
 struct smmu_ste_step {
-	u64 ste[STE_WORDS];
+	struct smmu_ste ste;
 	bool sync;
 	bool prep; /* writes a translating target's words 1..7 before word 0 enables them:
 		    * where what the new STE points at (a CD) must become valid */
 };
-unsigned smmu_ste_update_plan(const u64 cur[STE_WORDS], const u64 tgt[STE_WORDS],
+unsigned smmu_ste_update_plan(const struct smmu_ste *cur, const struct smmu_ste *tgt,
 			      struct smmu_ste_step steps[SMMU_STE_MAX_STEPS]);
 
 /* ---- Context descriptor (5.4) ---- */
@@ -112,20 +115,20 @@ struct smmu_cd_cfg {
 	u64 mair;
 	struct smmu_walk_attrs walk;
 };
-void smmu_cd_build(u64 cd[CD_WORDS], const struct smmu_cd_cfg *c);
+void smmu_cd_build(struct smmu_cd *cd, const struct smmu_cd_cfg *c);
 
 /* ---- Commands (chapter 4) ---- */
-void smmu_cmd_cfgi_ste(u64 cmd[CMD_WORDS], u32 sid, bool leaf);
+void smmu_cmd_cfgi_ste(struct smmu_cmd *cmd, u32 sid, bool leaf);
 /* StreamIDs sid & ~(2^(range+1) - 1) to that + 2^(range+1) - 1. */
-void smmu_cmd_cfgi_ste_range(u64 cmd[CMD_WORDS], u32 sid, unsigned range);
-void smmu_cmd_cfgi_all(u64 cmd[CMD_WORDS]);
-void smmu_cmd_cfgi_cd(u64 cmd[CMD_WORDS], u32 sid, u32 ssid, bool leaf);
-void smmu_cmd_tlbi_nh_asid(u64 cmd[CMD_WORDS], u16 vmid, u16 asid);
-void smmu_cmd_tlbi_s12_vmall(u64 cmd[CMD_WORDS], u16 vmid);
-void smmu_cmd_tlbi_nsnh_all(u64 cmd[CMD_WORDS]);
-void smmu_cmd_tlbi_el2_all(u64 cmd[CMD_WORDS]);
-void smmu_cmd_sync(u64 cmd[CMD_WORDS], unsigned cs);
-void smmu_cmd_pri_resp(u64 cmd[CMD_WORDS], u32 sid, bool ssv, u32 ssid, u16 grpid,
+void smmu_cmd_cfgi_ste_range(struct smmu_cmd *cmd, u32 sid, unsigned range);
+void smmu_cmd_cfgi_all(struct smmu_cmd *cmd);
+void smmu_cmd_cfgi_cd(struct smmu_cmd *cmd, u32 sid, u32 ssid, bool leaf);
+void smmu_cmd_tlbi_nh_asid(struct smmu_cmd *cmd, u16 vmid, u16 asid);
+void smmu_cmd_tlbi_s12_vmall(struct smmu_cmd *cmd, u16 vmid);
+void smmu_cmd_tlbi_nsnh_all(struct smmu_cmd *cmd);
+void smmu_cmd_tlbi_el2_all(struct smmu_cmd *cmd);
+void smmu_cmd_sync(struct smmu_cmd *cmd, unsigned cs);
+void smmu_cmd_pri_resp(struct smmu_cmd *cmd, u32 sid, bool ssv, u32 ssid, u16 grpid,
 		       unsigned resp);
 
 /*
@@ -142,8 +145,7 @@ struct smmu_tlbi_req {
 	bool leaf;
 	bool range;
 };
-unsigned smmu_cmd_tlbi_range(u64 (*cmds)[CMD_WORDS], unsigned max,
-			     const struct smmu_tlbi_req *r);
+unsigned smmu_cmd_tlbi_range(struct smmu_cmd *cmds, unsigned max, const struct smmu_tlbi_req *r);
 
 /* Names for the log: a command opcode, a CMDQ_CONS.ERR code, a GERROR bit. */
 const char *smmu_cmd_name(unsigned op);
@@ -151,7 +153,7 @@ const char *smmu_cerror_name(unsigned err);
 const char *smmu_gerror_name(u32 bit);
 
 /* ---- Event records (7.3) ---- */
-void smmu_event_decode(const u64 raw[EVT_WORDS], struct smmu_event *ev);
+void smmu_event_decode(const struct smmu_evt *evt, struct smmu_event *ev);
 /* One log line (no newline) for ev: name, StreamID, address, access. */
 int smmu_event_format(const struct smmu_event *ev, char *buf, size_t len);
 

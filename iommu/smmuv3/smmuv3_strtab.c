@@ -19,13 +19,13 @@
 static struct ste_group *group_of(u32 sid)
 {
 	struct ste_group *g = &smmu.groups[sid >> smmu.group_bits];
-	u64 *l2;
+	struct smmu_ste *l2;
 
 	if (g->ste)
 		return g;
 	/* 2-level: a new level-2 table, all invalid, published before the one 64-bit store of
 	 * the L1 descriptor that makes the SMMU look at it. */
-	l2 = smmu_alloc_zeroed((STE_WORDS * sizeof(u64)) << SMMU_SPLIT);
+	l2 = smmu_alloc_zeroed(sizeof(*l2) << SMMU_SPLIT);
 	if (!l2)
 		return NULL;
 	*(volatile u64 *)&smmu.l1[sid >> SMMU_SPLIT] = smmu_l1std(va_to_pa(l2), SMMU_SPLIT);
@@ -35,14 +35,14 @@ static struct ste_group *group_of(u32 sid)
 	return g;
 }
 
-static u64 *ste_of(const struct ste_group *g, u32 sid)
+static struct smmu_ste *ste_of(const struct ste_group *g, u32 sid)
 {
-	return g->ste + (u64)(sid & ((1U << smmu.group_bits) - 1)) * STE_WORDS;
+	return &g->ste[sid & ((1U << smmu.group_bits) - 1)];
 }
 
-static u64 *cd_of(const struct ste_group *g, u32 sid)
+static struct smmu_cd *cd_of(const struct ste_group *g, u32 sid)
 {
-	return g->cd + (u64)(sid & ((1U << smmu.group_bits) - 1)) * CD_WORDS;
+	return &g->cd[sid & ((1U << smmu.group_bits) - 1)];
 }
 
 /* What must be ready before a translating STE's word 0 is written: its CD, and no TLB
@@ -51,29 +51,30 @@ static u64 *cd_of(const struct ste_group *g, u32 sid)
  * window) is only invalidated, at every synced step, since the CD cache is indexed by
  * StreamID and not by address (4.3.2). */
 struct ste_prep {
-	u64 *cd_slot;
-	const u64 *cd;
+	struct smmu_cd *cd_slot;
+	const struct smmu_cd *cd;
 	bool cfgi_cd;
 	bool has_tlbi;
-	u64 tlbi[CMD_WORDS];
+	struct smmu_cmd tlbi;
 };
 
-static void ste_store(u64 *ste, const u64 img[STE_WORDS])
+static void ste_store(struct smmu_ste *ste, const struct smmu_ste *img)
 {
 	/* Each word in one 64-bit store (single-copy atomic); word 0 last. */
 	for (unsigned w = STE_WORDS; w-- > 0;)
-		if (ste[w] != img[w])
-			*(volatile u64 *)&ste[w] = img[w];
-	smmu_publish(ste, STE_WORDS * sizeof(u64));
+		if (ste->data[w] != img->data[w])
+			*(volatile u64 *)&ste->data[w] = img->data[w];
+	smmu_publish(ste, sizeof(*ste));
 }
 
 /* Carry out smmu_ste_update_plan(): each synced step ends with CFGI_STE + CMD_SYNC. If a
  * sync fails, the STE is set to abort (one store) and invalidated once more. */
-static int ste_run(struct ste_group *g, u32 sid, const u64 tgt[STE_WORDS],
+static int ste_run(struct ste_group *g, u32 sid, const struct smmu_ste *tgt,
 		   const struct ste_prep *prep)
 {
 	struct smmu_ste_step steps[SMMU_STE_MAX_STEPS];
-	u64 *ste = ste_of(g, sid), cmds[4][CMD_WORDS];
+	struct smmu_ste *ste = ste_of(g, sid);
+	struct smmu_cmd cmds[4];
 	unsigned n = smmu_ste_update_plan(ste, tgt, steps);
 	int ret = 0;
 
@@ -82,19 +83,19 @@ static int ste_run(struct ste_group *g, u32 sid, const u64 tgt[STE_WORDS],
 
 		if (steps[i].prep && prep) {
 			if (prep->cd) {
-				memcpy(prep->cd_slot, prep->cd, CD_WORDS * sizeof(u64));
-				smmu_publish(prep->cd_slot, CD_WORDS * sizeof(u64));
-				smmu_cmd_cfgi_cd(cmds[nc++], sid, 0, true);
+				memcpy(prep->cd_slot, prep->cd, sizeof(*prep->cd));
+				smmu_publish(prep->cd_slot, sizeof(*prep->cd_slot));
+				smmu_cmd_cfgi_cd(&cmds[nc++], sid, 0, true);
 			}
 			if (prep->has_tlbi)
-				memcpy(cmds[nc++], prep->tlbi, sizeof(prep->tlbi));
+				cmds[nc++] = prep->tlbi;
 		}
-		ste_store(ste, steps[i].ste);
+		ste_store(ste, &steps[i].ste);
 		if (!steps[i].sync)
 			continue;
-		smmu_cmd_cfgi_ste(cmds[nc++], sid, !g->fresh);
+		smmu_cmd_cfgi_ste(&cmds[nc++], sid, !g->fresh);
 		if (prep && prep->cfgi_cd)
-			smmu_cmd_cfgi_cd(cmds[nc++], sid, 0, true);
+			smmu_cmd_cfgi_cd(&cmds[nc++], sid, 0, true);
 		ret = smmu_cmdq_issue(cmds, nc, true);
 		if (!ret)
 			g->fresh = false;
@@ -102,12 +103,12 @@ static int ste_run(struct ste_group *g, u32 sid, const u64 tgt[STE_WORDS],
 	if (n)
 		smmu.st.ste_writes++;
 	if (ret) {
-		u64 abort[STE_WORDS];
+		struct smmu_ste abort;
 
-		smmu_ste_abort(abort);
-		*(volatile u64 *)&ste[0] = abort[0];
+		smmu_ste_abort(&abort);
+		*(volatile u64 *)&ste->data[0] = abort.data[0];
 		smmu_publish(ste, sizeof(u64));
-		smmu_cmd_cfgi_ste(cmds[0], sid, false);
+		smmu_cmd_cfgi_ste(&cmds[0], sid, false);
 		smmu_cmdq_issue(cmds, 1, true);
 	}
 	return ret;
@@ -128,7 +129,7 @@ static bool sid_ok(u32 sid, const char *what)
 }
 
 /* Carry out ste_run() for sid under the lock, its level-2 table made if needed. */
-static int ste_set(u32 sid, const u64 tgt[STE_WORDS], const struct ste_prep *prep)
+static int ste_set(u32 sid, const struct smmu_ste *tgt, const struct ste_prep *prep)
 {
 	u64 flags = smmu_lock_irqsave(&smmu.lock);
 	struct ste_group *g = group_of(sid);
@@ -149,7 +150,7 @@ static struct smmu_s2_cfg s2_cfg(u16 vmid, const struct pgtable *s2)
 
 /* The context descriptor of the stage-1 table s1 with asid; TTB0 is the root as its walker
  * reads it (root + walker_offset). */
-static void cd_for(u64 cd[CD_WORDS], u16 asid, const struct pgtable *s1)
+static void cd_for(struct smmu_cd *cd, u16 asid, const struct pgtable *s1)
 {
 	struct smmu_cd_cfg cdc = { .asid = asid, .ias = s1->ias,
 				   .ips_enc = MIN(smmu.f.oas_enc, SMMU_PS_48),
@@ -161,13 +162,13 @@ static void cd_for(u64 cd[CD_WORDS], u16 asid, const struct pgtable *s1)
 
 int smmu_set_abort(u32 sid)
 {
-	u64 tgt[STE_WORDS];
+	struct smmu_ste tgt;
 	int ret;
 
 	if (!sid_ok(sid, "abort"))
 		return smmu.enabled ? -E_RANGE : -E_NODEV;
-	smmu_ste_abort(tgt);
-	ret = ste_set(sid, tgt, NULL);
+	smmu_ste_abort(&tgt);
+	ret = ste_set(sid, &tgt, NULL);
 	if (ret)
 		log_err("SMMUv3: StreamID %x: setting abort failed (%s)\n", sid, err_name(ret));
 	return ret;
@@ -208,7 +209,7 @@ int smmu_set_s2(u32 sid, u16 vmid, const struct pgtable *s2)
 {
 	struct smmu_s2_cfg cfg = s2_cfg(vmid, s2);
 	struct ste_prep prep = { .has_tlbi = true };
-	u64 tgt[STE_WORDS];
+	struct smmu_ste tgt;
 	int ret = table_check(sid, s2, PGT_FMT_S2, smmu.f.s2, "stage 2");
 
 	if (ret)
@@ -217,9 +218,9 @@ int smmu_set_s2(u32 sid, u16 vmid, const struct pgtable *s2)
 		log_warn("SMMUv3: stage 2 for StreamID %x: VMID %u not usable\n", sid, vmid);
 		return -E_RANGE;
 	}
-	smmu_ste_s2(tgt, &cfg);
-	smmu_cmd_tlbi_s12_vmall(prep.tlbi, vmid);
-	ret = ste_set(sid, tgt, &prep);
+	smmu_ste_s2(&tgt, &cfg);
+	smmu_cmd_tlbi_s12_vmall(&prep.tlbi, vmid);
+	ret = ste_set(sid, &tgt, &prep);
 	if (ret)
 		log_err("SMMUv3: StreamID %x: stage 2 (VMID %u) failed (%s)\n", sid, vmid,
 			err_name(ret));
@@ -228,8 +229,10 @@ int smmu_set_s2(u32 sid, u16 vmid, const struct pgtable *s2)
 
 int smmu_set_s1(u32 sid, u16 asid, const struct pgtable *s1)
 {
-	u64 tgt[STE_WORDS], abort[STE_WORDS], cd[CD_WORDS], flags;
-	struct ste_prep prep = { .cd = cd, .has_tlbi = true };
+	struct smmu_ste tgt, abort;
+	struct smmu_cd cd;
+	struct ste_prep prep = { .cd = &cd, .has_tlbi = true };
+	u64 flags;
 	struct ste_group *g;
 	int ret = table_check(sid, s1, PGT_FMT_SMMU_S1, smmu.f.s1, "stage 1");
 
@@ -239,26 +242,26 @@ int smmu_set_s1(u32 sid, u16 asid, const struct pgtable *s1)
 		log_warn("SMMUv3: stage 1 for StreamID %x: ASID %u not usable\n", sid, asid);
 		return -E_RANGE;
 	}
-	cd_for(cd, asid, s1);
-	smmu_cmd_tlbi_nh_asid(prep.tlbi, 0, asid);
-	smmu_ste_abort(abort);
+	cd_for(&cd, asid, s1);
+	smmu_cmd_tlbi_nh_asid(&prep.tlbi, 0, asid);
+	smmu_ste_abort(&abort);
 	ret = -E_NOMEM;
 	flags = smmu_lock_irqsave(&smmu.lock);
 	g = group_of(sid);
 	if (g && !g->cd)
-		g->cd = smmu_alloc_zeroed((CD_WORDS * sizeof(u64)) << smmu.group_bits);
+		g->cd = smmu_alloc_zeroed(sizeof(*g->cd) << smmu.group_bits);
 	if (g && g->cd) {
 		struct smmu_s1_cfg cfg = { .cd = va_to_pa(cd_of(g, sid)), .walk = { smmu.coherent } };
 
 		prep.cd_slot = cd_of(g, sid);
-		smmu_ste_s1(tgt, &cfg);
+		smmu_ste_s1(&tgt, &cfg);
 		ret = 0;
 		/* A CD in use is not rewritten in place (3.21.3): stop the stream first. */
 		if (smmu_ste_kind(ste_of(g, sid)) == SMMU_STE_TRANSLATE &&
-		    memcmp(prep.cd_slot, cd, sizeof(cd)))
-			ret = ste_run(g, sid, abort, NULL);
+		    memcmp(prep.cd_slot, &cd, sizeof(cd)))
+			ret = ste_run(g, sid, &abort, NULL);
 		if (!ret)
-			ret = ste_run(g, sid, tgt, &prep);
+			ret = ste_run(g, sid, &tgt, &prep);
 	}
 	smmu_unlock_irqrestore(&smmu.lock, flags);
 	if (ret)
@@ -267,15 +270,15 @@ int smmu_set_s1(u32 sid, u16 asid, const struct pgtable *s1)
 	return ret;
 }
 
-void smmu_write_cd(u64 *slot, u16 asid, const struct pgtable *s1)
+void smmu_write_cd(struct smmu_cd *slot, u16 asid, const struct pgtable *s1)
 {
-	u64 cd[CD_WORDS];
+	struct smmu_cd cd;
 
-	cd_for(cd, asid, s1);
+	cd_for(&cd, asid, s1);
 	/* Word 0 (V) last: a CD is only written while no STE points at it, but keep it whole. */
 	for (unsigned w = CD_WORDS; w-- > 0;)
-		*(volatile u64 *)&slot[w] = cd[w];
-	smmu_publish(slot, CD_WORDS * sizeof(u64));
+		*(volatile u64 *)&slot->data[w] = cd.data[w];
+	smmu_publish(slot, sizeof(*slot));
 }
 
 int smmu_set_nested(u32 sid, u16 vmid, const struct pgtable *s2, ipa_t cd_ipa)
@@ -285,18 +288,19 @@ int smmu_set_nested(u32 sid, u16 vmid, const struct pgtable *s2, ipa_t cd_ipa)
 	/* The stage-1 entries of a context this stream used before are the domain's to
 	 * invalidate when it goes (core/viommu/viommu.c); only the CD cache needs it here. */
 	struct ste_prep prep = { .cfgi_cd = true };
-	u64 tgt[STE_WORDS];
+	struct smmu_ste tgt;
 	int ret = table_check(sid, s2, PGT_FMT_S2, smmu.f.s1 && smmu.f.s2, "nested");
 
 	if (ret)
 		return ret;
-	if (!vmid || (!smmu.f.vmid16 && vmid > 0xff) || !IS_ALIGNED(cd_ipa.v, CD_WORDS * 8)) {
+	if (!vmid || (!smmu.f.vmid16 && vmid > 0xff) ||
+	    !IS_ALIGNED(cd_ipa.v, sizeof(struct smmu_cd))) {
 		log_warn("SMMUv3: nested for StreamID %x: VMID %u or CD at %lx not usable\n", sid,
 			 vmid, cd_ipa.v);
 		return -E_RANGE;
 	}
-	smmu_ste_nested(tgt, &s1, &cfg);
-	ret = ste_set(sid, tgt, &prep);
+	smmu_ste_nested(&tgt, &s1, &cfg);
+	ret = ste_set(sid, &tgt, &prep);
 	if (ret)
 		log_err("SMMUv3: StreamID %x: nested (VMID %u) failed (%s)\n", sid, vmid,
 			err_name(ret));
@@ -306,6 +310,7 @@ int smmu_set_nested(u32 sid, u16 vmid, const struct pgtable *s2, ipa_t cd_ipa)
 int smmu_stream_table_init(void)
 {
 	unsigned log2size = MIN(smmu.f.sid_bits, SMMU_MAX_SID_BITS);
+	void *table;
 	u64 cfg;
 
 	smmu.sid_bits = log2size;
@@ -313,18 +318,21 @@ int smmu_stream_table_init(void)
 	smmu.group_bits = MIN(log2size, SMMU_SPLIT);
 	if (smmu.two_level) {
 		smmu.l1 = smmu_alloc_zeroed(sizeof(u64) << (log2size - SMMU_SPLIT));
+		table = smmu.l1;
 		cfg = FIELD_PREP(STRTAB_BASE_CFG_FMT, STRTAB_BASE_CFG_FMT_2LVL) |
 		      FIELD_PREP(STRTAB_BASE_CFG_SPLIT, SMMU_SPLIT);
 	} else {
-		smmu.l1 = smmu_alloc_zeroed((STE_WORDS * sizeof(u64)) << log2size);
-		for (unsigned g = 0; smmu.l1 && g < (1U << (log2size - smmu.group_bits)); g++)
-			smmu.groups[g].ste = smmu.l1 + ((u64)g * STE_WORDS << smmu.group_bits);
+		struct smmu_ste *stes = smmu_alloc_zeroed(sizeof(*stes) << log2size);
+
+		for (unsigned g = 0; stes && g < (1U << (log2size - smmu.group_bits)); g++)
+			smmu.groups[g].ste = stes + ((u64)g << smmu.group_bits);
+		table = stes;
 		cfg = FIELD_PREP(STRTAB_BASE_CFG_FMT, STRTAB_BASE_CFG_FMT_LINEAR);
 	}
-	if (!smmu.l1)
+	if (!table)
 		return -E_NOMEM;
 	/* Every STE is invalid (zero) and, 2-level, every L1 descriptor too (Span 0). */
-	smmu_wr64(ARM_SMMU_STRTAB_BASE, (va_to_pa(smmu.l1).v & STRTAB_BASE_ADDR) |
+	smmu_wr64(ARM_SMMU_STRTAB_BASE, (va_to_pa(table).v & STRTAB_BASE_ADDR) |
 					   (smmu.coherent ? STRTAB_BASE_RA : 0));
 	smmu_wr32(ARM_SMMU_STRTAB_BASE_CFG, cfg | FIELD_PREP(STRTAB_BASE_CFG_LOG2SIZE, log2size));
 	return 0;

@@ -164,18 +164,18 @@ static void assert_words(const u64 *got, const u64 *want, unsigned n)
 
 static void test_ste_invalid_abort(void **state)
 {
-	const u64 zero[STE_WORDS] = { 0 }, abort[STE_WORDS] = { 0x1 };
-	u64 ste[STE_WORDS];
+	const struct smmu_ste zero = { { 0 } }, abort = { { 0x1 } };
+	struct smmu_ste ste;
 
-	memset(ste, 0xa5, sizeof(ste));
-	smmu_ste_invalid(ste);
-	assert_words(ste, zero, STE_WORDS);
+	memset(&ste, 0xa5, sizeof(ste));
+	smmu_ste_invalid(&ste);
+	assert_words(ste.data, zero.data, STE_WORDS);
 	/* V (bit 0) = 1, Config [3:1] = 0b000. */
-	memset(ste, 0xa5, sizeof(ste));
-	smmu_ste_abort(ste);
-	assert_words(ste, abort, STE_WORDS);
-	assert_int_equal(smmu_ste_kind(zero), SMMU_STE_INVALID);
-	assert_int_equal(smmu_ste_kind(abort), SMMU_STE_ABORT);
+	memset(&ste, 0xa5, sizeof(ste));
+	smmu_ste_abort(&ste);
+	assert_words(ste.data, abort.data, STE_WORDS);
+	assert_int_equal(smmu_ste_kind(&zero), SMMU_STE_INVALID);
+	assert_int_equal(smmu_ste_kind(&abort), SMMU_STE_ABORT);
 }
 
 /*
@@ -197,8 +197,8 @@ static void test_ste_s2(void **state)
 {
 	struct smmu_s2_cfg c = { .vmid = 1, .ias = 40, .start_level = 1, .ps_enc = 4,
 				 .root = pa(0x48002000), .walk = { .coherent = true } };
-	const u64 want[STE_WORDS] = { 0xd, 0x0000100000000000ULL, 0x040c355800000001ULL,
-				      0x48002000 };
+	const struct smmu_ste want = { { 0xd, 0x0000100000000000ULL, 0x040c355800000001ULL,
+					 0x48002000 } };
 	/* Non-coherent: S2IR0 = S2OR0 = 0 (non-cacheable), S2SH0 0b10 (outer) << 44:
 	 * bits 32..47 hold 0x18 + 0x40 + 0x2000 = 0x2058. */
 	const u64 want_nc2 = 0x040c205800000001ULL;
@@ -206,19 +206,19 @@ static void test_ste_s2(void **state)
 	 * (bit 48 + bit 50), VMID 0xffff: bits 32..47 = 0x10 + 0x80 + 0x500 + 0x3000 = 0x3590;
 	 * bits 48..63 = 0x0405 + AA64 0x8 = 0x040d. */
 	const u64 want_l0 = 0x040d35900000ffffULL;
-	u64 ste[STE_WORDS];
+	struct smmu_ste ste;
 
-	smmu_ste_s2(ste, &c);
-	assert_words(ste, want, STE_WORDS);
-	assert_int_equal(smmu_ste_kind(ste), SMMU_STE_TRANSLATE);
+	smmu_ste_s2(&ste, &c);
+	assert_words(ste.data, want.data, STE_WORDS);
+	assert_int_equal(smmu_ste_kind(&ste), SMMU_STE_TRANSLATE);
 	c.walk.coherent = false;
-	smmu_ste_s2(ste, &c);
-	assert_int_equal(ste[2], want_nc2);
+	smmu_ste_s2(&ste, &c);
+	assert_int_equal(ste.data[2], want_nc2);
 	c = (struct smmu_s2_cfg){ .vmid = 0xffff, .ias = 48, .start_level = 0, .ps_enc = 5,
 				  .root = pa(0x7ffff000), .walk = { .coherent = true } };
-	smmu_ste_s2(ste, &c);
-	assert_int_equal(ste[2], want_l0);
-	assert_int_equal(ste[3], 0x7ffff000);
+	smmu_ste_s2(&ste, &c);
+	assert_int_equal(ste.data[2], want_l0);
+	assert_int_equal(ste.data[3], 0x7ffff000);
 }
 
 /*
@@ -232,15 +232,15 @@ static void test_ste_s2(void **state)
 static void test_ste_s1(void **state)
 {
 	struct smmu_s1_cfg c = { .cd = pa(0x40001040), .walk = { .coherent = true } };
-	const u64 want[STE_WORDS] = { 0x4000104b, 0xd4 };
-	u64 ste[STE_WORDS];
+	const struct smmu_ste want = { { 0x4000104b, 0xd4 } };
+	struct smmu_ste ste;
 
-	smmu_ste_s1(ste, &c);
-	assert_words(ste, want, STE_WORDS);
+	smmu_ste_s1(&ste, &c);
+	assert_words(ste.data, want.data, STE_WORDS);
 	/* Non-coherent: S1CIR = S1COR = 0, S1CSH 0b10 << 6. */
 	c.walk.coherent = false;
-	smmu_ste_s1(ste, &c);
-	assert_int_equal(ste[1], 0x80);
+	smmu_ste_s1(&ste, &c);
+	assert_int_equal(ste.data[1], 0x80);
 }
 
 /*
@@ -253,38 +253,39 @@ static void test_ste_nested(void **state)
 	struct smmu_s1_cfg s1 = { .cd = pa(0xff00000040), .walk = { .coherent = true } };
 	struct smmu_s2_cfg s2 = { .vmid = 7, .ias = 40, .start_level = 1, .ps_enc = 4,
 				  .root = pa(0x48002000), .walk = { true } };
-	u64 ste[STE_WORDS], s2only[STE_WORDS];
+	struct smmu_ste ste, s2only;
 
-	smmu_ste_nested(ste, &s1, &s2);
-	smmu_ste_s2(s2only, &s2);
-	assert_int_equal(ste[0], 0xff0000004f);
-	assert_int_equal(ste[1], 0xd4);
-	assert_int_equal(ste[2], s2only[2]);
-	assert_int_equal(ste[3], s2only[3]);
-	assert_int_equal(smmu_ste_kind(ste), SMMU_STE_TRANSLATE);
+	smmu_ste_nested(&ste, &s1, &s2);
+	smmu_ste_s2(&s2only, &s2);
+	assert_int_equal(ste.data[0], 0xff0000004f);
+	assert_int_equal(ste.data[1], 0xd4);
+	assert_int_equal(ste.data[2], s2only.data[2]);
+	assert_int_equal(ste.data[3], s2only.data[3]);
+	assert_int_equal(smmu_ste_kind(&ste), SMMU_STE_TRANSLATE);
 }
 
 static void test_ste_kinds_and_used(void **state)
 {
-	u64 ste[STE_WORDS] = { 0 }, used[STE_WORDS];
+	struct smmu_ste ste = { { 0 } };
+	u64 used[STE_WORDS];
 
 	/* Config 0b100 bypass; 0b001..0b011 are reserved (ILLEGAL, so C_BAD_STE). */
-	ste[0] = 0x9;
-	assert_int_equal(smmu_ste_kind(ste), SMMU_STE_BYPASS);
+	ste.data[0] = 0x9;
+	assert_int_equal(smmu_ste_kind(&ste), SMMU_STE_BYPASS);
 	for (u64 cfg = 1; cfg < 4; cfg++) {
-		ste[0] = 1 | cfg << 1;
-		assert_int_equal(smmu_ste_kind(ste), SMMU_STE_INVALID);
+		ste.data[0] = 1 | cfg << 1;
+		assert_int_equal(smmu_ste_kind(&ste), SMMU_STE_INVALID);
 	}
-	ste[0] = 0xf; /* 0b111: nested */
-	assert_int_equal(smmu_ste_kind(ste), SMMU_STE_TRANSLATE);
-	ste[0] = 0x1;
-	ste[2] = 0x1234;
-	smmu_ste_used(ste, used);
+	ste.data[0] = 0xf; /* 0b111: nested */
+	assert_int_equal(smmu_ste_kind(&ste), SMMU_STE_TRANSLATE);
+	ste.data[0] = 0x1;
+	ste.data[2] = 0x1234;
+	smmu_ste_used(&ste, used);
 	assert_int_equal(used[0], 0xf);
 	for (unsigned i = 1; i < STE_WORDS; i++)
 		assert_int_equal(used[i], 0);
-	ste[0] = 0xd;
-	smmu_ste_used(ste, used);
+	ste.data[0] = 0xd;
+	smmu_ste_used(&ste, used);
 	for (unsigned i = 0; i < STE_WORDS; i++)
 		assert_int_equal(used[i], ~0ULL);
 }
@@ -305,70 +306,70 @@ static void test_cd(void **state)
 {
 	struct smmu_cd_cfg c = { .asid = 5, .ias = 48, .ips_enc = 4, .ttb0 = pa(0x40003000),
 				 .mair = PGT_S1_MAIR, .walk = { .coherent = true } };
-	const u64 want[CD_WORDS] = { 0x0005e204c0003510ULL, 0x40003000, 0, 0x04ff };
-	u64 cd[CD_WORDS];
+	const struct smmu_cd want = { { 0x0005e204c0003510ULL, 0x40003000, 0, 0x04ff } };
+	struct smmu_cd cd;
 
-	memset(cd, 0xa5, sizeof(cd));
-	smmu_cd_build(cd, &c);
-	assert_words(cd, want, CD_WORDS);
+	memset(&cd, 0xa5, sizeof(cd));
+	smmu_cd_build(&cd, &c);
+	assert_words(cd.data, want.data, CD_WORDS);
 	/* 25-bit input: T0SZ 39 (0x27), the largest a 4 KiB granule allows; non-coherent:
 	 * IR0 = OR0 = 0, SH0 0b10 << 12 (0x2000). */
 	c.ias = 25;
 	c.walk.coherent = false;
-	smmu_cd_build(cd, &c);
-	assert_int_equal(cd[0] & 0xffffffffULL, 0xc0002027ULL);
+	smmu_cd_build(&cd, &c);
+	assert_int_equal(cd.data[0] & 0xffffffffULL, 0xc0002027ULL);
 }
 
 /* ---- Commands (chapter 4) ---- */
 
-static void assert_cmd(const u64 cmd[CMD_WORDS], u64 w0, u64 w1)
+static void assert_cmd(const struct smmu_cmd *cmd, u64 w0, u64 w1)
 {
 	const u64 want[CMD_WORDS] = { w0, w1 };
 
-	assert_words(cmd, want, CMD_WORDS);
+	assert_words(cmd->data, want, CMD_WORDS);
 }
 
 static void test_commands(void **state)
 {
-	u64 c[CMD_WORDS];
+	struct smmu_cmd c;
 
 	/* CFGI_STE: opcode 0x03 [7:0], StreamID [63:32]; word 1 Leaf bit 0. */
-	smmu_cmd_cfgi_ste(c, 0x10, true);
-	assert_cmd(c, 0x0000001000000003ULL, 1);
-	smmu_cmd_cfgi_ste(c, 0xffffffff, false);
-	assert_cmd(c, 0xffffffff00000003ULL, 0);
+	smmu_cmd_cfgi_ste(&c, 0x10, true);
+	assert_cmd(&c, 0x0000001000000003ULL, 1);
+	smmu_cmd_cfgi_ste(&c, 0xffffffff, false);
+	assert_cmd(&c, 0xffffffff00000003ULL, 0);
 	/* CFGI_STE_RANGE 0x04: Range [4:0] in word 1; CFGI_ALL = Range 31. */
-	smmu_cmd_cfgi_ste_range(c, 0x100, 7);
-	assert_cmd(c, 0x0000010000000004ULL, 7);
-	smmu_cmd_cfgi_all(c);
-	assert_cmd(c, 0x4, 0x1f);
+	smmu_cmd_cfgi_ste_range(&c, 0x100, 7);
+	assert_cmd(&c, 0x0000010000000004ULL, 7);
+	smmu_cmd_cfgi_all(&c);
+	assert_cmd(&c, 0x4, 0x1f);
 	/* CFGI_CD 0x05: SubstreamID [31:12]. */
-	smmu_cmd_cfgi_cd(c, 0x10, 0, true);
-	assert_cmd(c, 0x0000001000000005ULL, 1);
-	smmu_cmd_cfgi_cd(c, 0x10, 0xabcde, false);
-	assert_cmd(c, 0x00000010abcde005ULL, 0);
+	smmu_cmd_cfgi_cd(&c, 0x10, 0, true);
+	assert_cmd(&c, 0x0000001000000005ULL, 1);
+	smmu_cmd_cfgi_cd(&c, 0x10, 0xabcde, false);
+	assert_cmd(&c, 0x00000010abcde005ULL, 0);
 	/* TLBI_NH_ASID 0x11: VMID [47:32], ASID [63:48]. */
-	smmu_cmd_tlbi_nh_asid(c, 0, 5);
-	assert_cmd(c, 0x0005000000000011ULL, 0);
-	smmu_cmd_tlbi_nh_asid(c, 0x1234, 0xffff);
-	assert_cmd(c, 0xffff123400000011ULL, 0);
+	smmu_cmd_tlbi_nh_asid(&c, 0, 5);
+	assert_cmd(&c, 0x0005000000000011ULL, 0);
+	smmu_cmd_tlbi_nh_asid(&c, 0x1234, 0xffff);
+	assert_cmd(&c, 0xffff123400000011ULL, 0);
 	/* TLBI_S12_VMALL 0x28, TLBI_NSNH_ALL 0x30, TLBI_EL2_ALL 0x20. */
-	smmu_cmd_tlbi_s12_vmall(c, 3);
-	assert_cmd(c, 0x0000000300000028ULL, 0);
-	smmu_cmd_tlbi_nsnh_all(c);
-	assert_cmd(c, 0x30, 0);
-	smmu_cmd_tlbi_el2_all(c);
-	assert_cmd(c, 0x20, 0);
+	smmu_cmd_tlbi_s12_vmall(&c, 3);
+	assert_cmd(&c, 0x0000000300000028ULL, 0);
+	smmu_cmd_tlbi_nsnh_all(&c);
+	assert_cmd(&c, 0x30, 0);
+	smmu_cmd_tlbi_el2_all(&c);
+	assert_cmd(&c, 0x20, 0);
 	/* CMD_SYNC 0x46: CS [13:12] (0 none, 1 IRQ, 2 SEV); no MSI. */
-	smmu_cmd_sync(c, CMD_SYNC_CS_NONE);
-	assert_cmd(c, 0x46, 0);
-	smmu_cmd_sync(c, CMD_SYNC_CS_SEV);
-	assert_cmd(c, 0x2046, 0);
+	smmu_cmd_sync(&c, CMD_SYNC_CS_NONE);
+	assert_cmd(&c, 0x46, 0);
+	smmu_cmd_sync(&c, CMD_SYNC_CS_SEV);
+	assert_cmd(&c, 0x2046, 0);
 	/* PRI_RESP 0x41: SSV bit 11, SSID [31:12], SID [63:32]; PRGI [8:0], Resp [13:12]. */
-	smmu_cmd_pri_resp(c, 0x20, false, 0, 3, CMD_PRI_RESP_DENY);
-	assert_cmd(c, 0x0000002000000041ULL, 3);
-	smmu_cmd_pri_resp(c, 0x20, true, 7, 0x1ff, 2);
-	assert_cmd(c, 0x0000002000007841ULL, 0x21ff);
+	smmu_cmd_pri_resp(&c, 0x20, false, 0, 3, CMD_PRI_RESP_DENY);
+	assert_cmd(&c, 0x0000002000000041ULL, 3);
+	smmu_cmd_pri_resp(&c, 0x20, true, 7, 0x1ff, 2);
+	assert_cmd(&c, 0x0000002000007841ULL, 0x21ff);
 }
 
 /* TLBI by address: word 0 NUM [16:12], SCALE [24:20], VMID [47:32], ASID [63:48] (NH_VA);
@@ -377,40 +378,40 @@ static void test_tlbi_by_address(void **state)
 {
 	struct smmu_tlbi_req r = { .stage2 = true, .vmid = 1, .addr = 0x80000000,
 				   .size = 0x21000, .leaf = true, .range = true };
-	u64 c[16][CMD_WORDS];
+	struct smmu_cmd c[16];
 
 	/* 33 pages = 0b100001: 1 page (NUM 0, SCALE 0), then 32 pages (NUM 0, SCALE 5:
 	 * 5 << 20 = 0x500000) from 0x80001000. TG 1 (4 KiB) << 10 = 0x400, Leaf 1. */
 	assert_int_equal(smmu_cmd_tlbi_range(c, 16, &r), 2);
-	assert_cmd(c[0], 0x000000010000002aULL, 0x80000401ULL);
-	assert_cmd(c[1], 0x000000010050002aULL, 0x80001401ULL);
+	assert_cmd(&c[0], 0x000000010000002aULL, 0x80000401ULL);
+	assert_cmd(&c[1], 0x000000010050002aULL, 0x80001401ULL);
 	/* 31 pages: one command, NUM 30 (0x1e << 12 = 0x1e000), SCALE 0. */
 	r.size = 31 * 0x1000ULL;
 	assert_int_equal(smmu_cmd_tlbi_range(c, 16, &r), 1);
-	assert_cmd(c[0], 0x000000010001e02aULL, 0x80000401ULL);
+	assert_cmd(&c[0], 0x000000010001e02aULL, 0x80000401ULL);
 	/* The whole 48-bit space, 2^36 pages: NUM 31 (0x1f000), SCALE 31 (0x1f00000). */
 	r.addr = 0;
 	r.size = 1ULL << 48;
 	assert_int_equal(smmu_cmd_tlbi_range(c, 16, &r), 1);
-	assert_cmd(c[0], 0x0000000101f1f02aULL, 0x401);
+	assert_cmd(&c[0], 0x0000000101f1f02aULL, 0x401);
 	/* Without RIL: one single-address command (TG 0) per page. */
 	r = (struct smmu_tlbi_req){ .stage2 = true, .vmid = 1, .addr = 0x80000000,
 				    .size = 0x3000, .leaf = true };
 	assert_int_equal(smmu_cmd_tlbi_range(c, 16, &r), 3);
-	assert_cmd(c[0], 0x000000010000002aULL, 0x80000001ULL);
-	assert_cmd(c[1], 0x000000010000002aULL, 0x80001001ULL);
-	assert_cmd(c[2], 0x000000010000002aULL, 0x80002001ULL);
+	assert_cmd(&c[0], 0x000000010000002aULL, 0x80000001ULL);
+	assert_cmd(&c[1], 0x000000010000002aULL, 0x80001001ULL);
+	assert_cmd(&c[2], 0x000000010000002aULL, 0x80002001ULL);
 	/* More than max: 0, so the caller invalidates the VMID instead. */
 	r.size = 17 * 0x1000ULL;
 	assert_int_equal(smmu_cmd_tlbi_range(c, 16, &r), 0);
 	/* Stage 1: TLBI_NH_VA 0x12, ASID 7, VA bits above 51 kept; not leaf. */
 	r = (struct smmu_tlbi_req){ .asid = 7, .addr = 0xffff000001234000ULL, .size = 0x1000 };
 	assert_int_equal(smmu_cmd_tlbi_range(c, 16, &r), 1);
-	assert_cmd(c[0], 0x0007000000000012ULL, 0xffff000001234000ULL);
+	assert_cmd(&c[0], 0x0007000000000012ULL, 0xffff000001234000ULL);
 	/* The IPA field stops at bit 51. */
 	r = (struct smmu_tlbi_req){ .stage2 = true, .addr = 0xfff0000000001000ULL, .size = 0x1000 };
 	assert_int_equal(smmu_cmd_tlbi_range(c, 16, &r), 1);
-	assert_int_equal(c[0][1], 0x1000);
+	assert_int_equal(c[0].data[1], 0x1000);
 }
 
 static u64 rng_state = 0x9e3779b97f4a7c15ULL;
@@ -426,7 +427,7 @@ static u64 rng(void)
 /* Range commands tile [addr, addr + size) exactly, in order, with legal NUM and SCALE. */
 static void test_tlbi_range_tiles(void **state)
 {
-	u64 c[16][CMD_WORDS];
+	struct smmu_cmd c[16];
 
 	for (unsigned iter = 0; iter < 20000; iter++) {
 		unsigned bits = 1 + (unsigned)(rng() % 36);
@@ -439,13 +440,14 @@ static void test_tlbi_range_tiles(void **state)
 
 		assert_in_range(n, 1, 8); /* five bits of the count per command */
 		for (unsigned i = 0; i < n; i++) {
-			u64 num = FIELD_GET(CMD_TLBI_0_NUM, c[i][0]);
-			u64 scale = FIELD_GET(CMD_TLBI_0_SCALE, c[i][0]);
+			u64 num = FIELD_GET(CMD_TLBI_0_NUM, c[i].data[0]);
+			u64 scale = FIELD_GET(CMD_TLBI_0_SCALE, c[i].data[0]);
 			u64 span = (num + 1) << scale;
 
-			assert_int_equal(FIELD_GET(CMD_TLBI_1_TG, c[i][1]), CMD_TLBI_TG_4K);
-			assert_int_equal(c[i][1] & (r.stage2 ? CMD_TLBI_1_IPA : CMD_TLBI_1_VA), at);
-			assert_int_equal(FIELD_GET(CMD_TLBI_0_VMID, c[i][0]), 3);
+			assert_int_equal(FIELD_GET(CMD_TLBI_1_TG, c[i].data[1]), CMD_TLBI_TG_4K);
+			assert_int_equal(c[i].data[1] & (r.stage2 ? CMD_TLBI_1_IPA : CMD_TLBI_1_VA),
+					 at);
+			assert_int_equal(FIELD_GET(CMD_TLBI_0_VMID, c[i].data[0]), 3);
 			at += span << 12;
 			covered += span;
 		}
@@ -460,56 +462,56 @@ struct view {
 	unsigned n[STE_WORDS];
 };
 
-static void view_reset(struct view *v, const u64 ste[STE_WORDS])
+static void view_reset(struct view *v, const struct smmu_ste *ste)
 {
 	for (unsigned w = 0; w < STE_WORDS; w++) {
-		v->vals[w][0] = ste[w];
+		v->vals[w][0] = ste->data[w];
 		v->n[w] = 1;
 	}
 }
 
-static void view_add(struct view *v, const u64 ste[STE_WORDS])
+static void view_add(struct view *v, const struct smmu_ste *ste)
 {
 	for (unsigned w = 0; w < STE_WORDS; w++) {
 		bool seen = false;
 
 		for (unsigned i = 0; i < v->n[w]; i++)
-			seen = seen || v->vals[w][i] == ste[w];
+			seen = seen || v->vals[w][i] == ste->data[w];
 		if (!seen) {
 			assert_true(v->n[w] < 8);
-			v->vals[w][v->n[w]++] = ste[w];
+			v->vals[w][v->n[w]++] = ste->data[w];
 		}
 	}
 }
 
 /* What the SMMU does with an STE: its kind and the bits it reads. */
-static bool same_config(const u64 a[STE_WORDS], const u64 b[STE_WORDS])
+static bool same_config(const struct smmu_ste *a, const struct smmu_ste *b)
 {
 	u64 ua[STE_WORDS], ub[STE_WORDS];
 
 	smmu_ste_used(a, ua);
 	smmu_ste_used(b, ub);
 	for (unsigned w = 0; w < STE_WORDS; w++)
-		if (ua[w] != ub[w] || (a[w] & ua[w]) != (b[w] & ub[w]))
+		if (ua[w] != ub[w] || (a->data[w] & ua[w]) != (b->data[w] & ub[w]))
 			return false;
 	return true;
 }
 
 struct allowed {
-	const u64 (*cfg)[STE_WORDS];
+	const struct smmu_ste *cfg;
 	unsigned n;
 	bool invalid_ok;
 	unsigned combos;
 };
 
-static void check_combos(const struct view *v, struct allowed *a, u64 combo[STE_WORDS],
+static void check_combos(const struct view *v, struct allowed *a, struct smmu_ste *combo,
 			 unsigned w)
 {
 	bool ok = false;
 
 	if (w < STE_WORDS) {
 		for (unsigned i = 0; i < v->n[w]; i++) {
-			combo[w] = v->vals[w][i];
+			combo->data[w] = v->vals[w][i];
 			check_combos(v, a, combo, w + 1);
 		}
 		return;
@@ -519,11 +521,11 @@ static void check_combos(const struct view *v, struct allowed *a, u64 combo[STE_
 	if (!a->invalid_ok)
 		assert_int_not_equal(smmu_ste_kind(combo), SMMU_STE_INVALID);
 	for (unsigned i = 0; i < a->n; i++)
-		ok = ok || same_config(combo, a->cfg[i]);
+		ok = ok || same_config(combo, &a->cfg[i]);
 	if (!ok)
 		fail_msg("the SMMU could see a mixed STE %016llx %016llx %016llx %016llx",
-			 (unsigned long long)combo[0], (unsigned long long)combo[1],
-			 (unsigned long long)combo[2], (unsigned long long)combo[3]);
+			 (unsigned long long)combo->data[0], (unsigned long long)combo->data[1],
+			 (unsigned long long)combo->data[2], (unsigned long long)combo->data[3]);
 }
 
 /*
@@ -531,27 +533,25 @@ static void check_combos(const struct view *v, struct allowed *a, u64 combo[STE_
  * STE the SMMU could observe. v carries what the SMMU may still see from before (unsynced
  * writes of the previous plan). Returns the syncs used; *cur ends as tgt.
  */
-static unsigned run_plan(u64 cur[STE_WORDS], const u64 tgt[STE_WORDS], struct view *v)
+static unsigned run_plan(struct smmu_ste *cur, const struct smmu_ste *tgt, struct view *v)
 {
 	struct smmu_ste_step steps[SMMU_STE_MAX_STEPS];
-	u64 cfgs[3][STE_WORDS], combo[STE_WORDS];
+	struct smmu_ste cfgs[3] = { *cur, *tgt }, combo;
 	struct allowed a = { cfgs, 3, false, 0 };
 	unsigned n = smmu_ste_update_plan(cur, tgt, steps), syncs = 0, last_sync = 0;
 
-	memcpy(cfgs[0], cur, sizeof(cfgs[0]));
-	memcpy(cfgs[1], tgt, sizeof(cfgs[1]));
-	smmu_ste_abort(cfgs[2]);
+	smmu_ste_abort(&cfgs[2]);
 	a.invalid_ok = smmu_ste_kind(cur) == SMMU_STE_INVALID || smmu_ste_kind(tgt) == SMMU_STE_INVALID;
 	assert_in_range(n, 0, SMMU_STE_MAX_STEPS);
 	for (unsigned i = 0; i < n; i++) {
 		/* Each step changes either word 0 alone, or only words the STE the SMMU
 		 * currently acts on ignores. */
 		u64 used[STE_WORDS];
-		bool w0 = steps[i].ste[0] != cur[0], others = false;
+		bool w0 = steps[i].ste.data[0] != cur->data[0], others = false;
 
 		smmu_ste_used(cur, used);
 		for (unsigned w = 1; w < STE_WORDS; w++)
-			others = others || ((steps[i].ste[w] ^ cur[w]) & used[w]);
+			others = others || ((steps[i].ste.data[w] ^ cur->data[w]) & used[w]);
 		assert_false(w0 && others);
 		/* A prep step comes just before the step that turns a translating STE on. */
 		if (steps[i].prep) {
@@ -559,46 +559,46 @@ static unsigned run_plan(u64 cur[STE_WORDS], const u64 tgt[STE_WORDS], struct vi
 			assert_true(steps[i].sync);
 			assert_int_equal(i, n - 2);
 		}
-		memcpy(cur, steps[i].ste, sizeof(steps[i].ste));
+		*cur = steps[i].ste;
 		view_add(v, cur);
-		check_combos(v, &a, combo, 0);
+		check_combos(v, &a, &combo, 0);
 		if (steps[i].sync) {
 			syncs++;
 			last_sync = i + 1;
 			view_reset(v, cur);
 		}
 	}
-	assert_words(cur, tgt, STE_WORDS);
+	assert_words(cur->data, tgt->data, STE_WORDS);
 	/* After the last sync the SMMU acts on the target (later steps only tidy). */
 	if (n) {
 		assert_true(last_sync > 0);
-		assert_true(same_config(steps[last_sync - 1].ste, tgt));
+		assert_true(same_config(&steps[last_sync - 1].ste, tgt));
 	}
 	return syncs;
 }
 
 enum { INV, ABT, S2A, S2B, S2NC, S1A, S1B, N1A, N1B, N_STES };
 
-static void make_stes(u64 s[N_STES][STE_WORDS])
+static void make_stes(struct smmu_ste s[N_STES])
 {
 	struct smmu_s2_cfg s2 = { .vmid = 1, .ias = 40, .start_level = 1, .ps_enc = 4,
 				  .root = pa(0x48002000), .walk = { true } };
 	struct smmu_s1_cfg s1 = { .cd = pa(0x40001040), .walk = { true } };
 
-	smmu_ste_invalid(s[INV]);
-	smmu_ste_abort(s[ABT]);
-	smmu_ste_s2(s[S2A], &s2);
+	smmu_ste_invalid(&s[INV]);
+	smmu_ste_abort(&s[ABT]);
+	smmu_ste_s2(&s[S2A], &s2);
 	s2.vmid = 2;
 	s2.root = pa(0x48010000);
-	smmu_ste_s2(s[S2B], &s2);
+	smmu_ste_s2(&s[S2B], &s2);
 	s2.walk.coherent = false;
-	smmu_ste_s2(s[S2NC], &s2);
-	smmu_ste_s1(s[S1A], &s1);
+	smmu_ste_s2(&s[S2NC], &s2);
+	smmu_ste_s1(&s[S1A], &s1);
 	s1.cd = pa(0x40001080);
-	smmu_ste_s1(s[S1B], &s1);
-	smmu_ste_nested(s[N1A], &s1, &s2);
+	smmu_ste_s1(&s[S1B], &s1);
+	smmu_ste_nested(&s[N1A], &s1, &s2);
 	s1.cd = pa(0x400010c0);
-	smmu_ste_nested(s[N1B], &s1, &s2);
+	smmu_ste_nested(&s[N1B], &s1, &s2);
 }
 
 /* Syncs per transition: entering translation takes two (the new STE's other words, then
@@ -613,14 +613,14 @@ static void test_plan_syncs(void **state)
 		{ S2A, INV, 1 }, { ABT, INV, 1 }, { N1A, N1B, 1 }, { N1B, N1A, 1 },
 		{ S2NC, N1A, 3 }, { N1A, S2NC, 3 }, { S1A, N1A, 3 }, { ABT, N1A, 2 },
 	};
-	u64 s[N_STES][STE_WORDS], cur[STE_WORDS];
+	struct smmu_ste s[N_STES], cur;
 	struct view v;
 
 	make_stes(s);
 	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
-		memcpy(cur, s[cases[i].from], sizeof(cur));
-		view_reset(&v, cur);
-		if (run_plan(cur, s[cases[i].to], &v) != cases[i].syncs)
+		cur = s[cases[i].from];
+		view_reset(&v, &cur);
+		if (run_plan(&cur, &s[cases[i].to], &v) != cases[i].syncs)
 			fail_msg("case %u: %u -> %u", i, cases[i].from, cases[i].to);
 	}
 }
@@ -630,38 +630,38 @@ static void test_plan_syncs(void **state)
  * invalid. */
 static void test_plan_never_torn(void **state)
 {
-	u64 s[N_STES][STE_WORDS], cur[STE_WORDS];
+	struct smmu_ste s[N_STES], cur;
 	struct view v;
 
 	make_stes(s);
 	for (unsigned from = 0; from < N_STES; from++) {
 		for (unsigned to = 0; to < N_STES; to++) {
-			memcpy(cur, s[from], sizeof(cur));
-			view_reset(&v, cur);
-			run_plan(cur, s[to], &v);
+			cur = s[from];
+			view_reset(&v, &cur);
+			run_plan(&cur, &s[to], &v);
 		}
 	}
-	memcpy(cur, s[INV], sizeof(cur));
-	view_reset(&v, cur);
+	cur = s[INV];
+	view_reset(&v, &cur);
 	for (unsigned i = 0; i < 2000; i++)
-		run_plan(cur, s[rng() % N_STES], &v);
+		run_plan(&cur, &s[rng() % N_STES], &v);
 }
 
 /* A device's life: unconfigured -> abort -> translating -> abort, never through bypass;
  * what each transition costs. */
 static void test_plan_device_life(void **state)
 {
-	u64 s[N_STES][STE_WORDS], cur[STE_WORDS];
+	struct smmu_ste s[N_STES], cur;
 	struct view v;
 
 	make_stes(s);
-	memcpy(cur, s[INV], sizeof(cur));
-	view_reset(&v, cur);
-	assert_int_equal(run_plan(cur, s[ABT], &v), 1);
-	assert_int_equal(run_plan(cur, s[S2A], &v), 2);
-	assert_int_equal(run_plan(cur, s[ABT], &v), 1);
-	assert_int_equal(run_plan(cur, s[S1A], &v), 2);
-	assert_int_equal(run_plan(cur, s[ABT], &v), 1);
+	cur = s[INV];
+	view_reset(&v, &cur);
+	assert_int_equal(run_plan(&cur, &s[ABT], &v), 1);
+	assert_int_equal(run_plan(&cur, &s[S2A], &v), 2);
+	assert_int_equal(run_plan(&cur, &s[ABT], &v), 1);
+	assert_int_equal(run_plan(&cur, &s[S1A], &v), 2);
+	assert_int_equal(run_plan(&cur, &s[ABT], &v), 1);
 }
 
 /* ---- Event records (7.3) ---- */
@@ -671,12 +671,12 @@ static void test_event_translation_s2(void **state)
 	/* F_TRANSLATION (0x10) from StreamID 0x18: word 0 = 0x10 + 0x18 << 32; word 1: RnW 0
 	 * (a write), S2 bit 39 (0x80 << 32), CLASS 0b10 (input address) << 40 (0x200 << 32);
 	 * word 2 the input address; word 3 the IPA [51:12]. */
-	const u64 raw[EVT_WORDS] = { 0x0000001800000010ULL, 0x0000028000000000ULL, 0x80001234,
-				     0x80001000 };
+	const struct smmu_evt raw = { { 0x0000001800000010ULL, 0x0000028000000000ULL, 0x80001234,
+					0x80001000 } };
 	struct smmu_event ev;
 	char line[160];
 
-	smmu_event_decode(raw, &ev);
+	smmu_event_decode(&raw, &ev);
 	assert_int_equal(ev.type, EVT_F_TRANSLATION);
 	assert_string_equal(ev.name, "F_TRANSLATION");
 	assert_int_equal(ev.sid, 0x18);
@@ -686,7 +686,7 @@ static void test_event_translation_s2(void **state)
 	assert_int_equal(ev.addr, 0x80001234);
 	assert_int_equal(ev.ipa, 0x80001000);
 	assert_int_equal(ev.cls, EVT_CLASS_IN);
-	assert_memory_equal(ev.raw, raw, sizeof(raw));
+	assert_memory_equal(&ev.raw, &raw, sizeof(raw));
 	smmu_event_format(&ev, line, sizeof(line));
 	assert_string_equal(line, "F_TRANSLATION (0x10) sid 18 write at 80001234, stage 2 input "
 				  "address, IPA 80001000");
@@ -698,12 +698,12 @@ static void test_event_permission_s1(void **state)
 	 * 0x13 + 0x800 + 0x3000 + 8 << 32; word 1: RnW bit 35 (read) + PnU bit 33 + InD bit 34
 	 * (0xe << 32), CLASS 0b01 (table walk) << 40, S2 0; word 3 garbage that stage 1 leaves
 	 * unreported. */
-	const u64 raw[EVT_WORDS] = { 0x0000000800003813ULL, 0x0000010e00000000ULL,
-				     0xffff000012345678ULL, 0xdead000 };
+	const struct smmu_evt raw = { { 0x0000000800003813ULL, 0x0000010e00000000ULL,
+					0xffff000012345678ULL, 0xdead000 } };
 	struct smmu_event ev;
 	char line[160];
 
-	smmu_event_decode(raw, &ev);
+	smmu_event_decode(&raw, &ev);
 	assert_int_equal(ev.flags, SMMU_EVF_ADDR | SMMU_EVF_ACCESS | SMMU_EVF_PRIV | SMMU_EVF_INSTR |
 					   SMMU_EVF_CLASS);
 	assert_true(ev.ssv);
@@ -718,26 +718,26 @@ static void test_event_permission_s1(void **state)
 static void test_event_others(void **state)
 {
 	/* C_BAD_STE (0x04) and C_BAD_STREAMID (0x02) carry the StreamID only. */
-	const u64 bad_ste[EVT_WORDS] = { 0x0000001000000004ULL, ~0ULL, ~0ULL, ~0ULL };
+	const struct smmu_evt bad_ste = { { 0x0000001000000004ULL, ~0ULL, ~0ULL, ~0ULL } };
 	/* F_STE_FETCH (0x03): FetchAddr [51:3] in word 3. */
-	const u64 fetch[EVT_WORDS] = { 0x0000002000000003ULL, 0, 0, 0xfff0000040000008ULL };
+	const struct smmu_evt fetch = { { 0x0000002000000003ULL, 0, 0, 0xfff0000040000008ULL } };
 	/* F_WALK_EABT (0x0b): input address, S2, CLASS, and the fetch address. */
-	const u64 walk[EVT_WORDS] = { 0xb, 0x0000018000000000ULL, 0x5000, 0x48000ff8 };
+	const struct smmu_evt walk = { { 0xb, 0x0000018000000000ULL, 0x5000, 0x48000ff8 } };
 	struct smmu_event ev;
 	char line[160];
 
-	smmu_event_decode(bad_ste, &ev);
+	smmu_event_decode(&bad_ste, &ev);
 	assert_string_equal(ev.name, "C_BAD_STE");
 	assert_int_equal(ev.sid, 0x10);
 	assert_int_equal(ev.flags, 0);
 	smmu_event_format(&ev, line, sizeof(line));
 	assert_string_equal(line, "C_BAD_STE (0x04) sid 10");
-	smmu_event_decode(fetch, &ev);
+	smmu_event_decode(&fetch, &ev);
 	assert_int_equal(ev.flags, SMMU_EVF_FETCH);
 	assert_int_equal(ev.fetch, 0x40000008);
 	smmu_event_format(&ev, line, sizeof(line));
 	assert_string_equal(line, "F_STE_FETCH (0x03) sid 20, fetching 40000008");
-	smmu_event_decode(walk, &ev);
+	smmu_event_decode(&walk, &ev);
 	assert_int_equal(ev.flags, SMMU_EVF_ADDR | SMMU_EVF_ACCESS | SMMU_EVF_WRITE | SMMU_EVF_S2 |
 					   SMMU_EVF_CLASS | SMMU_EVF_FETCH);
 	assert_int_equal(ev.cls, EVT_CLASS_TT);
