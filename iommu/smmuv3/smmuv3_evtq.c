@@ -15,9 +15,6 @@
 #include "drivers/gic/gicv3.h"
 #include "iommu/smmuv3/smmuv3_ste.h"
 
-/* Event records logged in full when no handler takes them; later ones are counted. */
-#define SMMU_EVENT_LOG_LIMIT 32
-
 /* Before reading what a non-coherent SMMU wrote, drop the CPU's cached copy of it. The
  * lines were cleaned when the queue was made and the CPU never writes them, so clean and
  * invalidate only invalidates. (arch/arch.h offers the cleaning side only.) */
@@ -58,11 +55,10 @@ static void event_handle(const union q_record *rec)
 		smmu.handler(&ev);
 		return;
 	}
-	if (smmu.events_logged < SMMU_EVENT_LOG_LIMIT) {
+	/* No handler takes them (before the VMs exist): sampled as every flood is. */
+	if (log_sampled(smmu.events_logged++)) {
 		smmu_event_format(&ev, line, sizeof(line));
 		log_warn("SMMUv3 event: %s\n", line);
-		if (++smmu.events_logged == SMMU_EVENT_LOG_LIMIT)
-			log_warn("SMMUv3: further events are counted, not logged\n");
 	}
 }
 

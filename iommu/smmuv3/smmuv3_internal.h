@@ -56,7 +56,7 @@ struct smmu_state {
 	struct smmu_queue cmdq, evtq, priq;
 	spinlock_t lock, evt_lock;
 	smmu_event_fn handler;
-	unsigned events_logged;
+	unsigned long events_logged; /* events no handler took */
 	u64 gerror_counts[32]; /* each GERROR bit's occurrences (its log lines are sampled) */
 	struct smmu_stats st;
 };
