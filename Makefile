@@ -151,8 +151,11 @@ debug: run-image
 UNIT_BUILD := build/unit
 # Whole folders of code that builds on the host (arch/fake stands in for arch/arm64), and
 # single files of folders whose other files need the machine.
-UNIT_DIRS := core/lib core/platform core/virtio iommu/pgtable iommu/viommu arch/fake
-UNIT_SRCS := $(wildcard $(addsuffix /*.c,$(UNIT_DIRS))) core/mm/alloc.c \
+UNIT_DIRS := core/lib core/platform core/virtio iommu/pgtable arch/fake
+# The virtio-iommu's pure request model and replay, without the device and its SMMU backend.
+VIOMMU_PURE_SRCS := $(filter-out iommu/viommu/viommu_dev.c iommu/viommu/viommu_smmu.c,\
+	$(wildcard iommu/viommu/*.c))
+UNIT_SRCS := $(wildcard $(addsuffix /*.c,$(UNIT_DIRS))) $(VIOMMU_PURE_SRCS) core/mm/alloc.c \
 	core/vm/vmconfig.c core/vm/vmconfig_check.c core/vm/guest_dt.c \
 	core/vm/vm.c core/vm/vpsci.c core/vm/vm_device.c \
 	core/dev/console_prompt.c core/dev/vpl011.c core/vgic/vgic_irq.c core/vgic/vgic_mmio.c \
@@ -289,7 +292,7 @@ bench-test: bench-images
 test: bench-test
 
 .PHONY: fuzz fuzz-short
-FUZZ_SRCS := $(wildcard iommu/viommu/*.c)
+FUZZ_SRCS := $(VIOMMU_PURE_SRCS)
 $(FUZZ_BUILD)/fuzz_viommu: tests/fuzz/fuzz_viommu.c $(FUZZ_SRCS) \
 		$(wildcard iommu/*/*.h tests/unit/test_viommu_hw.h) | $(DEPS_STAMP)
 	@mkdir -p $(@D) $(FUZZ_BUILD)/corpus-viommu

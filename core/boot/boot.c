@@ -19,7 +19,7 @@
 #include "core/log/log.h"
 #include "core/mm/alloc.h"
 #include "core/vgic/vgic.h"
-#include "core/viommu/viommu.h"
+#include "iommu/viommu/viommu_dev.h"
 #include "core/vm/vcpu.h"
 #include "core/vm/vm.h"
 #include "core/vm/vm_device.h"

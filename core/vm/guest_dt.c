@@ -259,7 +259,7 @@ static void uart(struct dtw *w, const char *uart_path)
 	end(w);
 }
 
-/* The virtio-iommu (core/viommu/viommu.c) on virtio-mmio slot 0: `#iommu-cells = <1>`, the cell
+/* The virtio-iommu (iommu/viommu/viommu_dev.c) on virtio-mmio slot 0: `#iommu-cells = <1>`, the cell
  * being the endpoint ID, which is the PCI requester ID (the PCI host's iommu-map below).
  * reg covers the config space (0x100 + 40 bytes); its SPI is level-triggered. */
 static void viommu(struct dtw *w)

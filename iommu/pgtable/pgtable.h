@@ -52,7 +52,7 @@ struct pgtable {
 	void *tlb_ctx;
 	/* The walker reads a table page at its physical address + walker_offset: non-zero for
 	 * an SMMU stage-1 table walked through a stage 2 (nested), whose table pointers are
-	 * guest-physical (core/viommu/viommu.c). pgt_init sets 0; the root's walker address is
+	 * guest-physical (iommu/viommu/viommu_dev.c). pgt_init sets 0; the root's walker address is
 	 * root + walker_offset. */
 	u64 walker_offset;
 	/* Unmapping leaves tables it empties in place, for pgt_prune() to free: a table whose

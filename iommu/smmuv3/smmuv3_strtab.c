@@ -286,7 +286,7 @@ int smmu_set_nested(u32 sid, u16 vmid, const struct pgtable *s2, ipa_t cd_ipa)
 	struct smmu_s2_cfg cfg = s2_cfg(vmid, s2);
 	struct smmu_s1_cfg s1 = { .cd = pa(cd_ipa.v), .walk = { smmu.coherent } };
 	/* The stage-1 entries of a context this stream used before are the domain's to
-	 * invalidate when it goes (core/viommu/viommu.c); only the CD cache needs it here. */
+	 * invalidate when it goes (iommu/viommu/viommu_dev.c); only the CD cache needs it here. */
 	struct ste_prep prep = { .cfgi_cd = true };
 	struct smmu_ste tgt;
 	int ret = table_check(sid, s2, PGT_FMT_S2, smmu.f.s1 && smmu.f.s2, "nested");

@@ -1,6 +1,6 @@
 /*
  * Where a virtio-iommu's ops (iommu/viommu/viommu_req.h) are carried out: the SMMU
- * (core/viommu/viommu_smmu.c), or a double in the host tests and the fuzzer
+ * (iommu/viommu/viommu_smmu.c), or a double in the host tests and the fuzzer
  * (tests/unit/test_viommu_hw.h). The replay and its undo are written once, here, against
  * this interface; each op names its domain's slot, which is the state's and the backend's.
  * Each returns 0 or -E_*: -E_NOMEM becomes the request's NOMEM, anything else DEVERR.

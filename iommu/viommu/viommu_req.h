@@ -3,7 +3,7 @@
  * validation rule, and the device's state (domains, which endpoint is in which, the mappings
  * of each domain), with the hardware left out. A request is turned into a status, the bytes
  * the device writes back (tail, PROBE properties), the used length, and a short list of
- * operations (struct viommu_op) that carry it out on the SMMU; the caller (core/viommu/viommu.c)
+ * operations (struct viommu_op) that carry it out on the SMMU; the caller (iommu/viommu/viommu_dev.c)
  * replays those. Nothing here touches hardware or allocates memory, so the host tests and
  * the fuzzer run it as it is.
  *

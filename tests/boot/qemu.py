@@ -188,7 +188,7 @@ def run(q, vm, command, expect, timeout=30):
     return q.wait_for(rf"^\[{vm}\] {expect}", timeout, since)
 
 
-# ---- the hypervisor prompt's `stats`: a VM's virtio-iommu lines (core/viommu/viommu.c) ----
+# ---- the hypervisor prompt's `stats`: a VM's virtio-iommu lines (iommu/viommu/viommu_dev.c) ----
 
 VIOMMU_COUNTERS = ("attach", "detach", "map", "unmap", "probe", "refused", "syncs", "faults",
                    "dropped", "dropped_busy", "mappings", "table_pages")

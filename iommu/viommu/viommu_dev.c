@@ -1,7 +1,7 @@
 /*
  * A VM's virtio-iommu device: glue between the virtio-mmio transport (core/virtio/virtio_mmio.c)
  * and the pure request model (iommu/viommu/viommu_req.h), whose ops the replay
- * (iommu/viommu/viommu_replay.c) carries out on the SMMU backend (core/viommu/viommu_smmu.c).
+ * (iommu/viommu/viommu_replay.c) carries out on the SMMU backend (iommu/viommu/viommu_smmu.c).
  *
  * Every call runs under the device's lock: the guest's register accesses (a QueueNotify
  * serves the requests in the notifying vCPU's trap) and the VM's reset. SMMU events come
@@ -10,8 +10,8 @@
  * hand-off box (core/lib/handoff.h) that whoever holds the lock empties into the event
  * queue when it lets go. Lock order: device, then the SMMU's own locks.
  */
-#include "core/viommu/viommu.h"
-#include "core/viommu/viommu_internal.h"
+#include "iommu/viommu/viommu_dev.h"
+#include "iommu/viommu/viommu_dev_internal.h"
 
 #include "arch/arch.h"
 #include "core/lib/errno.h"

@@ -4,8 +4,8 @@
  * the VM's stage 2 where the SMMU has both stages, stage 1 only otherwise. One lock per
  * device serialises the guest's accesses, SMMU fault reports and resets.
  */
-#ifndef CORE_VIOMMU_H
-#define CORE_VIOMMU_H
+#ifndef IOMMU_VIOMMU_DEV_H
+#define IOMMU_VIOMMU_DEV_H
 
 #include "core/lib/types.h"
 

@@ -4,7 +4,7 @@
  * request model carried out on them. docs/viommu.md "Replay" says why a domain is what it
  * is in each SMMU configuration. Called with the device's lock held.
  */
-#include "core/viommu/viommu_internal.h"
+#include "iommu/viommu/viommu_dev_internal.h"
 
 #include "arch/arch.h"
 #include "core/lib/errno.h"

@@ -1,9 +1,9 @@
 /*
- * What core/viommu/viommu.c (the device: transport, config space, faults, counters) and
- * core/viommu/viommu_smmu.c (its ops replayed into the SMMU) share. Not for other files.
+ * What iommu/viommu/viommu_dev.c (the device: transport, config space, faults, counters) and
+ * iommu/viommu/viommu_smmu.c (its ops replayed into the SMMU) share. Not for other files.
  */
-#ifndef CORE_VIOMMU_INTERNAL_H
-#define CORE_VIOMMU_INTERNAL_H
+#ifndef IOMMU_VIOMMU_DEV_INTERNAL_H
+#define IOMMU_VIOMMU_DEV_INTERNAL_H
 
 #include "arch/arm64/pmu.h"
 #include "core/lib/handoff.h"
@@ -53,7 +53,7 @@ struct viommu_stats {
 
 struct viommu_dev {
 	spinlock_t lock;
-	struct handoff faults; /* SMMU events waiting for the lock (core/viommu/viommu.c) */
+	struct handoff faults; /* SMMU events waiting for the lock (iommu/viommu/viommu_dev.c) */
 	struct vm *vm;
 	bool timed; /* the VM's measure-costs: fill stats.cost and the other costs */
 	struct virtio_mmio t;
