@@ -16,16 +16,11 @@ void handoff_init(struct handoff *h, spinlock_t *lock, u32 rec_size,
 			       .rec_size = MIN(rec_size, HANDOFF_RECORD_MAX) };
 }
 
-static bool waiting(const struct handoff *h)
-{
-	return __atomic_load_n(&h->head, __ATOMIC_ACQUIRE) != h->tail;
-}
-
 /* Delivers under the lock for as long as records come in and the lock can be had. */
-static void deliver_while_free(struct handoff *h)
+void handoff_deliver_while_free(struct handoff *h)
 {
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	while (waiting(h) && spin_trylock(h->lock)) {
+	while (handoff_waiting(h) && spin_trylock(h->lock)) {
 		h->deliver(h);
 		spin_unlock(h->lock);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -42,13 +37,13 @@ bool handoff_post(struct handoff *h, const void *rec)
 	}
 	memcpy(h->rec[head % HANDOFF_RECORDS], rec, h->rec_size);
 	__atomic_store_n(&h->head, head + 1, __ATOMIC_RELEASE);
-	deliver_while_free(h);
+	handoff_deliver_while_free(h);
 	return true;
 }
 
 bool handoff_take(struct handoff *h, void *rec)
 {
-	if (!waiting(h))
+	if (!handoff_waiting(h))
 		return false;
 	memcpy(rec, h->rec[h->tail % HANDOFF_RECORDS], h->rec_size);
 	/* The copy is done before the poster may reuse the slot. */
@@ -56,10 +51,3 @@ bool handoff_take(struct handoff *h, void *rec)
 	return true;
 }
 
-void handoff_unlock(struct handoff *h)
-{
-	if (waiting(h))
-		h->deliver(h);
-	spin_unlock(h->lock);
-	deliver_while_free(h);
-}

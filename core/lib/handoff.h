@@ -34,7 +34,24 @@ bool handoff_post(struct handoff *h, const void *rec);
 /* Under the lock: the oldest waiting record into rec; false when none waits. */
 bool handoff_take(struct handoff *h, void *rec);
 /* Delivers what waits, releases the lock, and delivers again what a post that found the
- * lock held left behind (unless a new holder will). */
-void handoff_unlock(struct handoff *h);
+ * lock held left behind (unless a new holder will). Inline: it ends every notification of
+ * the device that uses it, and nothing waits almost always. */
+void handoff_deliver_while_free(struct handoff *h);
+
+static inline bool handoff_waiting(const struct handoff *h)
+{
+	return __atomic_load_n(&h->head, __ATOMIC_ACQUIRE) != h->tail;
+}
+
+static inline void handoff_unlock(struct handoff *h)
+{
+	if (handoff_waiting(h))
+		h->deliver(h);
+	spin_unlock(h->lock);
+	/* Between the unlock and the look at head: see core/lib/handoff.c. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (handoff_waiting(h))
+		handoff_deliver_while_free(h);
+}
 
 #endif

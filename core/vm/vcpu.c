@@ -118,16 +118,18 @@ static void note_exit_time(struct vcpu *v, u64 kind, u64 ticks)
 
 static void vcpu_run(struct vcpu *v)
 {
+	const struct vm_irqchip_ops *irqchip = vm_irqchip; /* once, not on every exit */
+
 	vcpu_load(v);
 	while (vcpu_should_run(v)) {
 		cost_t start = v->vm->cfg->measure_costs ? cost_now() : 0;
 
-		vm_irqchip->flush(v);
+		irqchip->flush(v);
 		u64 kind = guest_enter(v);
 		/* No barrier: a statistic needs no exact ordering against the exit. */
 		u64 left = read_sysreg(cntpct_el0);
 
-		vm_irqchip->sync(v);
+		irqchip->sync(v);
 		bool more = handle_exit(v, kind);
 
 		note_exit_time(v, kind, read_sysreg(cntpct_el0) - left);
