@@ -166,9 +166,11 @@ static void print_summary(void)
 		log_info("  SMMUv3    none\n");
 	smmu_print_summary();
 	if (plat->pci.present)
-		log_info("  PCIe      ECAM %lx, buses %u-%u, %u window(s), %u iommu-map entr%s\n",
-			 plat->pci.ecam.v, plat->pci.bus_start, plat->pci.bus_end, plat->pci.n_ranges,
-			 plat->pci.n_iommu_map, plat->pci.n_iommu_map == 1 ? "y" : "ies");
+		log_info("  PCIe      ECAM %lx, buses %u-%u, %u window(s), %u iommu-map entr%s, "
+			 "MSIs %s\n", plat->pci.ecam.v, plat->pci.bus_start, plat->pci.bus_end,
+			 plat->pci.n_ranges, plat->pci.n_iommu_map,
+			 plat->pci.n_iommu_map == 1 ? "y" : "ies",
+			 plat->pci.n_msi_map ? "to the ITS" : "none (INTx only)");
 	else
 		log_info("  PCIe      none\n");
 	for (unsigned i = 0; i < pci_count(); i++) {

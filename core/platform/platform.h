@@ -15,6 +15,7 @@
 #define PLAT_MAX_REDIST 8
 #define PLAT_MAX_PCI_RANGES 4
 #define PLAT_MAX_IOMMU_MAP 8
+#define PLAT_MAX_MSI_MAP 8
 #define PLAT_MAX_INTX_MAP 32
 #define PLAT_PCI_IRQ_CELLS 4 /* a PCI child interrupt: 3 unit-address cells + the pin */
 #define PLAT_MAX_WARN 8
@@ -34,6 +35,7 @@ struct plat_gic {
 	u32 maint_irq;     /* INTID of the maintenance interrupt, 0 if not given */
 	bool has_its;
 	pa_t its;
+	u32 its_phandle; /* 0: the ITS has none (nothing can name it as msi-parent) */
 };
 
 /* Room for a UART's 'compatible' strings: "ti,j721e-uart", "ti,am654-uart" and more. */
@@ -75,11 +77,12 @@ struct plat_pci_range {
 	u64 size;
 };
 
-/* One iommu-map entry: RIDs [rid_base, rid_base + length) -> StreamIDs from sid_base. */
-struct plat_iommu_map {
+/* One iommu-map or msi-map entry ([PCIIO]): RIDs [rid_base, rid_base + length) -> the
+ * target's IDs from out_base (StreamIDs of the IOMMU, DeviceIDs of the ITS). */
+struct plat_rid_map {
 	u32 rid_base;
-	u32 iommu_phandle;
-	u32 sid_base;
+	u32 target_phandle;
+	u32 out_base;
 	u32 length;
 };
 
@@ -99,8 +102,12 @@ struct plat_pci {
 	u32 bus_start, bus_end;
 	struct plat_pci_range ranges[PLAT_MAX_PCI_RANGES];
 	unsigned n_ranges;
-	struct plat_iommu_map iommu_map[PLAT_MAX_IOMMU_MAP];
+	struct plat_rid_map iommu_map[PLAT_MAX_IOMMU_MAP];
 	unsigned n_iommu_map;
+	/* Where the devices' MSIs go: msi-map entries that name the ITS (msi-parent = the
+	 * ITS: one entry, DeviceID = RID); n_msi_map = 0: no MSI (INTx only). */
+	struct plat_rid_map msi_map[PLAT_MAX_MSI_MAP];
+	unsigned n_msi_map;
 	/* interrupt-map-mask (all ones when absent) and interrupt-map; n_intx_map = 0: none */
 	u32 intx_mask[PLAT_PCI_IRQ_CELLS];
 	struct plat_intx_map intx_map[PLAT_MAX_INTX_MAP];

@@ -113,6 +113,7 @@ static int gic_its(struct fdt_ctx *c, int node)
 		    !dt_node_enabled(c->fdt, child))
 			continue;
 		g->has_its = true;
+		g->its_phandle = fdt_get_phandle(c->fdt, child);
 		return dt_reg_first(c, child, &g->its, &size);
 	}
 	return 0;

@@ -1,15 +1,18 @@
 /*
  * Platform discovery, the I/O side (see core/platform/platform.h): the SMMUv3 that isolates device
- * DMA, and the generic ECAM PCIe host bridge (its windows and its RID-to-StreamID map).
+ * DMA, and the generic ECAM PCIe host bridge (its windows, its RID-to-StreamID map and its
+ * RID-to-DeviceID map for MSIs).
  *
  * Sources, cited by tag below:
  *   [SMMU]  Linux Documentation/devicetree/bindings/iommu/arm,smmu-v3.yaml
  *   [PCI]   .../bindings/pci/host-generic-pci.yaml and pci/pci.txt (IEEE 1275 PCI bus binding)
  *   [PCIIO] .../bindings/pci/pci-iommu.txt
+ *   [PCIMSI] .../bindings/pci/pci-msi.txt (msi-map, msi-map-mask, msi-parent)
  *   [DT]    Devicetree Specification v0.4 (2.4.3: interrupt nexus, interrupt-map)
  *   [GICV3] .../bindings/interrupt-controller/arm,gic-v3.yaml
  */
 #include "core/lib/errno.h"
+#include "core/lib/fmt.h"
 #include "core/lib/string.h"
 #include "core/platform/fdt_util.h"
 #include "core/platform/platform_steps.h"
@@ -188,50 +191,111 @@ static int pci_ranges(struct fdt_ctx *c, int node)
 	return ret;
 }
 
-/* [PCIIO] iommu-map-mask: only a mask keeping all 16 RID bits (the identity) is handled. */
-static int pci_iommu_mask(struct fdt_ctx *c, int node)
+/* [PCIIO] iommu-map-mask, msi-map-mask: only a mask keeping all 16 RID bits (the identity)
+ * is handled. */
+static int rid_mask(struct fdt_ctx *c, int node, const char *prop)
 {
 	u32 mask = 0xffff;
-	int ret = dt_prop_u32(c, node, "iommu-map-mask", &mask);
+	int ret = dt_prop_u32(c, node, prop, &mask);
 
 	if (!ret && (mask & 0xffff) != 0xffff)
-		return dt_fail(c, node, "'iommu-map-mask' 0x%x is unsupported (only 0xffff)", mask);
-	return ret;
+		return dt_fail(c, node, "'%s' 0x%x is unsupported (only 0xffff)", prop, mask);
+	return ret == -E_NOENT ? 0 : ret;
 }
 
-/* [PCIIO] iommu-map = <rid-base iommu-phandle iommu-base length>... */
+/* [PCIIO] iommu-map and msi-map = <rid-base phandle out-base length>...: into map (at most
+ * max entries), *n of them; ids names what they map to. -E_NOENT when it is absent. */
+static int rid_map(struct fdt_ctx *c, int node, const char *prop, const char *ids,
+		   struct plat_rid_map *map, unsigned max, unsigned *n)
+{
+	char mask[24];
+	const fdt32_t *v;
+	u32 cnt;
+	int ret;
+
+	fmt_snprintf(mask, sizeof(mask), "%s-mask", prop);
+	ret = rid_mask(c, node, mask);
+	if (!ret)
+		ret = dt_prop_cells(c, node, prop, 4, &v, &cnt);
+	if (ret)
+		return ret;
+	if (cnt > max)
+		return dt_fail(c, node, "'%s' has %u entries, at most %u are supported", prop, cnt,
+			       max);
+	for (u32 i = 0; i < cnt; i++, v += 4) {
+		struct plat_rid_map m = { fdt32_ld(v), fdt32_ld(v + 1), fdt32_ld(v + 2),
+					  fdt32_ld(v + 3) };
+
+		if (m.length == 0)
+			return dt_fail(c, node, "'%s' entry %u has length 0", prop, i);
+		if (m.rid_base + (u64)m.length > PCI_RID_LIMIT)
+			return dt_fail(c, node, "'%s' entry %u: RIDs 0x%x+0x%x are not within 16 bits",
+				       prop, i, m.rid_base, m.length);
+		if (m.out_base + (u64)m.length > (1ULL << 32))
+			return dt_fail(c, node, "'%s' entry %u: %s 0x%x+0x%x overflow", prop, i,
+				       ids, m.out_base, m.length);
+		map[i] = m;
+	}
+	*n = cnt;
+	return 0;
+}
+
 static int pci_iommu_map(struct fdt_ctx *c, int node)
 {
 	struct plat_pci *pci = &c->p->pci;
-	const fdt32_t *v;
-	u32 n;
-	int ret = pci_iommu_mask(c, node);
+	int ret = rid_map(c, node, "iommu-map", "StreamIDs", pci->iommu_map, PLAT_MAX_IOMMU_MAP,
+			  &pci->n_iommu_map);
 
-	if (!ret)
-		ret = dt_prop_cells(c, node, "iommu-map", 4, &v, &n);
 	if (ret == -E_NOENT && c->p->smmu.present)
 		dt_warn(c, node, "no 'iommu-map': PCI DMA does not go through the SMMU");
-	if (ret)
-		return ret == -E_NOENT ? 0 : ret;
-	if (n > PLAT_MAX_IOMMU_MAP)
-		return dt_fail(c, node, "'iommu-map' has %u entries, at most %u are supported", n,
-			    PLAT_MAX_IOMMU_MAP);
-	for (u32 i = 0; i < n; i++, v += 4) {
-		struct plat_iommu_map m = { fdt32_ld(v), fdt32_ld(v + 1), fdt32_ld(v + 2),
-					    fdt32_ld(v + 3) };
+	return ret == -E_NOENT ? 0 : ret;
+}
 
-		if (m.length == 0)
-			return dt_fail(c, node, "'iommu-map' entry %u has length 0", i);
-		if (m.rid_base + (u64)m.length > PCI_RID_LIMIT)
-			return dt_fail(c, node, "'iommu-map' entry %u: RIDs 0x%x+0x%x are not within 16 bits",
-				    i, m.rid_base, m.length);
-		if (m.sid_base + (u64)m.length > (1ULL << 32))
-			return dt_fail(c, node, "'iommu-map' entry %u: StreamIDs 0x%x+0x%x overflow",
-				    i, m.sid_base, m.length);
-		pci->iommu_map[i] = m;
+/* Keeps the msi-map entries that name the ITS (MSIs sent elsewhere cannot be given to a
+ * guest); says when a device then has no MSI. */
+static void keep_its_entries(struct fdt_ctx *c, int node, struct plat_pci *pci, unsigned n)
+{
+	unsigned kept = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (pci->msi_map[i].target_phandle == c->p->gic.its_phandle)
+			pci->msi_map[kept++] = pci->msi_map[i];
+		else
+			dt_warn(c, node, "'msi-map' entry %u names no ITS of the GIC: RIDs 0x%x+0x%x "
+				"have no MSI", i, pci->msi_map[i].rid_base, pci->msi_map[i].length);
 	}
-	pci->n_iommu_map = n;
-	return 0;
+	pci->n_msi_map = kept;
+}
+
+/* [PCIMSI] msi-map, or msi-parent (the DeviceID is the RID): where the devices' MSIs go.
+ * Without an ITS to send them to, passed-through devices keep INTx (one warning). */
+static int pci_msi_map(struct fdt_ctx *c, int node)
+{
+	struct plat_pci *pci = &c->p->pci;
+	const fdt32_t *parent;
+	unsigned n = 0;
+	u32 cells;
+	int ret;
+
+	if (!c->p->gic.has_its) {
+		dt_warn(c, node, "no ITS (arm,gic-v3-its): PCI devices have INTx only, no MSI");
+		return 0;
+	}
+	ret = rid_map(c, node, "msi-map", "DeviceIDs", pci->msi_map, PLAT_MAX_MSI_MAP, &n);
+	/* msi-parent = <phandle [specifier]>: the specifier of a PCI host's is not used. */
+	if (ret == -E_NOENT && !dt_prop_cells(c, node, "msi-parent", 1, &parent, &cells) &&
+	    cells) {
+		pci->msi_map[0] = (struct plat_rid_map){ 0, fdt32_ld(parent), 0, PCI_RID_LIMIT };
+		n = 1;
+		ret = 0;
+	}
+	if (ret == -E_NOENT) {
+		dt_warn(c, node, "no 'msi-map' or 'msi-parent': PCI devices have INTx only");
+		return 0;
+	}
+	if (!ret)
+		keep_its_entries(c, node, pci, n);
+	return ret;
 }
 
 /* [DT] 2.4.3.2 interrupt-map-mask: one cell per child interrupt cell; absent, all bits count. */
@@ -395,6 +459,8 @@ int read_pci(struct fdt_ctx *c)
 		ret = pci_ranges(c, node);
 	if (!ret)
 		ret = pci_iommu_map(c, node);
+	if (!ret)
+		ret = pci_msi_map(c, node);
 	if (!ret)
 		ret = pci_intx_map(c, node);
 	c->p->pci.dma_coherent = dt_dma_coherent(c->fdt, node);

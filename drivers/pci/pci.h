@@ -123,5 +123,8 @@ u32 pci_swizzle(u32 pin, u32 devnum);
 int pci_intx_lookup(const struct plat_pci *host, u16 bdf, u32 pin, u32 *intid);
 /* iommu-map: the StreamID of Requester ID rid; -E_NOENT when no entry covers it. */
 int pci_rid_to_sid(const struct plat_pci *host, u16 rid, u32 *sid);
+/* The ITS DeviceID of the function with requester ID rid (msi-map): 0 or -E_NOENT (its
+ * MSIs cannot be translated: no ITS, or not in the map). */
+int pci_rid_to_devid(const struct plat_pci *host, u16 rid, u32 *devid);
 
 #endif

@@ -41,18 +41,28 @@ int pci_intx_lookup(const struct plat_pci *host, u16 bdf, u32 pin, u32 *intid)
 	return -E_NOENT;
 }
 
-/* [PCIIO] iommu-map: RIDs [rid_base, rid_base + length) -> StreamIDs from sid_base. */
-int pci_rid_to_sid(const struct plat_pci *host, u16 rid, u32 *sid)
+/* [PCIIO] RIDs [rid_base, rid_base + length) -> IDs from out_base. */
+static int rid_map(const struct plat_rid_map *map, unsigned n, u16 rid, u32 *out)
 {
-	for (unsigned i = 0; i < host->n_iommu_map; i++) {
-		const struct plat_iommu_map *m = &host->iommu_map[i];
+	for (unsigned i = 0; i < n; i++) {
+		const struct plat_rid_map *m = &map[i];
 
 		if (rid >= m->rid_base && rid - m->rid_base < m->length) {
-			*sid = m->sid_base + (rid - m->rid_base);
+			*out = m->out_base + (rid - m->rid_base);
 			return 0;
 		}
 	}
 	return -E_NOENT;
+}
+
+int pci_rid_to_sid(const struct plat_pci *host, u16 rid, u32 *sid)
+{
+	return rid_map(host->iommu_map, host->n_iommu_map, rid, sid);
+}
+
+int pci_rid_to_devid(const struct plat_pci *host, u16 rid, u32 *devid)
+{
+	return rid_map(host->msi_map, host->n_msi_map, rid, devid);
 }
 
 /* The pin swizzled up to the root bus, looked up there. With no interrupt-map at all,

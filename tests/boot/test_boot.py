@@ -29,7 +29,8 @@ def test_boots_to_summary_with_every_cpu(qemu, cpu, smp, mem):
     assert "GICv3     distributor 8000000" in out
     assert "UART      arm,pl011 at 9000000" in out
     assert "SMMUv3    9050000" in out
-    assert re.search(r"PCIe      ECAM 4010000000, buses 0-255", out)
+    assert re.search(r"PCIe      ECAM 4010000000, buses 0-255, .*, MSIs to the ITS$", out,
+                     re.M), out
     assert f"IPI: CPU 0 pinged {smp - 1} CPU(s), {smp - 1} answered" in out
     ticks = re.search(r"Timer: (\d+) ticks of 10 ms on CPU 0 in (\d+) us", out)
     assert ticks and int(ticks.group(1)) == 10
@@ -141,3 +142,15 @@ def test_prompt_answers_without_guests(qemu):
     q.send("stats\r")
     q.wait_for(r"smmu: \d+ commands \(\d+ CFGI, \d+ TLBI, \d+ CMD_SYNC\), 0 STE writes, 0 events",
                since=since)
+
+
+def test_without_an_its_pci_devices_keep_intx(qemu):
+    """virt with its=off: one warning at boot, MSIs none; everything else as usual."""
+    q = qemu(machine_args(machine="virt,virtualization=on,gic-version=3,its=off,iommu=smmuv3",
+                          smp=2))
+    q.wait_for(READY)
+    out = q.output
+    assert re.search(r"^WARN: .*/pcie@10000000: no ITS \(arm,gic-v3-its\): PCI devices have "
+                     r"INTx only, no MSI$", out, re.M), out
+    assert re.search(r"PCIe      ECAM 4010000000, .*, MSIs none \(INTx only\)$", out, re.M), out
+    assert "ERROR" not in out

@@ -227,8 +227,8 @@ static void test_fvp_base_revc(void **state)
 	assert_int_equal(p.pci.ranges[0].size, 0x10000000);
 	assert_int_equal(p.pci.n_iommu_map, 1);
 	assert_int_equal(p.pci.iommu_map[0].rid_base, 0);
-	assert_int_equal(p.pci.iommu_map[0].iommu_phandle, p.smmu.phandle);
-	assert_int_equal(p.pci.iommu_map[0].sid_base, 0);
+	assert_int_equal(p.pci.iommu_map[0].target_phandle, p.smmu.phandle);
+	assert_int_equal(p.pci.iommu_map[0].out_base, 0);
 	assert_int_equal(p.pci.iommu_map[0].length, 0x10000);
 	assert_true(p.pci.dma_coherent);
 	NO_WARNINGS(&p);

@@ -783,8 +783,8 @@ static void test_iommu_map_partial(void **state)
 {
 	uint32_t sid;
 
-	plat.pci.iommu_map[0] = (struct plat_iommu_map){ 0, plat.smmu.phandle, 0x1000, 0x100 };
-	plat.pci.iommu_map[1] = (struct plat_iommu_map){ 0x200, plat.smmu.phandle, 0x20, 0x8 };
+	plat.pci.iommu_map[0] = (struct plat_rid_map){ 0, plat.smmu.phandle, 0x1000, 0x100 };
+	plat.pci.iommu_map[1] = (struct plat_rid_map){ 0x200, plat.smmu.phandle, 0x20, 0x8 };
 	plat.pci.n_iommu_map = 2;
 	assert_int_equal(pci_rid_to_sid(&plat.pci, 0xff, &sid), 0);
 	assert_int_equal(sid, 0x10ff);

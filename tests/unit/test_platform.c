@@ -20,6 +20,7 @@
 
 #include "core/lib/errno.h"
 #include "core/platform/platform.h"
+#include "drivers/pci/pci.h"
 #include "test_util.h"
 
 #define Q8 "qemu-smmu-smp8-4g"
@@ -221,8 +222,8 @@ static void test_qemu_smmu_smp8_4g(void **state)
 	assert_int_equal(p.pci.ranges[2].size, 0x8000000000);
 	assert_int_equal(p.pci.n_iommu_map, 1);
 	assert_int_equal(p.pci.iommu_map[0].rid_base, 0);
-	assert_int_equal(p.pci.iommu_map[0].iommu_phandle, p.smmu.phandle);
-	assert_int_equal(p.pci.iommu_map[0].sid_base, 0);
+	assert_int_equal(p.pci.iommu_map[0].target_phandle, p.smmu.phandle);
+	assert_int_equal(p.pci.iommu_map[0].out_base, 0);
 	assert_int_equal(p.pci.iommu_map[0].length, 0x10000);
 	assert_true(p.pci.dma_coherent); /* inherited from the root's dma-coherent */
 	/* interrupt-map-mask <0x1800 0 0 7>; interrupt-map: slot s (of 4), pin p -> SPI
@@ -555,7 +556,39 @@ static void test_pci_intx_variants(void **state)
 	assert_int_equal(p.pci.intx_map[0].child[3], 2);
 	assert_int_equal(p.pci.intx_map[0].intid, 32 + 7);
 	assert_int_equal(p.pci.intx_map[1].intid, 4096 + 9); /* extended SPI */
+	assert_int_equal(p.pci.n_msi_map, 0);
+	WARNINGS(&p, "/pcie@10000000: no ITS (arm,gic-v3-its): PCI devices have INTx only, no MSI");
+}
+
+/* [PCIMSI] QEMU's msi-map (every RID to the same DeviceID), msi-parent instead, entries that
+ * name another controller, and a host with neither. */
+static void test_pci_msi_map(void **state)
+{
+	static struct platform p;
+	uint32_t its = q8_phandle(GIC "/its@8080000"), gic = q8_phandle(GIC);
+	u32 devid;
+
+	edited_ok(Q8, EDITS(SET(PCIE, "msi-map", 0, its, 0, 0x10000)), &p);
+	assert_int_equal(p.gic.its_phandle, its);
+	assert_int_equal(p.pci.n_msi_map, 1);
+	assert_int_equal(pci_rid_to_devid(&p.pci, 0x18, &devid), 0);
+	assert_int_equal(devid, 0x18);
 	NO_WARNINGS(&p);
+	/* An offset map, and one entry for another controller: dropped, said. */
+	edited_ok(Q8, EDITS(SET(PCIE, "msi-map", 0, its, 0x1000, 0x100, 0x100, gic, 0, 0x100)), &p);
+	assert_int_equal(p.pci.n_msi_map, 1);
+	assert_int_equal(pci_rid_to_devid(&p.pci, 0x18, &devid), 0);
+	assert_int_equal(devid, 0x1018);
+	assert_int_equal(pci_rid_to_devid(&p.pci, 0x118, &devid), -E_NOENT);
+	WARNINGS(&p, "/pcie@10000000: 'msi-map' entry 1 names no ITS of the GIC: RIDs 0x100+0x100 "
+		     "have no MSI");
+	/* msi-parent: the DeviceID is the RID. */
+	edited_ok(Q8, EDITS(DEL(PCIE, "msi-map"), SET(PCIE, "msi-parent", its)), &p);
+	assert_int_equal(pci_rid_to_devid(&p.pci, 0xff08, &devid), 0);
+	assert_int_equal(devid, 0xff08);
+	edited_ok(Q8, EDITS(DEL(PCIE, "msi-map")), &p);
+	assert_int_equal(p.pci.n_msi_map, 0);
+	WARNINGS(&p, "/pcie@10000000: no 'msi-map' or 'msi-parent': PCI devices have INTx only");
 }
 
 /* interrupt-map errors whose cells need a phandle from the tree, or more cells than an edit
@@ -1009,6 +1042,7 @@ int main(void)
 		cmocka_unit_test(test_second_smmu),
 		cmocka_unit_test(test_pci_optional_parts),
 		cmocka_unit_test(test_pci_intx_variants),
+		cmocka_unit_test(test_pci_msi_map),
 		cmocka_unit_test(test_pci_intx_errors),
 		cmocka_unit_test(test_memory_cap),
 		cmocka_unit_test(test_warning_cap),
