@@ -25,6 +25,7 @@
 #include "core/vm/vm_device.h"
 #include "core/vm/vm_iommu.h"
 #include "drivers/gic/gicv3.h"
+#include "drivers/gic/its.h"
 #include "drivers/pci/pci.h"
 #include "drivers/timer/timer.h"
 #include "drivers/uart/uart.h"
@@ -222,6 +223,17 @@ static void register_vm_devices(void)
 	vm_device_register(&viommu_device);
 }
 
+/* The largest ITS DeviceID of the devices enumeration found (0 if none has one). */
+static u32 max_device_id(const struct plat_pci *host)
+{
+	u32 max = 0, id;
+
+	for (unsigned i = 0; i < pci_count(); i++)
+		if (!pci_rid_to_devid(host, pci_dev_at(i)->bdf, &id))
+			max = MAX(max, id);
+	return max;
+}
+
 static void start_guests(void)
 {
 	const struct platform *plat = platform();
@@ -272,10 +284,12 @@ void boot_main(u64 dtb_addr, u64 load_addr)
 	gic_enable_local(plat->timer.hyp_phys_irq);
 	smmu_init(&plat->smmu);
 	pci_init(&plat->pci);
+	its_init(plat, max_device_id(&plat->pci));
 	smp_boot(plat);
 	print_summary();
 	smp_demo_ipi();
 	timer_demo_tick();
+	its_selftest(plat);
 	if (smmu_needs_polling()) {
 		log_info("SMMUv3: polling its queues every %u ms\n", SMMU_POLL_PERIOD_US / 1000);
 		timer_start_ticks(SMMU_POLL_PERIOD_US, TIMER_TICKS_FOREVER, smmu_poll);

@@ -5,10 +5,12 @@
 #include "arch/arm64/exception.h"
 #include "arch/arm64/mmu.h"
 #include "arch/arm64/sysreg.h"
+#include "arch/arch.h"
 #include "core/lib/errno.h"
 #include "core/lib/mmio.h"
 #include "core/lib/spinlock.h"
 #include "core/log/log.h"
+#include "core/mm/alloc.h"
 #include "drivers/gic/gicv3_regs.h"
 #include "drivers/timer/poll.h"
 
@@ -27,6 +29,12 @@ static unsigned n_spis;
 static u64 redist_of_cpu[MAX_CPUS];
 static struct irq_action actions[GIC_MAX_INTID];
 static spinlock_t icfgr_lock = SPINLOCK_INIT;
+/* LPIs (IHI 0069 5.1): one configuration table for every redistributor, a pending table
+ * each; lpi_prop is NULL until gic_lpi_init. */
+static u8 *lpi_prop;
+static unsigned lpi_idbits;
+static struct irq_action lpi_actions[GIC_HYP_LPIS];
+static unsigned long unhandled_lpis;
 
 unsigned gic_num_spis(void) { return n_spis; }
 
@@ -133,6 +141,72 @@ static void cpu_interface_init(void)
 	isb();
 }
 
+/* [5.1.1, 12.11.29-30] This CPU's redistributor reads the shared configuration table and
+ * its own pending table (64 KiB aligned, zeroed: nothing pending), then LPIs are on. */
+static int lpi_cpu_enable(u64 rd)
+{
+	u64 pend_bytes = (1ULL << lpi_idbits) / 8;
+	void *pend = page_alloc_zeroed(pend_bytes, SZ_64K / PAGE_SIZE);
+	u64 attr = GIC_BASER_INNER_WB | GIC_BASER_SHARE_INNER;
+
+	if (!pend)
+		return -E_NOMEM;
+	arch_table_write_barrier(pend, pend_bytes, true);
+	mmio_write64(rd + GICR_PROPBASER, va_to_pa(lpi_prop).v | attr |
+			 FIELD_PREP(GICR_PROPBASER_IDBITS, lpi_idbits - 1));
+	mmio_write64(rd + GICR_PENDBASER, va_to_pa(pend).v | attr | GICR_PENDBASER_PTZ);
+	mmio_write32(rd + GICR_CTLR, mmio_read32(rd + GICR_CTLR) | GICR_CTLR_ENABLE_LPIS);
+	return 0;
+}
+
+int gic_lpi_init(void)
+{
+	u32 typer = mmio_read32(dist + GICD_TYPER);
+	u64 bytes;
+
+	if (!(typer & GICD_TYPER_LPIS))
+		return -E_NODEV;
+	/* Enough IDs for the hypervisor's LPIs, no more than the distributor has. */
+	lpi_idbits = MIN(GIC_LPI_IDBITS, (unsigned)FIELD_GET(GICD_TYPER_IDBITS, typer) + 1);
+	bytes = (1ULL << lpi_idbits) - GIC_LPI_BASE;
+	lpi_prop = page_alloc_zeroed(bytes, 1);
+	if (!lpi_prop)
+		return -E_NOMEM;
+	for (u64 i = 0; i < bytes; i++)
+		lpi_prop[i] = GIC_PRIO_DEFAULT; /* disabled */
+	arch_table_write_barrier(lpi_prop, bytes, true);
+	return lpi_cpu_enable(redist_of_cpu[this_cpu()->index]);
+}
+
+int gic_lpi_config(unsigned lpi, bool enable)
+{
+	unsigned i = lpi - GIC_LPI_BASE;
+
+	if (!lpi_prop || lpi < GIC_LPI_BASE || i >= GIC_HYP_LPIS)
+		return -E_RANGE;
+	lpi_prop[i] = GIC_PRIO_DEFAULT | (enable ? LPI_PROP_ENABLE : 0);
+	/* The ITS reads it on its INV command, which the caller issues. */
+	arch_table_write_barrier(&lpi_prop[i], 1, true);
+	return 0;
+}
+
+int gic_set_lpi_handler(unsigned lpi, irq_handler_t fn, void *ctx)
+{
+	if (lpi < GIC_LPI_BASE || lpi - GIC_LPI_BASE >= GIC_HYP_LPIS)
+		return -E_RANGE;
+	lpi_actions[lpi - GIC_LPI_BASE] = (struct irq_action){ fn, ctx, false };
+	return 0;
+}
+
+u64 gic_redist_of(u64 mpidr, bool by_address)
+{
+	u64 rd = find_redist(mpidr);
+
+	if (!rd || by_address)
+		return rd;
+	return FIELD_GET(GICR_TYPER_PROC_NUM, mmio_read64(rd + GICR_TYPER));
+}
+
 int gic_cpu_init(void)
 {
 	struct cpu *c = this_cpu();
@@ -153,6 +227,9 @@ int gic_cpu_init(void)
 		mmio_write8(rd + GICR_IPRIORITYR(i), GIC_PRIO_DEFAULT);
 	if (mmio_poll32(rd + GICR_CTLR, GICR_CTLR_RWP, 0, RWP_TIMEOUT_US, "GICR_CTLR.RWP"))
 		return -E_TIMEOUT;
+	if (lpi_prop && lpi_cpu_enable(rd))
+		log_warn("GIC: CPU %u: no memory for its LPI pending table: no LPIs here\n",
+			 c->index);
 	cpu_interface_init();
 	return 0;
 }
@@ -256,12 +333,30 @@ void gic_send_sgi(unsigned intid, u64 mpidr)
 	isb();
 }
 
+/* An LPI has no active state (5.1): its EOI drops the priority and that is all. */
+static void lpi_handle(unsigned intid, u64 iar)
+{
+	unsigned i = intid - GIC_LPI_BASE;
+
+	if (i < GIC_HYP_LPIS && lpi_actions[i].fn)
+		lpi_actions[i].fn(intid, lpi_actions[i].ctx);
+	else if (log_sampled(unhandled_lpis++))
+		log_warn("GIC: LPI %u on CPU %u has no handler (%lu so far)\n", intid,
+			 cpu_index(), unhandled_lpis);
+	write_sysreg(ICC_EOIR1_EL1, iar);
+	isb();
+}
+
 void irq_handle(void)
 {
 	for (;;) {
 		u64 iar = read_sysreg(ICC_IAR1_EL1);
 		unsigned intid = FIELD_GET(ICC_IAR_INTID, iar);
 
+		if (intid >= GIC_LPI_BASE) {
+			lpi_handle(intid, iar);
+			continue;
+		}
 		if (intid >= GIC_MAX_INTID)
 			return; /* spurious: nothing (more) pending */
 		if (actions[intid].fn)

@@ -49,4 +49,19 @@ int gic_deactivate(unsigned intid, unsigned cpu);
 void gic_send_sgi(unsigned intid, u64 mpidr);
 unsigned gic_num_spis(void);
 
+/* ---- LPIs (IHI 0069 chapter 5), for the ITS driver (drivers/gic/its.h) ---- */
+#define GIC_LPI_BASE 8192
+#define GIC_LPI_IDBITS 14  /* INTIDs below 2^14: 8192 LPIs at most */
+#define GIC_HYP_LPIS 64    /* the hypervisor's own: 8192 .. 8192 + 63 */
+/* The configuration table and this CPU's pending table; later CPUs get theirs in
+ * gic_cpu_init. -E_NODEV when the distributor has no LPIs. */
+int gic_lpi_init(void);
+/* Enable or disable an LPI in the configuration table (the ITS's INV makes it seen). */
+int gic_lpi_config(unsigned lpi, bool enable);
+int gic_set_lpi_handler(unsigned lpi, irq_handler_t fn, void *ctx);
+/* The redistributor of the CPU with affinity mpidr as an ITS names it (5.3.10 MAPC's
+ * RDbase): its physical address if by_address (GITS_TYPER.PTA), else its processor
+ * number. 0 with by_address when there is none. */
+u64 gic_redist_of(u64 mpidr, bool by_address);
+
 #endif

@@ -13,6 +13,7 @@
 #define GICD_CTLR_RWP BIT(31)
 #define GICD_TYPER 0x0004
 #define GICD_TYPER_ITLINES GENMASK(4, 0)
+#define GICD_TYPER_LPIS BIT(17)
 #define GICD_TYPER_IDBITS GENMASK(23, 19)
 #define GICD_TYPER_NO1N BIT(25)
 #define GICD_IIDR 0x0008
@@ -39,6 +40,7 @@
 
 /* Redistributor, RD_base frame (12.11) */
 #define GICR_CTLR 0x0000
+#define GICR_CTLR_ENABLE_LPIS BIT(0)
 #define GICR_CTLR_RWP BIT(3)
 #define GICR_IIDR 0x0004
 #define GICR_TYPER 0x0008
@@ -47,6 +49,13 @@
 #define GICR_TYPER_PROC_NUM GENMASK(23, 8)
 #define GICR_TYPER_AFFINITY GENMASK(63, 32)
 #define GICR_WAKER 0x0014
+#define GICR_PROPBASER 0x0070
+#define GICR_PENDBASER 0x0078
+#define GICR_PENDBASER_PTZ BIT(62)
+/* PROPBASER/PENDBASER/GITS_BASER/CBASER attribute fields (12.11.29, 12.11.30, 12.19.1) */
+#define GIC_BASER_INNER_WB GENMASK(9, 7) /* 0b111: Inner Write-back, read/write-allocate */
+#define GIC_BASER_SHARE_INNER BIT(10)    /* 0b01 in [11:10]: Inner Shareable */
+#define GICR_PROPBASER_IDBITS GENMASK(4, 0)
 #define GICR_WAKER_PROCESSOR_SLEEP BIT(1)
 #define GICR_WAKER_CHILDREN_ASLEEP BIT(2)
 #define GICR_PIDR2 0xffe8
@@ -78,5 +87,53 @@
 
 #define GIC_PRIO_DEFAULT 0xa0
 #define GIC_PRIO_MASK_NONE 0xff
+
+/* ITS (12.19), ITS_base frame; GITS_TRANSLATER is in the second 64 KiB frame. */
+#define GITS_CTLR 0x0000
+#define GITS_CTLR_ENABLED BIT(0)
+#define GITS_CTLR_QUIESCENT BIT(31)
+#define GITS_IIDR 0x0004
+#define GITS_TYPER 0x0008
+#define GITS_TYPER_ITT_ENTRY_SIZE GENMASK(7, 4) /* bytes - 1 */
+#define GITS_TYPER_DEVBITS GENMASK(17, 13)      /* DeviceID bits - 1 */
+#define GITS_TYPER_PTA BIT(19) /* target redistributors by address, not by number */
+#define GITS_CBASER 0x0080
+#define GITS_CBASER_VALID BIT(63)
+#define GITS_CBASER_SIZE GENMASK(7, 0) /* 4 KiB pages - 1 */
+#define GITS_CBASER_ADDR GENMASK(51, 12)
+#define GITS_CBASER_INNER_WB GENMASK(61, 59)
+#define GITS_CWRITER 0x0088
+#define GITS_CREADR 0x0090
+#define GITS_CREADR_STALLED BIT(0)
+#define GITS_CQ_OFFSET GENMASK(19, 5)
+#define GITS_BASER(n) (0x0100 + 8 * (n))
+#define GITS_BASER_NR 8
+#define GITS_BASER_VALID BIT(63)
+#define GITS_BASER_INDIRECT BIT(62)
+#define GITS_BASER_INNER_WB GENMASK(61, 59)
+#define GITS_BASER_TYPE GENMASK(58, 56)
+#define GITS_BASER_ENTRY_SIZE GENMASK(52, 48) /* bytes - 1 */
+#define GITS_BASER_ADDR GENMASK(47, 12)
+#define GITS_BASER_SHARE GENMASK(11, 10)
+#define GITS_BASER_PAGE_SIZE GENMASK(9, 8) /* 0: 4 KiB, 1: 16 KiB, 2: 64 KiB */
+#define GITS_BASER_SIZE GENMASK(7, 0)      /* pages - 1 */
+#define GITS_BASER_TYPE_DEVICE 1
+#define GITS_BASER_TYPE_COLLECTION 4
+#define GITS_TRANSLATER 0x10040
+
+/* ITS commands (5.3), 32 bytes each: the command number in bits [7:0] of the first word. */
+#define ITS_CMD_INT 0x03
+#define ITS_CMD_SYNC 0x05
+#define ITS_CMD_MAPD 0x08
+#define ITS_CMD_MAPC 0x09
+#define ITS_CMD_MAPTI 0x0a
+#define ITS_CMD_INV 0x0c
+#define ITS_CMD_DISCARD 0x0f
+#define ITS_CMD_VALID BIT(63)    /* MAPD, MAPC: the mapping is made (0: removed) */
+#define ITS_CMD_RDBASE GENMASK(51, 16)
+#define ITS_CMD_ITT_ADDR GENMASK(51, 8)
+
+/* An LPI's configuration byte (5.1.1): priority [7:2], enable bit 0. */
+#define LPI_PROP_ENABLE BIT(0)
 
 #endif
