@@ -164,10 +164,10 @@ int gic_lpi_init(void)
 	u32 typer = mmio_read32(dist + GICD_TYPER);
 	u64 bytes;
 
-	if (!(typer & GICD_TYPER_LPIS))
+	/* LPIs need 14 ID bits at least (5.1); the hypervisor's fit in that. */
+	if (!(typer & GICD_TYPER_LPIS) || FIELD_GET(GICD_TYPER_IDBITS, typer) + 1 < GIC_LPI_IDBITS)
 		return -E_NODEV;
-	/* Enough IDs for the hypervisor's LPIs, no more than the distributor has. */
-	lpi_idbits = MIN(GIC_LPI_IDBITS, (unsigned)FIELD_GET(GICD_TYPER_IDBITS, typer) + 1);
+	lpi_idbits = GIC_LPI_IDBITS;
 	bytes = (1ULL << lpi_idbits) - GIC_LPI_BASE;
 	lpi_prop = page_alloc_zeroed(bytes, 1);
 	if (!lpi_prop)
