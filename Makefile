@@ -292,7 +292,7 @@ bench-test: bench-images
 test: bench-test
 
 .PHONY: fuzz fuzz-short
-FUZZ_SRCS := $(VIOMMU_PURE_SRCS)
+FUZZ_SRCS := $(VIOMMU_PURE_SRCS) iommu/pgtable/pgtable.c arch/fake/fake.c
 $(FUZZ_BUILD)/fuzz_viommu: tests/fuzz/fuzz_viommu.c $(FUZZ_SRCS) \
 		$(wildcard iommu/*/*.h tests/unit/test_viommu_hw.h) | $(DEPS_STAMP)
 	@mkdir -p $(@D) $(FUZZ_BUILD)/corpus-viommu

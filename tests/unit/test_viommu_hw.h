@@ -5,9 +5,11 @@
  * they do on the SMMU. It checks each op is possible on real hardware (CREATE into a free
  * slot only, every other op on the domain its slot holds, no MAP over a mapped entry or
  * outside its region, no UNMAP that would split an entry, no DESTROY of a table a stream
- * still uses), fails a CREATE or a MAP on demand, and compares what it holds with the
- * module's state after every request. Functions return NULL, or a message saying what is
- * wrong.
+ * still uses), fails a CREATE, a MAP or an ATTACH on demand, and compares what it holds
+ * with the module's state after every request. Each domain with a table also has one
+ * built by the shipped page-table engine (iommu/pgtable/pgtable.c, SMMU stage-1 format, in
+ * host pages), as the SMMU backend has: the comparison walks it too. Functions return
+ * NULL, or a message saying what is wrong.
  */
 #ifndef TESTS_UNIT_TEST_VIOMMU_HW_H
 #define TESTS_UNIT_TEST_VIOMMU_HW_H
@@ -22,6 +24,19 @@
 #include "iommu/viommu/viommu_req.h"
 
 #define HW_MAX_DOMAINS VIOMMU_MAX_ENDPOINTS
+/* The engine's tables cover what the device offers (VIOMMU_IAS); the model's tests also
+ * try input ranges up to 2^64, whose mappings above it only the entry list holds. */
+#define HW_IAS 48
+#define HW_IN_TABLE(iova, size) ((iova) + ((size) - 1) < (1ULL << HW_IAS))
+
+/* Whether a MAP goes into the engine's table too: readable or writable (as the SMMU
+ * backend), and both ends expressible (the tests' RAM may lie above 2^48, which stands
+ * for a physical address here). */
+static inline bool hw_mirrored(u64 iova, u64 gpa, u64 size, unsigned prot)
+{
+	return (prot & (PGT_READ | PGT_WRITE)) && HW_IN_TABLE(iova, size) &&
+	       HW_IN_TABLE(gpa, size);
+}
 #ifndef HW_MAX_ENTRIES
 #define HW_MAX_ENTRIES 8192 /* per domain */
 #endif
@@ -36,6 +51,7 @@ struct hw_entry {
 struct hw_domain {
 	bool used, bypass;
 	u32 id;
+	struct pgtable pgt; /* when !bypass: what the engine made of the entries below */
 	struct hw_entry e[HW_MAX_ENTRIES];
 	unsigned n;
 };
@@ -55,19 +71,43 @@ struct fake_hw {
 	unsigned fail_create_in, fail_map_in, fail_attach_in;
 	u8 fail_status;
 	const struct viommu_ctx *ctx; /* of the request being replayed */
+	struct pgt_pool pool;         /* host pages for the domains' tables */
 	/* Syncs owed: set by ops that invalidate, cleared by hw_sync(). */
 	bool sync_owed;
 	unsigned ops_replayed;
 	char msg[256];
 };
 
+static inline pa_t hw_page_alloc(struct pgt_pool *pool)
+{
+	void *p = aligned_alloc(4096, 4096);
+
+	(void)pool;
+	return pa((u64)(uintptr_t)p);
+}
+
+static inline void hw_page_free(struct pgt_pool *pool, pa_t page)
+{
+	(void)pool;
+	free((void *)(uintptr_t)page.v);
+}
+
+static inline pa_t hw_root_alloc(struct pgt_pool *pool, unsigned pages)
+{
+	return pages == 1 ? hw_page_alloc(pool) : pa(0);
+}
+
 static inline void hw_init(struct fake_hw *hw)
 {
 	/* Not the entry arrays: a fuzzer calls this for every input. */
 	for (unsigned i = 0; i < HW_MAX_DOMAINS; i++) {
+		if (hw->dom[i].used && !hw->dom[i].bypass)
+			pgt_destroy(&hw->dom[i].pgt);
 		hw->dom[i].used = false;
 		hw->dom[i].n = 0;
 	}
+	hw->pool = (struct pgt_pool){ .name = "fake hw", .limit = ~(size_t)0,
+				      .alloc_page = hw_page_alloc, .free_page = hw_page_free };
 	memset(hw->stream, 0, sizeof(hw->stream));
 	hw->fail_create_in = hw->fail_map_in = hw->fail_attach_in = 0;
 	hw->fail_status = VIRTIO_IOMMU_S_NOMEM;
@@ -125,6 +165,10 @@ static inline int hw_map(void *fake, const struct viommu_op *op)
 		return HW_INJECTED(hw);
 	if (d->n == HW_MAX_ENTRIES)
 		return HW_BROKEN(hw, "fake hw full");
+	/* As the SMMU backend: neither read nor write is left out of the table. */
+	if (hw_mirrored(op->iova.v, op->gpa.v, op->size, op->prot) &&
+	    pgt_map(&d->pgt, op->iova.v, pa(op->gpa.v), op->size, op->prot))
+		return HW_BROKEN(hw, "page-table engine refused a MAP the state allowed");
 	d->e[d->n++] = (struct hw_entry){ op->iova.v, op->size, op->gpa.v, op->prot, op->mmio,
 					  op->region };
 	return 0;
@@ -135,6 +179,7 @@ static inline int hw_unmap(void *fake, const struct viommu_op *op)
 	struct fake_hw *hw = fake;
 	struct hw_domain *d = hw_slot(hw, op);
 	u64 iova = op->iova.v, last = iova + (op->size - 1);
+	pa_t freed = pa(0);
 
 	if (!d || d->bypass)
 		return HW_BROKEN(hw, "UNMAP in domain %u that has no table in slot %u", op->domain,
@@ -151,6 +196,10 @@ static inline int hw_unmap(void *fake, const struct viommu_op *op)
 			return HW_BROKEN(hw, "UNMAP would split an entry");
 		*e = d->e[--d->n];
 	}
+	if (iova < (1ULL << HW_IAS) &&
+	    pgt_unmap_nosync(&d->pgt, iova, MIN(op->size, (1ULL << HW_IAS) - iova), &freed))
+		return HW_BROKEN(hw, "page-table engine refused an UNMAP the state allowed");
+	pgt_free_deferred(&hw->pool, &freed); /* no walker to wait for */
 	hw->ops_replayed++;
 	hw->sync_owed = true;
 	return 0;
@@ -170,7 +219,12 @@ static inline int hw_create(void *fake, const struct viommu_op *op)
 	hw->ops_replayed++;
 	if (hw_fires(&hw->fail_create_in))
 		return HW_INJECTED(hw);
-	*d = (struct hw_domain){ .used = true, .bypass = op->bypass, .id = op->domain };
+	d->n = 0;
+	if (!op->bypass && pgt_init(&d->pgt, PGT_FMT_SMMU_S1, 48, &hw->pool, hw_root_alloc))
+		return HW_BROKEN(hw, "page-table engine: no root for domain %u", op->domain);
+	d->used = true;
+	d->bypass = op->bypass;
+	d->id = op->domain;
 	return 0;
 }
 
@@ -224,6 +278,8 @@ static inline int hw_destroy(void *fake, const struct viommu_op *op)
 	for (unsigned e = 0; e < VIOMMU_MAX_ENDPOINTS; e++)
 		if (hw->stream[e].kind == HW_DOMAIN && hw->stream[e].domain == op->domain)
 			return HW_BROKEN(hw, "DESTROY of domain %u still in use", op->domain);
+	if (!d->bypass)
+		pgt_destroy(&d->pgt);
 	d->used = false;
 	d->n = 0;
 	hw->sync_owed = true;
@@ -254,6 +310,28 @@ static inline const char *hw_replay(struct fake_hw *hw, const struct viommu_ctx 
 }
 
 static inline void hw_sync(struct fake_hw *hw) { hw->sync_owed = false; }
+
+/* The engine's table translates the entry's first and last byte to its output, or, for an
+ * entry with neither read nor write, holds nothing there. */
+static inline bool hw_walks_to(const struct hw_domain *d, const struct hw_entry *e)
+{
+	bool mapped = e->prot & (PGT_READ | PGT_WRITE);
+	u64 ends[2] = { e->iova, e->iova + (e->size - 1) }, size;
+	unsigned prot;
+	pa_t out;
+
+	if (!hw_mirrored(e->iova, e->gpa, e->size, PGT_READ))
+		return true;
+
+	for (unsigned i = 0; i < 2; i++) {
+		if (pgt_walk(&d->pgt, ends[i], &out, &prot, &size) != mapped)
+			return false;
+		if (mapped && (out.v != e->gpa + (ends[i] - e->iova) ||
+			       !!(prot & PGT_WRITE) != !!(e->prot & PGT_WRITE)))
+			return false;
+	}
+	return true;
+}
 
 static inline int hw_entry_cmp(const void *a, const void *b)
 {
@@ -321,6 +399,9 @@ static inline const char *hw_compare(struct fake_hw *hw, const struct viommu_sta
 				    e->gpa != maps[m].gpa.v + (at - maps[m].start.v) || e->prot != prot)
 					return HW_FAIL(hw, "domain %u: mapping at %llx differs in hardware",
 						       sd->id, (unsigned long long)maps[m].start.v);
+				if (!hw_walks_to(d, e))
+					return HW_FAIL(hw, "domain %u: the table does not map %llx as "
+						       "the entry says", sd->id, (unsigned long long)e->iova);
 				at += e->size;
 				k++;
 			} while (at != maps[m].last.v + 1);
