@@ -10,6 +10,7 @@
 #include "core/vm/stage2.h"
 #include "core/vm/vm.h"
 #include "core/vm/vm_device.h"
+#include "core/vm/vm_iommu.h"
 #include "drivers/pci/pci.h"
 #include "drivers/pci/pci_regs.h"
 
@@ -225,7 +226,7 @@ static int vpci_vm_init(struct vm *vm)
 	if (!cfg->n_pci)
 		return 0;
 	for (unsigned i = 0; i < cfg->n_pci; i++)
-		vm->vpci->dev[vm->vpci->n++] = (struct vpci_dev){ .pdev = pci_find((u16)cfg->pci_bdf[i]) };
+		vm->vpci->dev[vm->vpci->n++] = (struct vpci_dev){ .pdev = vm_pci_dev(vm, i) };
 	for (unsigned i = 0; i < vm->vpci->n && !ret; i++) {
 		ret = map_bars(vm, vm->vpci->dev[i].pdev);
 		if (!ret)

@@ -16,10 +16,10 @@ void handoff_init(struct handoff *h, spinlock_t *lock, u32 rec_size,
 			       .rec_size = MIN(rec_size, HANDOFF_RECORD_MAX) };
 }
 
-/* Delivers under the lock for as long as records come in and the lock can be had. */
+/* Delivers under the lock for as long as records come in and the lock can be had. The
+ * caller has fenced between its write (head, or the unlock) and this look. */
 void handoff_deliver_while_free(struct handoff *h)
 {
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	while (handoff_waiting(h) && spin_trylock(h->lock)) {
 		h->deliver(h);
 		spin_unlock(h->lock);
@@ -37,6 +37,7 @@ bool handoff_post(struct handoff *h, const void *rec)
 	}
 	memcpy(h->rec[head % HANDOFF_RECORDS], rec, h->rec_size);
 	__atomic_store_n(&h->head, head + 1, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* between head written and the lock tried */
 	handoff_deliver_while_free(h);
 	return true;
 }

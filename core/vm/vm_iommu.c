@@ -33,8 +33,7 @@ static int map_ram_s1(struct vm *vm)
 	return ret;
 }
 
-/* The VM's i-th passed-through PCI device (vpci_check_configs saw that it exists). */
-static const struct pci_dev *vm_pci_dev(const struct vm *vm, unsigned i)
+const struct pci_dev *vm_pci_dev(const struct vm *vm, unsigned i)
 {
 	return pci_find((u16)vm->cfg->pci_bdf[i]);
 }

@@ -15,7 +15,11 @@
 #define STAGE1_TABLE_PAGES 1024
 
 struct vm;
+struct pci_dev;
 
+/* The VM's i-th passed-through PCI device (cfg->pci_bdf[i]; vpci_check_configs saw that it
+ * exists, NULL only if enumeration lost it). */
+const struct pci_dev *vm_pci_dev(const struct vm *vm, unsigned i);
 /* Build what the VM's streams translate with (stage 1 only), and check the SMMU is there
  * for a VM that has devices. Returns 0 or -E_*. */
 int vm_iommu_init(struct vm *vm);

@@ -251,7 +251,7 @@ static void describe_vm(struct viommu_dev *d)
 		d->mmio_pa[i] = cfg->mmio[i].pa;
 	}
 	for (unsigned i = 0; i < cfg->n_pci; i++) {
-		const struct pci_dev *p = pci_find((u16)cfg->pci_bdf[i]);
+		const struct pci_dev *p = vm_pci_dev(d->vm, i);
 
 		if (!p || !p->has_sid)
 			continue;
