@@ -300,7 +300,9 @@ $(FUZZ_BUILD)/fuzz_viommu: tests/fuzz/fuzz_viommu.c $(FUZZ_SRCS) \
 # make fuzz [FUZZ_TIME=seconds]: the corpus grows in build/fuzz/corpus-viommu.
 fuzz: $(FUZZ_BUILD)/fuzz_viommu
 	$< -max_total_time=$(FUZZ_TIME) $(FUZZ_ARGS)
+# Inputs that once failed (tests/fuzz/regress/) run first, every time.
 fuzz-short: $(FUZZ_BUILD)/fuzz_viommu
+	$< tests/fuzz/regress/*
 	$< -seed=1 -max_total_time=$(FUZZ_SHORT_TIME) $(FUZZ_ARGS)
 test: fuzz-short
 
