@@ -19,6 +19,17 @@
 #define PCI_LATENCY_TIMER 0x0d
 #define PCI_ROM_ADDRESS 0x30
 #define PCI_INTERRUPT_LINE 0x3c
+/* Capabilities (PCI Local Bus 3.0, 6.7-6.8; PCI Express Base 4.0, 7.7.2 for MSI-X). */
+#define PCI_STATUS_CAP_LIST BIT(4)
+#define PCI_CAPABILITY_LIST 0x34
+#define PCI_CAP_ID_MSI 0x05
+#define PCI_CAP_ID_MSIX 0x11
+#define PCI_MSI_FLAGS 2         /* Message Control, after the ID and next pointer */
+#define PCI_MSI_FLAGS_64BIT BIT(7)
+#define PCI_MSI_FLAGS_MASKBIT BIT(8)
+#define PCI_MSI_FLAGS_ENABLE BIT(0)
+#define PCI_MSIX_FLAGS_ENABLE BIT(15)
+#define PCI_MAX_CAPS 48         /* (256 - 64) / 4: a longer list is a loop */
 /* The command bits a guest may change on its own device: decoding, bus mastering (the SMMU
  * confines its DMA) and INTx masking. */
 #define VPCI_COMMAND_GUEST (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE)
@@ -127,6 +138,46 @@ static u32 device_read(const struct vpci_dev *vd, unsigned reg, unsigned size)
 	return size == 4 ? v : (v >> shift) & (u32)(BIT(size * 8) - 1);
 }
 
+/* Bytes [first, end) of a capability the guest may write. MSI: Message Control and the
+ * message (address, data, mask); MSI-X: Message Control (the table and PBA are in a BAR,
+ * the guest's already). Where a device's MSI may go, the SMMU decides: it reaches the
+ * doorbell and the VM's RAM, nothing else (docs/msi.md). */
+static unsigned msi_cap_end(const struct vpci_dev *vd, unsigned cap)
+{
+	u16 flags;
+
+	if (cap == vd->msix_cap)
+		return cap + 4;
+	flags = (u16)pci_cfg_read(vd->pdev->bdf, cap + PCI_MSI_FLAGS, 2);
+	return cap + ((flags & PCI_MSI_FLAGS_64BIT) ? 0x10 : 0x0c) +
+	       ((flags & PCI_MSI_FLAGS_MASKBIT) ? 4 : 0);
+}
+
+static bool in_msi_cap(const struct vpci_dev *vd, unsigned byte)
+{
+	const u8 caps[] = { vd->msi_cap, vd->msix_cap };
+
+	for (unsigned i = 0; i < ARRAY_SIZE(caps); i++)
+		if (caps[i] && byte >= caps[i] + (unsigned)PCI_MSI_FLAGS && byte < msi_cap_end(vd, caps[i]))
+			return true;
+	return false;
+}
+
+/* A write that touches an MSI capability: passed on byte by byte, only the bytes the guest
+ * may write. False if it touches none. */
+static bool msi_write(struct vpci_dev *vd, unsigned reg, unsigned size, u32 v)
+{
+	bool touched = false;
+
+	for (unsigned i = 0; i < size; i++) {
+		if (!in_msi_cap(vd, reg + i))
+			continue;
+		pci_cfg_write(vd->pdev->bdf, reg + i, 1, (v >> (i * 8)) & 0xff);
+		touched = true;
+	}
+	return touched;
+}
+
 static void device_write(struct vpci_dev *vd, unsigned reg, unsigned size, u32 v)
 {
 	u16 bdf = vd->pdev->bdf;
@@ -147,6 +198,8 @@ static void device_write(struct vpci_dev *vd, unsigned reg, unsigned size, u32 v
 	} else if ((reg == PCI_STATUS && size == 2) || reg == PCI_CACHE_LINE_SIZE ||
 		   reg == PCI_LATENCY_TIMER || reg == PCI_INTERRUPT_LINE) {
 		pci_cfg_write(bdf, reg, size, v);
+	} else if (msi_write(vd, reg, size, v)) {
+		return;
 	}
 	/* Everything else (capabilities, bridges, other devices) is the hypervisor's. */
 }
@@ -212,6 +265,36 @@ static int forward_intx(struct vm *vm, unsigned i)
 	return vgic_forward_spi(vm, d->intid);
 }
 
+/* The offset of the device's capability id, or 0 (a list that loops or points into the
+ * header ends the walk). */
+static u8 find_cap(u16 bdf, u8 id)
+{
+	unsigned at;
+
+	if (!(pci_cfg_read(bdf, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
+		return 0;
+	at = pci_cfg_read(bdf, PCI_CAPABILITY_LIST, 1) & 0xfc;
+	for (unsigned n = 0; n < PCI_MAX_CAPS && at >= 0x40; n++) {
+		if (pci_cfg_read(bdf, at, 1) == id)
+			return (u8)at;
+		at = pci_cfg_read(bdf, at + 1, 1) & 0xfc;
+	}
+	return 0;
+}
+
+/* MSIs off, as at power-on: the ITS mapped none of the VM's events any more. */
+static void msi_disable(const struct vpci_dev *vd)
+{
+	u16 bdf = vd->pdev->bdf;
+
+	if (vd->msi_cap)
+		pci_cfg_write(bdf, vd->msi_cap + PCI_MSI_FLAGS, 2,
+			      pci_cfg_read(bdf, vd->msi_cap + PCI_MSI_FLAGS, 2) & ~PCI_MSI_FLAGS_ENABLE);
+	if (vd->msix_cap)
+		pci_cfg_write(bdf, vd->msix_cap + PCI_MSI_FLAGS, 2,
+			      pci_cfg_read(bdf, vd->msix_cap + PCI_MSI_FLAGS, 2) & ~PCI_MSIX_FLAGS_ENABLE);
+}
+
 /* Each VM's: struct vm holds a pointer (core/vm/vm.h knows no device). */
 static struct vpci vpci_of_vm[VM_MAX];
 
@@ -225,8 +308,16 @@ static int vpci_vm_init(struct vm *vm)
 	*vm->vpci = (struct vpci){ .n = 0 };
 	if (!cfg->n_pci)
 		return 0;
-	for (unsigned i = 0; i < cfg->n_pci; i++)
-		vm->vpci->dev[vm->vpci->n++] = (struct vpci_dev){ .pdev = vm_pci_dev(vm, i) };
+	for (unsigned i = 0; i < cfg->n_pci; i++) {
+		const struct pci_dev *d = vm_pci_dev(vm, i);
+
+		vm->vpci->dev[vm->vpci->n++] = (struct vpci_dev){
+			.pdev = d,
+			.msi_cap = vm->msi ? find_cap(d->bdf, PCI_CAP_ID_MSI) : 0,
+			.msix_cap = vm->msi ? find_cap(d->bdf, PCI_CAP_ID_MSIX) : 0,
+		};
+		msi_disable(&vm->vpci->dev[i]);
+	}
 	for (unsigned i = 0; i < vm->vpci->n && !ret; i++) {
 		ret = map_bars(vm, vm->vpci->dev[i].pdev);
 		if (!ret)
@@ -239,8 +330,10 @@ static int vpci_vm_init(struct vm *vm)
 
 static void vpci_vm_reset(struct vm *vm)
 {
-	for (unsigned i = 0; i < vm->vpci->n; i++)
+	for (unsigned i = 0; i < vm->vpci->n; i++) {
 		vm->vpci->dev[i].sizing = 0;
+		msi_disable(&vm->vpci->dev[i]);
+	}
 }
 
 const struct vm_device_ops vpci_device = {

@@ -17,6 +17,8 @@ struct pci_dev;
 struct vpci_dev {
 	const struct pci_dev *pdev;
 	u8 sizing; /* bit n: BAR n was written with all ones and reads back its size mask */
+	/* Config offsets of the MSI and MSI-X capabilities (0: none, or the VM has no ITS) */
+	u8 msi_cap, msix_cap;
 };
 
 struct vpci {

@@ -11,9 +11,13 @@
 #include "core/log/log.h"
 #include "core/platform/platform.h"
 #include "core/vgic/vgic_internal.h"
+#include "core/vgic/vits.h"
 #include "core/vm/guest_layout.h"
 #include "core/vm/vm_device.h"
+#include "core/vm/vm_iommu.h"
 #include "drivers/gic/gicv3.h"
+#include "drivers/gic/its.h"
+#include "drivers/pci/pci.h"
 
 /* Where the device tree names none: the PPI the SBSA recommends, and QEMU's. */
 #define MAINT_INTID_DEFAULT 25
@@ -89,6 +93,76 @@ static void on_forwarded_spi(unsigned intid, void *ctx)
 	vgic_unlock(g);
 }
 
+/* ---- the virtual ITS over the physical one ---- */
+
+_Static_assert(VGIC_MAX_LPIS == GIC_VM_LPIS && VM_MAX <= GIC_MAX_VMS,
+	       "each VM's LPI slots have their physical LPIs");
+
+static int its_hw_map(struct vm *vm, u32 pdevid, u32 event, unsigned slot, unsigned pcpu)
+{
+	return its_map_event(pdevid, event, gic_vm_lpi(vm->id, slot), pcpu);
+}
+
+static const struct vits_hw_ops its_ops = {
+	.map_event = its_hw_map,
+	.move_event = its_move_event,
+	.unmap_event = its_unmap_event,
+};
+
+/* One of the VM's physical LPIs arrived (on the CPU of the vCPU it targets). */
+static void on_vm_lpi(unsigned intid, void *ctx)
+{
+	struct vm *vm = ctx;
+	struct vgic_locked g = vgic_lock(vm);
+
+	vits_raise(g, intid - gic_vm_lpi(vm->id, 0));
+	vgic_unlock(g);
+}
+
+static bool gits_mmio(struct vcpu *v, void *dev, struct mmio_access *a)
+{
+	struct vgic_locked g = vgic_lock(dev);
+	bool ok = vits_access(g, a);
+
+	vgic_unlock(g);
+	return ok;
+}
+
+/* Each of the VM's PCI devices gets its ITT in the physical ITS now, for good; a VM
+ * whose devices cannot have one keeps INTx (after a warning). */
+static int its_devices(struct vm *vm, u16 *rid, u32 *pdevid)
+{
+	for (unsigned i = 0; i < vm->cfg->n_pci; i++) {
+		const struct pci_dev *d = vm_pci_dev(vm, i);
+		int ret = d ? pci_rid_to_devid(&platform()->pci, d->bdf, &pdevid[i]) : -E_NODEV;
+
+		ret = ret ? ret : its_map_device(pdevid[i], VITS_EVENT_BITS);
+		if (ret) {
+			log_warn("vm %u: no MSIs for PCI device %u (%s): its devices keep INTx\n",
+				 vm->id, i, err_name(ret));
+			return ret;
+		}
+		rid[i] = d->bdf;
+	}
+	return 0;
+}
+
+static struct vits its_of_vm[VM_MAX];
+
+static int vits_vm_init(struct vm *vm)
+{
+	u16 rid[VM_MAX_PCI];
+	u32 pdevid[VM_MAX_PCI];
+
+	if (!its_ready() || !vm->cfg->n_pci || its_devices(vm, rid, pdevid))
+		return 0;
+	for (unsigned i = 0; i < VGIC_MAX_LPIS; i++)
+		gic_set_lpi_handler(gic_vm_lpi(vm->id, i), on_vm_lpi, vm);
+	vits_init(vm, &its_of_vm[vm->id], &its_ops, rid, pdevid, vm->cfg->n_pci);
+	vm->msi = true;
+	return emul_register(vm, GUEST_ITS_BASE, GUEST_ITS_SIZE, gits_mmio, vm, "GITS");
+}
+
 /* ---- MMIO ---- */
 
 static bool gicd_mmio(struct vcpu *v, void *dev, struct mmio_access *a)
@@ -122,6 +196,8 @@ static int vgic_vm_init(struct vm *vm)
 				    vm, "GICR");
 	if (!ret)
 		ret = gic_set_handler(maint_intid(), on_maintenance, NULL);
+	if (!ret)
+		ret = vits_vm_init(vm);
 	if (ret)
 		log_err("vm %u: vGIC: cannot set up (%s)\n", vm->id, err_name(ret));
 	for (unsigned i = 0; i < vm->cfg->n_irqs && !ret; i++)
@@ -133,6 +209,7 @@ static void vgic_vm_reset(struct vm *vm)
 {
 	struct vgic_locked g = vgic_lock(vm);
 
+	vits_reset(g);
 	vgic_reset(g);
 	vgic_unlock(g);
 }

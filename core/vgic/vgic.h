@@ -19,6 +19,12 @@
 #define VGIC_MAX_LRS 16
 #define VGIC_MAX_APRS 4
 #define VGIC_NO_VCPU 0xff     /* an SPI routed to an affinity no vCPU has */
+/* LPIs (IHI 0069 chapter 5), with a virtual ITS: the guest's INTIDs from 8192 below
+ * 2^VGIC_LPI_IDBITS, of which a VM may have VGIC_MAX_LPIS mapped at once (each one an
+ * event of one of its devices, core/vgic/vits.c). */
+#define VGIC_LPI_BASE 8192
+#define VGIC_LPI_IDBITS 16
+#define VGIC_MAX_LPIS 128
 
 /*
  * One virtual interrupt. Protected by the VM's vgic lock (struct vgic_dist.lock).
@@ -58,12 +64,16 @@ struct vgic_cpu {
 	u64 vmcr;             /* ICH_VMCR_EL2 while the vCPU is off its CPU */
 	u32 ap0r[VGIC_MAX_APRS], ap1r[VGIC_MAX_APRS];
 	bool waker_sleep;     /* GICR_WAKER.ProcessorSleep */
+	bool lpis_enabled;    /* GICR_CTLR.EnableLPIs */
+	u64 pendbaser;        /* GICR_PENDBASER: kept for the guest, never read here */
+	u32 taken_lpis;       /* LPIs acknowledged by the guest here, all INTIDs together */
 	/* Private interrupts that may want a list register (bit = INTID); see
 	 * vgic_dist.maybe_lr. */
 	u32 maybe_lr;
 };
 
 struct vgic_hw_ops;
+struct vits;
 
 /* Per VM: its distributor. The lock covers every virq of the VM (SPIs and each vCPU's
  * private ones) and the distributor registers. */
@@ -76,6 +86,12 @@ struct vgic_dist {
 	 * set when one becomes pending or active, cleared by the next scan that finds it
 	 * neither. So a guest exit looks at a handful of interrupts, not at all of them. */
 	u64 maybe_lr[VGIC_NR_IRQS / 64];
+	/* LPIs: lpi[i] is the interrupt of the virtual ITS's event slot i (owned while the
+	 * event is mapped); maybe_lr as above, by slot. */
+	struct virq lpi[VGIC_MAX_LPIS];
+	u64 lpi_maybe_lr[VGIC_MAX_LPIS / 64];
+	u64 propbaser; /* GICR_PROPBASER: one configuration table for every redistributor */
+	struct vits *its; /* the VM's virtual ITS, or NULL (then no LPIs) */
 };
 
 struct vm;

@@ -65,10 +65,20 @@ static struct vcpu *irq_home(struct vm *vm, const struct virq *irq)
 	return id < vm->n_vcpus ? &vm->vcpus[id] : NULL;
 }
 
-/* A private interrupt's target is the vCPU it belongs to (reset_irq). */
+bool vgic_is_lpi(const struct virq *irq)
+{
+	return irq->intid >= VGIC_LPI_BASE;
+}
+
+/* A private interrupt's target is the vCPU it belongs to (reset_irq); an LPI is marked by
+ * its slot. */
 static void mark_maybe_lr(struct vm *vm, const struct virq *irq)
 {
-	if (irq->intid < VGIC_NR_PRIVATE)
+	unsigned slot = (unsigned)(irq - vm->vgic->lpi);
+
+	if (vgic_is_lpi(irq))
+		vm->vgic->lpi_maybe_lr[slot / 64] |= BIT(slot % 64);
+	else if (irq->intid < VGIC_NR_PRIVATE)
 		vm->vcpus[irq->target].vgic->maybe_lr |= BIT(irq->intid);
 	else
 		vm->vgic->maybe_lr[irq->intid / 64] |= BIT(irq->intid % 64);
@@ -163,6 +173,8 @@ static void reset_cpu(struct vgic_locked g, struct vcpu *v)
 	for (unsigned i = 0; i < VGIC_MAX_APRS; i++)
 		c->ap0r[i] = c->ap1r[i] = 0;
 	c->waker_sleep = true;
+	c->lpis_enabled = false;
+	c->pendbaser = 0;
 }
 
 void vgic_reset(struct vgic_locked g)
@@ -170,6 +182,11 @@ void vgic_reset(struct vgic_locked g)
 	struct vm *vm = g.vm;
 
 	vm->vgic->ctlr = 0;
+	vm->vgic->propbaser = 0;
+	for (unsigned i = 0; i < VGIC_MAX_LPIS; i++)
+		vm->vgic->lpi[i] = (struct virq){ .target = VGIC_NO_VCPU };
+	for (unsigned i = 0; i < VGIC_MAX_LPIS / 64; i++)
+		vm->vgic->lpi_maybe_lr[i] = 0;
 	for (unsigned i = 0; i < VGIC_NR_SPIS; i++) {
 		release_for_reset(g, &vm->vgic->spi[i]);
 		reset_irq(&vm->vgic->spi[i], VGIC_NR_PRIVATE + i, 0);
@@ -278,6 +295,18 @@ static bool wants_lr(struct vm *vm, struct vcpu *v, const struct virq *irq)
 	if (!irq->active && !deliverable(vm->vgic, irq))
 		return false;
 	return irq_home(vm, irq) == v;
+}
+
+/* The next bit set from i on in words[0..n), or n * 64. */
+static unsigned next_bit(const u64 *words, unsigned n, unsigned i)
+{
+	for (unsigned w = i / 64; w < n; w++) {
+		u64 bits = words[w] & (i / 64 == w ? ~0ULL << (i % 64) : ~0ULL);
+
+		if (bits)
+			return w * 64 + (unsigned)__builtin_ctzll(bits);
+	}
+	return n * 64;
 }
 
 /* Active interrupts first: the guest can only deactivate what is in a list register. Then
@@ -393,6 +422,20 @@ u64 vgic_fill_lrs(struct vgic_locked g, struct vcpu *v)
 		wanted++;
 		insert_sorted(best, &n, max, irq);
 	}
+	for (unsigned i = next_bit(d->lpi_maybe_lr, VGIC_MAX_LPIS / 64, 0); i < VGIC_MAX_LPIS;
+	     i = next_bit(d->lpi_maybe_lr, VGIC_MAX_LPIS / 64, i + 1)) {
+		struct virq *irq = &d->lpi[i];
+
+		if (!may_want_lr(irq)) {
+			d->lpi_maybe_lr[i / 64] &= ~BIT(i % 64);
+			continue;
+		}
+		/* GICR_CTLR.EnableLPIs off: they wait (IHI 0069, 5.1). */
+		if (!irq->owned || !c->lpis_enabled || !wants_lr(g.vm, v, irq))
+			continue;
+		wanted++;
+		insert_sorted(best, &n, max, irq);
+	}
 	for (unsigned i = 0; i < n; i++)
 		take_lr(v, i, best[i], lr_value(d, best[i]));
 	c->used_lrs = n;
@@ -409,7 +452,9 @@ static void fold_lr(struct vgic_locked g, struct vcpu *v, struct virq *irq, u64 
 	struct vcpu *home;
 
 	irq->in_lr = false;
-	if (acknowledged)
+	if (acknowledged && vgic_is_lpi(irq))
+		v->vgic->taken_lpis++;
+	else if (acknowledged)
 		v->vgic->taken[irq->intid]++;
 	irq->active = now & ICH_LR_ACTIVE;
 	if (!resampled(irq)) {

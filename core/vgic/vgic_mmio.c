@@ -1,8 +1,9 @@
 /*
  * The guest's distributor and redistributors (Arm IHI 0069, GICD_* and GICR_* register
  * descriptions): one security state (GICD_CTLR.DS = 1), affinity routing always on
- * (ARE = 1), no LPIs. A guest reaches only its own interrupts: its SGIs and PPIs and the
- * SPIs the VM owns; the rest read as zero and ignore writes. Built on the host too.
+ * (ARE = 1), LPIs when the VM has a virtual ITS (core/vgic/vits.c). A guest reaches only its
+ * own interrupts: its SGIs and PPIs, the SPIs the VM owns and the LPIs its ITS mapped; the
+ * rest read as zero and ignore writes. Built on the host too.
  */
 #include "core/log/log.h"
 #include "core/vgic/vgic_internal.h"
@@ -13,10 +14,14 @@
  * matches it. */
 #define VGIC_IIDR (FIELD_PREP(GICD_IIDR_PRODUCT_ID, 'P') | FIELD_PREP(GICD_IIDR_IMPLEMENTER, 0x43b))
 #define VGIC_PIDR2 FIELD_PREP(GIC_PIDR2_ARCH_REV, 3)
-/* INTIDs below 1024 (no LPIs), VGIC_NR_IRQS of them, no 1 of N routing. */
+/* VGIC_NR_IRQS INTIDs below 1024, no 1 of N routing; with an ITS, LPIs below
+ * 2^VGIC_LPI_IDBITS. */
 #define VGIC_GICD_TYPER                                                 \
 	(FIELD_PREP(GICD_TYPER_ITLINES, VGIC_NR_IRQS / 32 - 1) |        \
 	 FIELD_PREP(GICD_TYPER_IDBITS, 10 - 1) | GICD_TYPER_NO1N)
+#define VGIC_GICD_TYPER_LPIS                                                          \
+	((VGIC_GICD_TYPER & ~GICD_TYPER_IDBITS) | GICD_TYPER_LPIS |                   \
+	 FIELD_PREP(GICD_TYPER_IDBITS, VGIC_LPI_IDBITS - 1))
 #define VGIC_IROUTER_AFF \
 	(GICD_IROUTER_AFF0 | GICD_IROUTER_AFF1 | GICD_IROUTER_AFF2 | GICD_IROUTER_AFF3)
 #define VGIC_ARCH_INTIDS 1024 /* the span of every per-interrupt register block */
@@ -281,7 +286,7 @@ static bool dist_reg(struct vgic_locked g, struct mmio_access *a)
 	case GICD_CTLR:
 		return ctlr_access(g, a);
 	case GICD_TYPER:
-		return read_only32(a, VGIC_GICD_TYPER);
+		return read_only32(a, g.vm->vgic->its ? VGIC_GICD_TYPER_LPIS : VGIC_GICD_TYPER);
 	case GICD_IIDR:
 		return read_only32(a, VGIC_IIDR);
 	case GICD_PIDR2:
@@ -312,6 +317,9 @@ static u64 redist_typer(const struct vm *vm, const struct vcpu *v)
 {
 	u64 typer = FIELD_PREP(GICR_TYPER_AFFINITY, v->id) | FIELD_PREP(GICR_TYPER_PROC_NUM, v->id);
 
+	if (vm->vgic->its)
+		typer |= GICR_TYPER_PLPIS;
+
 	return v->id == vm->n_vcpus - 1 ? typer | GICR_TYPER_LAST : typer;
 }
 
@@ -338,12 +346,59 @@ static bool waker_access(struct vcpu *owner, struct mmio_access *a)
 	return true;
 }
 
+/* GICR_CTLR: EnableLPIs, with an ITS; RWP reads 0 (every write takes effect at once). */
+static bool rd_ctlr_access(struct vgic_locked g, struct vcpu *owner, struct mmio_access *a)
+{
+	bool enable = a->value & GICR_CTLR_ENABLE_LPIS;
+
+	if (a->size != 4)
+		return false;
+	if (!a->write) {
+		a->value = owner->vgic->lpis_enabled ? GICR_CTLR_ENABLE_LPIS : 0;
+		return true;
+	}
+	if (!g.vm->vgic->its || enable == owner->vgic->lpis_enabled)
+		return true;
+	owner->vgic->lpis_enabled = enable;
+	g.vm->vgic->hw->kick(owner); /* LPIs waiting for it may go in now */
+	return true;
+}
+
+/* GICR_PROPBASER (shared by every redistributor: 12.11.29 allows it) and GICR_PENDBASER,
+ * 64-bit or by halves; fixed while the redistributor's LPIs are on (else UNPREDICTABLE,
+ * here ignored). The pending table is the guest's, never read: pending state is here. */
+static bool lpi_base_access(struct vgic_locked g, struct vcpu *owner, u64 off,
+			    struct mmio_access *a)
+{
+	u64 *reg = off < GICR_PENDBASER ? &g.vm->vgic->propbaser : &owner->vgic->pendbaser;
+	unsigned shift = (unsigned)(off % 8) * 8;
+	u64 mask = size_mask(a->size) << shift;
+
+	if (a->size != 4 && a->size != 8)
+		return false;
+	if (!g.vm->vgic->its) {
+		if (!a->write)
+			a->value = 0;
+		return true;
+	}
+	if (!a->write)
+		a->value = (*reg & mask) >> shift;
+	else if (!owner->vgic->lpis_enabled)
+		*reg = ((*reg & ~mask) | ((a->value << shift) & mask)) & ~GICR_PENDBASER_PTZ;
+	return true;
+}
+
 static bool rd_frame_access(struct vgic_locked g, struct vcpu *owner, u64 off,
 			    struct mmio_access *a)
 {
 	switch (off) {
 	case GICR_CTLR:
-		return read_only32(a, 0); /* no LPIs to enable; RWP reads 0 */
+		return rd_ctlr_access(g, owner, a);
+	case GICR_PROPBASER:
+	case GICR_PROPBASER + 4:
+	case GICR_PENDBASER:
+	case GICR_PENDBASER + 4:
+		return lpi_base_access(g, owner, off, a);
 	case GICR_IIDR:
 		return read_only32(a, VGIC_IIDR);
 	case GICR_TYPER:

@@ -25,6 +25,7 @@
 #define PHANDLE_GIC 1
 #define PHANDLE_CLK 2
 #define PHANDLE_VIOMMU 3
+#define PHANDLE_ITS 4
 /* [GICV3] an interrupt specifier is <type number flags>; flags 4 is level-high. GICv3 has
  * no PPI CPU mask in the flags (that was GICv2's). */
 #define GIC_SPI 0
@@ -188,8 +189,22 @@ static void psci(struct dtw *w)
 	end(w);
 }
 
-/* [GICV3] distributor, one redistributor frame pair per vCPU, the maintenance PPI. */
-static void gic(struct dtw *w, const struct vm_config *cfg)
+/* [GICV3] the ITS, a child of the GIC: its two 64 KiB frames; DeviceIDs in one cell. */
+static void its(struct dtw *w)
+{
+	begin_at(w, "msi-controller", GUEST_ITS_BASE);
+	PROP_STRS(w, "compatible", "arm,gic-v3-its");
+	prop(w, "msi-controller", NULL, 0);
+	prop_u32(w, "#msi-cells", 1);
+	prop_reg(w, GUEST_ITS_BASE, GUEST_ITS_SIZE);
+	prop_u32(w, "phandle", PHANDLE_ITS);
+	end(w);
+}
+
+/* [GICV3] distributor, one redistributor frame pair per vCPU, the maintenance PPI; with
+ * msi, the ITS (whose reg needs the GIC to have address cells, which interrupt-map entries
+ * naming the GIC then carry). */
+static void gic(struct dtw *w, const struct vm_config *cfg, bool msi)
 {
 	const u64 gicr_size = cfg->n_cpus * GUEST_GICR_STRIDE;
 	const u32 reg[] = { (u32)(GUEST_GICD_BASE >> 32), (u32)GUEST_GICD_BASE,
@@ -201,13 +216,19 @@ static void gic(struct dtw *w, const struct vm_config *cfg)
 	begin_at(w, "interrupt-controller", GUEST_GICD_BASE);
 	PROP_STRS(w, "compatible", "arm,gic-v3");
 	prop_u32(w, "#interrupt-cells", 3);
-	/* an interrupt provider says how its interrupt-map keys are addressed: it has none */
-	prop_u32(w, "#address-cells", 0);
+	/* an interrupt provider says how its interrupt-map keys are addressed */
+	prop_u32(w, "#address-cells", msi ? 2 : 0);
+	if (msi) {
+		prop_u32(w, "#size-cells", 2);
+		prop(w, "ranges", NULL, 0);
+	}
 	prop(w, "interrupt-controller", NULL, 0);
 	prop_u32(w, "#redistributor-regions", 1);
 	prop_cells(w, "reg", reg, ARRAY_SIZE(reg));
 	prop_cells(w, "interrupts", maint, ARRAY_SIZE(maint));
 	prop_u32(w, "phandle", PHANDLE_GIC);
+	if (msi)
+		its(w);
 	end(w);
 }
 
@@ -287,12 +308,14 @@ static u32 pci_phys_hi(const struct plat_pci_range *r)
  * host's address): its memory windows and INTx routing unchanged, so BARs keep their
  * physical addresses. No I/O window: the VM has no port space.
  */
-static void pcie(struct dtw *w, const struct plat_pci *pci, bool viommu)
+static void pcie(struct dtw *w, const struct plat_pci *pci, bool viommu, bool msi)
 {
-	/* RID 0..0xffff -> the virtio-iommu's endpoint IDs 0..0xffff (PCI iommu-map binding) */
+	/* RID 0..0xffff -> the virtio-iommu's endpoint IDs 0..0xffff (PCI iommu-map binding),
+	 * and -> the ITS's DeviceIDs 0..0xffff (PCI msi-map binding) */
 	const u32 iommu_map[] = { 0, PHANDLE_VIOMMU, 0, 0x10000 };
+	const u32 msi_map[] = { 0, PHANDLE_ITS, 0, 0x10000 };
 	u64 ecam_size = (u64)(pci->bus_end - pci->bus_start + 1) << 20;
-	fdt32_t ranges[PLAT_MAX_PCI_RANGES * 7], imap[PLAT_MAX_INTX_MAP * 8];
+	fdt32_t ranges[PLAT_MAX_PCI_RANGES * 7], imap[PLAT_MAX_INTX_MAP * 10];
 	const u32 bus_range[] = { pci->bus_start, pci->bus_end };
 	unsigned nr = 0, ni = 0;
 
@@ -309,12 +332,17 @@ static void pcie(struct dtw *w, const struct plat_pci *pci, bool viommu)
 	}
 	for (unsigned i = 0; i < pci->n_intx_map; i++) {
 		const struct plat_intx_map *m = &pci->intx_map[i];
-		/* child unit address + pin, the GIC (no unit address cells), its SPI */
-		const u32 c[] = { m->child[0], m->child[1], m->child[2], m->child[3], PHANDLE_GIC,
-				  GIC_SPI, m->intid - GIC_SPI_FIRST, IRQ_LEVEL_HIGH };
+		/* child unit address + pin, the GIC (and its unit address, 0, if it has address
+		 * cells), its SPI */
+		const u32 c[] = { m->child[0], m->child[1], m->child[2], m->child[3], PHANDLE_GIC };
+		const u32 spi[] = { GIC_SPI, m->intid - GIC_SPI_FIRST, IRQ_LEVEL_HIGH };
 
 		for (unsigned k = 0; k < ARRAY_SIZE(c); k++)
 			imap[ni++] = cpu_to_fdt32(c[k]);
+		for (unsigned k = 0; msi && k < 2; k++)
+			imap[ni++] = 0;
+		for (unsigned k = 0; k < ARRAY_SIZE(spi); k++)
+			imap[ni++] = cpu_to_fdt32(spi[k]);
 	}
 	begin_at(w, "pcie", pci->ecam.v);
 	PROP_STRS(w, "compatible", "pci-host-ecam-generic");
@@ -331,11 +359,13 @@ static void pcie(struct dtw *w, const struct plat_pci *pci, bool viommu)
 		prop(w, "dma-coherent", NULL, 0);
 	if (viommu)
 		prop_cells(w, "iommu-map", iommu_map, ARRAY_SIZE(iommu_map));
+	if (msi)
+		prop_cells(w, "msi-map", msi_map, ARRAY_SIZE(msi_map));
 	end(w);
 }
 
 int guest_dt_build(const struct vm_config *cfg, void *buf, size_t size, ipa_t initrd,
-		   u64 initrd_size, const struct plat_pci *pci)
+		   u64 initrd_size, const struct plat_pci *pci, bool msi)
 {
 	struct dtw w = { .fdt = buf };
 	char uart_path[NODE_NAME_LEN];
@@ -352,14 +382,14 @@ int guest_dt_build(const struct vm_config *cfg, void *buf, size_t size, ipa_t in
 	memory(&w, cfg);
 	cpus(&w, cfg);
 	psci(&w);
-	gic(&w, cfg);
+	gic(&w, cfg, msi);
 	timer(&w);
 	apb_pclk(&w);
 	uart(&w, uart_path);
 	if (cfg->virtio_iommu)
 		viommu(&w);
 	if (cfg->n_pci && pci && pci->present)
-		pcie(&w, pci, cfg->virtio_iommu);
+		pcie(&w, pci, cfg->virtio_iommu, msi);
 	end(&w);
 	if (!w.err)
 		w.err = fdt_finish(buf);

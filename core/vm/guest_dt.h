@@ -18,9 +18,10 @@
  * there, and so does Linux [booting.rst]). initrd_size 0 means no initrd; otherwise /chosen
  * says it is at [initrd, initrd + initrd_size) in guest-physical memory. Returns 0, or
  * -E_NOMEM when buf is too small (nothing is written past size). A VM with pci-devices
- * gets the host bridge pci describes (NULL: none), with /chosen linux,pci-probe-only.
+ * gets the host bridge pci describes (NULL: none), with /chosen linux,pci-probe-only; with
+ * msi, its devices' MSIs go to a virtual ITS at GUEST_ITS_BASE (DeviceID = requester ID).
  */
 int guest_dt_build(const struct vm_config *cfg, void *buf, size_t size, ipa_t initrd,
-		   u64 initrd_size, const struct plat_pci *pci);
+		   u64 initrd_size, const struct plat_pci *pci, bool msi);
 
 #endif

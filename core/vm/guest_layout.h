@@ -10,6 +10,11 @@
 
 #define GUEST_GICD_BASE ULL(0x08000000)
 #define GUEST_GICD_SIZE ULL(0x10000)
+#define GUEST_ITS_BASE ULL(0x08080000) /* ITS_base, then the translation frame */
+#define GUEST_ITS_SIZE ULL(0x20000)
+/* The page of its GITS_TRANSLATER, where devices write their MSIs: their translation maps it
+ * to the physical ITS's (docs/msi.md); the CPUs' never does. */
+#define GUEST_ITS_DOORBELL (GUEST_ITS_BASE + ULL(0x10000))
 #define GUEST_GICR_BASE ULL(0x080a0000)
 #define GUEST_GICR_STRIDE ULL(0x20000) /* one RD_base + SGI_base frame pair per vCPU */
 #define GUEST_UART_BASE ULL(0x09000000)

@@ -62,9 +62,10 @@ struct vm {
 	struct vgic_dist *vgic; /* each set by the device's init */
 	struct vuart *vuart;
 	struct vpci *vpci;
-	/* SMMUs without stage 2: the VM's RAM at its guest-physical addresses (vm_iommu.c) */
-	struct pgtable smmu_s1;
-	struct pgt_pool smmu_s1_pool;
+	bool msi; /* its PCI devices' MSIs go to a virtual ITS (set by the vGIC's init) */
+	/* What its devices translate with in isolation mode (vm_iommu.c) */
+	struct pgtable dma;
+	struct pgt_pool dma_pool;
 	u64 cntvoff;          /* the guest's virtual counter starts near 0 at (re)boot */
 	u64 entry, dtb_ipa;   /* where vCPU 0 starts, with x0 = dtb_ipa */
 	bool stopping;        /* a stop or restart is in progress */

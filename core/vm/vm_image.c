@@ -162,7 +162,8 @@ int vm_load_images(struct vm *vm)
 		return copy_in(vm, vm->dtb_ipa, NULL, 0, DTB_AREA, "device tree");
 	if (cfg->dtb.size)
 		return place_given_dtb(vm, dtb, initrd_ipa, initrd_size);
-	ret = guest_dt_build(cfg, dtb, DTB_AREA, ipa(initrd_ipa), initrd_size, &platform()->pci);
+	ret = guest_dt_build(cfg, dtb, DTB_AREA, ipa(initrd_ipa), initrd_size, &platform()->pci,
+			     vm->msi);
 	if (ret)
 		log_err("vm '%s': building its device tree failed (%s)\n", cfg->name, err_name(ret));
 	return ret;

@@ -4,7 +4,9 @@
 #include "core/log/log.h"
 #include "core/mm/alloc.h"
 #include "core/vm/vm.h"
+#include "core/vm/guest_layout.h"
 #include "core/vm/vm_device.h"
+#include "drivers/gic/its.h"
 #include "drivers/pci/pci.h"
 #include "iommu/smmuv3/smmuv3.h"
 
@@ -16,19 +18,28 @@ static bool uses_stage1(void)
 	return !smmu_has_s2();
 }
 
-static int map_ram_s1(struct vm *vm)
+/* The devices' own table, never the CPUs' (a CPU must not reach the doorbell: on hardware
+ * its writes there carry an IMPLEMENTATION DEFINED DeviceID): the VM's RAM at its
+ * guest-physical addresses and, when the ITS is up, the doorbell page. Stage 2 if the SMMU
+ * has it, else a hypervisor-owned stage 1. */
+static int build_dma_table(struct vm *vm)
 {
+	bool s1 = uses_stage1();
 	int ret;
 
-	alloc_pgt_pool_init(&vm->smmu_s1_pool, vm->cfg->name, STAGE1_TABLE_PAGES);
-	vm->smmu_s1.clean_to_poc = !smmu_walk_coherent();
-	ret = pgt_init(&vm->smmu_s1, PGT_FMT_SMMU_S1, vm->s2.ias, &vm->smmu_s1_pool, alloc_pgt_root);
+	alloc_pgt_pool_init(&vm->dma_pool, vm->cfg->name, DMA_TABLE_PAGES);
+	vm->dma.clean_to_poc = !smmu_walk_coherent();
+	ret = pgt_init(&vm->dma, s1 ? PGT_FMT_SMMU_S1 : PGT_FMT_S2, vm->s2.ias, &vm->dma_pool,
+		       alloc_pgt_root);
 	for (unsigned i = 0; i < vm->cfg->n_ram && !ret; i++)
-		ret = pgt_map(&vm->smmu_s1, vm->cfg->ram[i].ipa.v, vm->ram_pa[i], vm->cfg->ram[i].size,
+		ret = pgt_map(&vm->dma, vm->cfg->ram[i].ipa.v, vm->ram_pa[i], vm->cfg->ram[i].size,
 			      PGT_READ | PGT_WRITE);
+	if (!ret && its_ready())
+		ret = pgt_map(&vm->dma, GUEST_ITS_DOORBELL, its_doorbell(), PAGE_SIZE,
+			      PGT_WRITE | PGT_DEVICE);
 	if (!ret) {
-		vm->smmu_s1.tlb = &smmu_s1_tlb_ops;
-		vm->smmu_s1.tlb_ctx = smmu_tlb_ctx(0, vm_asid(vm));
+		vm->dma.tlb = s1 ? &smmu_s1_tlb_ops : &smmu_s2_tlb_ops;
+		vm->dma.tlb_ctx = s1 ? smmu_tlb_ctx(0, vm_asid(vm)) : smmu_tlb_ctx(0, vm_vmid(vm));
 	}
 	return ret;
 }
@@ -46,18 +57,13 @@ int vm_iommu_init(struct vm *vm)
 		log_err("vm '%s': has PCI devices but no SMMU isolates their DMA\n", vm->cfg->name);
 		return -E_NODEV;
 	}
-	if (!uses_stage1()) {
-		/* The SMMU walks the CPUs' table: it must see what the CPUs write. */
-		vm->s2.clean_to_poc = vm->s2.clean_to_poc || !smmu_walk_coherent();
-		return 0;
-	}
-	return map_ram_s1(vm);
+	return build_dma_table(vm);
 }
 
 int vm_iommu_identity(struct vm *vm, u32 sid)
 {
-	return uses_stage1() ? smmu_set_s1(sid, vm_asid(vm), &vm->smmu_s1)
-			     : smmu_set_s2(sid, vm_vmid(vm), &vm->s2);
+	return uses_stage1() ? smmu_set_s1(sid, vm_asid(vm), &vm->dma)
+			     : smmu_set_s2(sid, vm_vmid(vm), &vm->dma);
 }
 
 int vm_iommu_attach(struct vm *vm)

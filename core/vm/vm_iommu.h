@@ -1,18 +1,18 @@
 /*
  * Isolation of a VM's PCI devices by the SMMU (docs/architecture.md "Devices"). Without a
- * virtio-iommu, a device's DMA is translated exactly like the VM's CPUs: guest-physical to
- * physical over the VM's RAM and nothing else. With SMMU stage 2 the stream walks the very
- * stage-2 table the CPUs use (same VMID); with stage 1 only, a hypervisor-owned stage-1
- * table maps the VM's RAM at its guest-physical addresses. A device's stream aborts before
- * its VM starts and whenever the VM is stopped or reset.
+ * virtio-iommu, a device's DMA is translated like the VM's CPUs' accesses: guest-physical to
+ * physical over the VM's RAM, plus the MSI doorbell (docs/msi.md), and nothing else. The
+ * devices have a hypervisor-owned table of their own for that (stage 2 with the VM's VMID,
+ * or stage 1 if the SMMU has no stage 2). A device's stream aborts before its VM starts and
+ * whenever the VM is stopped or reset.
  */
 #ifndef CORE_VM_IOMMU_H
 #define CORE_VM_IOMMU_H
 
 #include "core/lib/types.h"
 
-/* Table pages of a VM's hypervisor-owned SMMU stage-1 table (RAM mapped with blocks). */
-#define STAGE1_TABLE_PAGES 1024
+/* Table pages of a VM's devices' table (RAM mapped with blocks). */
+#define DMA_TABLE_PAGES 1024
 
 struct vm;
 struct pci_dev;
@@ -20,8 +20,8 @@ struct pci_dev;
 /* The VM's i-th passed-through PCI device (cfg->pci_bdf[i]; vpci_check_configs saw that it
  * exists, NULL only if enumeration lost it). */
 const struct pci_dev *vm_pci_dev(const struct vm *vm, unsigned i);
-/* Build what the VM's streams translate with (stage 1 only), and check the SMMU is there
- * for a VM that has devices. Returns 0 or -E_*. */
+/* Build what the VM's streams translate with, and check the SMMU is there for a VM that has
+ * devices. Returns 0 or -E_*. */
 int vm_iommu_init(struct vm *vm);
 /* Point every stream of the VM at its translation, then let the devices master. */
 int vm_iommu_attach(struct vm *vm);

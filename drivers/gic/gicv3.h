@@ -52,7 +52,18 @@ unsigned gic_num_spis(void);
 /* ---- LPIs (IHI 0069 chapter 5), for the ITS driver (drivers/gic/its.h) ---- */
 #define GIC_LPI_BASE 8192
 #define GIC_LPI_IDBITS 14  /* INTIDs below 2^14: 8192 LPIs at most */
-#define GIC_HYP_LPIS 64    /* the hypervisor's own: 8192 .. 8192 + 63 */
+/* The LPIs the hypervisor handles: 8192 .. 8192 + GIC_HYP_LPIS - 1, the first 64 its own
+ * (the ITS self-test's), then GIC_VM_LPIS for each VM's virtual ITS (fixed ranges: an LPI
+ * left pending after its event was unmapped can only reach the same VM). */
+#define GIC_OWN_LPIS 64
+#define GIC_VM_LPIS 128
+#define GIC_MAX_VMS 8
+#define GIC_HYP_LPIS (GIC_OWN_LPIS + GIC_MAX_VMS * GIC_VM_LPIS)
+/* The physical LPI of slot slot of VM vm_id. */
+static inline unsigned gic_vm_lpi(unsigned vm_id, unsigned slot)
+{
+	return GIC_LPI_BASE + GIC_OWN_LPIS + vm_id * GIC_VM_LPIS + slot;
+}
 /* The configuration table and this CPU's pending table; later CPUs get theirs in
  * gic_cpu_init. -E_NODEV when the distributor has no LPIs. */
 int gic_lpi_init(void);

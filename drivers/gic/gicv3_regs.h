@@ -44,6 +44,7 @@
 #define GICR_CTLR_RWP BIT(3)
 #define GICR_IIDR 0x0004
 #define GICR_TYPER 0x0008
+#define GICR_TYPER_PLPIS BIT(0)
 #define GICR_TYPER_VLPIS BIT(1)
 #define GICR_TYPER_LAST BIT(4)
 #define GICR_TYPER_PROC_NUM GENMASK(23, 8)
@@ -56,6 +57,7 @@
 #define GIC_BASER_INNER_WB GENMASK(9, 7) /* 0b111: Inner Write-back, read/write-allocate */
 #define GIC_BASER_SHARE_INNER BIT(10)    /* 0b01 in [11:10]: Inner Shareable */
 #define GICR_PROPBASER_IDBITS GENMASK(4, 0)
+#define GICR_PROPBASER_ADDR GENMASK(51, 12)
 #define GICR_WAKER_PROCESSOR_SLEEP BIT(1)
 #define GICR_WAKER_CHILDREN_ASLEEP BIT(2)
 #define GICR_PIDR2 0xffe8
@@ -97,6 +99,9 @@
 #define GITS_TYPER_ITT_ENTRY_SIZE GENMASK(7, 4) /* bytes - 1 */
 #define GITS_TYPER_DEVBITS GENMASK(17, 13)      /* DeviceID bits - 1 */
 #define GITS_TYPER_PTA BIT(19) /* target redistributors by address, not by number */
+#define GITS_TYPER_PHYSICAL BIT(0)              /* physical LPIs */
+#define GITS_TYPER_IDBITS GENMASK(12, 8)        /* EventID bits - 1 */
+#define GITS_TYPER_HCC GENMASK(31, 24)          /* collections held without a table */
 #define GITS_CBASER 0x0080
 #define GITS_CBASER_VALID BIT(63)
 #define GITS_CBASER_SIZE GENMASK(7, 0) /* 4 KiB pages - 1 */
@@ -119,16 +124,29 @@
 #define GITS_BASER_SIZE GENMASK(7, 0)      /* pages - 1 */
 #define GITS_BASER_TYPE_DEVICE 1
 #define GITS_BASER_TYPE_COLLECTION 4
+#define GITS_PIDR2 0xffe8
 #define GITS_TRANSLATER 0x10040
+#define GITS_TRANSLATION_FRAME 0x10000
 
 /* ITS commands (5.3), 32 bytes each: the command number in bits [7:0] of the first word. */
+#define ITS_CMD_MOVI 0x01
 #define ITS_CMD_INT 0x03
+#define ITS_CMD_CLEAR 0x04
 #define ITS_CMD_SYNC 0x05
 #define ITS_CMD_MAPD 0x08
 #define ITS_CMD_MAPC 0x09
 #define ITS_CMD_MAPTI 0x0a
+#define ITS_CMD_MAPI 0x0b
 #define ITS_CMD_INV 0x0c
+#define ITS_CMD_INVALL 0x0d
+#define ITS_CMD_MOVALL 0x0e
 #define ITS_CMD_DISCARD 0x0f
+#define ITS_CMD_NUMBER GENMASK(7, 0)     /* word 0 */
+#define ITS_CMD_DEVICEID GENMASK(63, 32) /* word 0 */
+#define ITS_CMD_EVENTID GENMASK(31, 0)   /* word 1 */
+#define ITS_CMD_PINTID GENMASK(63, 32)   /* word 1, MAPTI */
+#define ITS_CMD_SIZE GENMASK(4, 0)       /* word 1, MAPD: EventID bits - 1 */
+#define ITS_CMD_ICID GENMASK(15, 0)      /* word 2 */
 #define ITS_CMD_VALID BIT(63)    /* MAPD, MAPC: the mapping is made (0: removed) */
 #define ITS_CMD_RDBASE GENMASK(51, 16)
 #define ITS_CMD_ITT_ADDR GENMASK(51, 8)

@@ -279,6 +279,54 @@ static int selftest(void)
 	return ret;
 }
 
+/* ---- the VMs' devices and events ---- */
+
+int its_map_device(u32 pdevid, unsigned event_bits)
+{
+	u64 bytes = MAX((1ULL << event_bits) * its.itt_entry, (u64)SZ_4K);
+	void *itt;
+
+	if (!its.ready)
+		return -E_NODEV;
+	if (pdevid >= (1ULL << its.devbits) - 1) /* the last is the self-test's */
+		return -E_RANGE;
+	itt = page_alloc_zeroed(bytes, 1); /* 256-byte aligned at least (MAPD's ITT_addr) */
+	if (!itt)
+		return -E_NOMEM;
+	arch_table_write_barrier(itt, bytes, true);
+	return cmd_mapd(pdevid, itt, event_bits);
+}
+
+int its_map_event(u32 pdevid, u32 event, unsigned lpi, unsigned cpu)
+{
+	int ret = gic_lpi_config(lpi, true);
+
+	ret = ret ? ret : cmd_event(ITS_CMD_MAPTI, pdevid, event, lpi, cpu);
+	ret = ret ? ret : cmd_event(ITS_CMD_INV, pdevid, event, 0, 0);
+	return ret ? ret : cmd_sync(cpu);
+}
+
+int its_move_event(u32 pdevid, u32 event, unsigned cpu)
+{
+	int ret = cmd_event(ITS_CMD_MOVI, pdevid, event, 0, cpu);
+
+	return ret ? ret : cmd_sync(cpu);
+}
+
+/* After the SYNC the ITS sends nothing more for the event (5.3.13); an LPI of it already
+ * pending at a redistributor may still arrive once. */
+int its_unmap_event(u32 pdevid, u32 event, unsigned cpu)
+{
+	int ret = cmd_event(ITS_CMD_DISCARD, pdevid, event, 0, 0);
+
+	return ret ? ret : cmd_sync(cpu);
+}
+
+pa_t its_doorbell(void)
+{
+	return pa(platform()->gic.its.v + GITS_TRANSLATION_FRAME);
+}
+
 /* ---- bring-up ---- */
 
 static int its_start(const struct platform *p, u32 max_devid)

@@ -19,4 +19,14 @@ int its_selftest(const struct platform *p);
 /* Whether its_init succeeded. */
 bool its_ready(void);
 
+/* For the VMs' virtual ITSs (core/vgic/vits.c), each waited for (SYNC) and 0 or -E_*:
+ * give device pdevid an ITT of 2^event_bits events (MAPD; once, when its VM is made);
+ * map its event to LPI lpi at CPU cpu (MAPTI, INV); move it (MOVI); unmap it (DISCARD). */
+int its_map_device(u32 pdevid, unsigned event_bits);
+int its_map_event(u32 pdevid, u32 event, unsigned lpi, unsigned cpu);
+int its_move_event(u32 pdevid, u32 event, unsigned cpu);
+int its_unmap_event(u32 pdevid, u32 event, unsigned cpu);
+/* The doorbell: the page of GITS_TRANSLATER, all a device may reach of the ITS. */
+pa_t its_doorbell(void);
+
 #endif

@@ -26,6 +26,7 @@
 #include "core/vm/vm.h"
 #include "core/vm/vm_device.h"
 #include "core/vm/vm_iommu.h"
+#include "drivers/gic/its.h"
 #include "drivers/pci/pci.h"
 #include "iommu/smmuv3/smmuv3.h"
 #include "iommu/smmuv3/smmuv3_regs.h"
@@ -250,6 +251,13 @@ static void describe_vm(struct viommu_dev *d)
 		d->mmio[i] = (struct viommu_region){ cfg->mmio[i].ipa, cfg->mmio[i].size };
 		d->mmio_pa[i] = cfg->mmio[i].pa;
 	}
+	d->ctx.n_mmio = cfg->n_mmio;
+	/* A guest driver maps its MSI doorbell itself, MMIO and write (Linux does when no
+	 * RESV_MEM region says where it is): the doorbell is MMIO of the VM's for that. */
+	if (d->vm->msi) {
+		d->mmio[d->ctx.n_mmio] = (struct viommu_region){ ipa(GUEST_ITS_DOORBELL), PAGE_SIZE };
+		d->mmio_pa[d->ctx.n_mmio++] = its_doorbell();
+	}
 	for (unsigned i = 0; i < cfg->n_pci; i++) {
 		const struct pci_dev *p = vm_pci_dev(d->vm, i);
 
@@ -275,7 +283,6 @@ static void describe_vm(struct viommu_dev *d)
 	d->ctx.ram = d->ram;
 	d->ctx.n_ram = cfg->n_ram;
 	d->ctx.mmio = d->mmio;
-	d->ctx.n_mmio = cfg->n_mmio;
 	d->ctx.limits = (struct viommu_limits){ VIOMMU_DOMAIN_LIMIT, d->vm->cfg->viommu_mappings };
 }
 

@@ -63,8 +63,9 @@ struct viommu_dev {
 	struct viommu_backend hw; /* viommu_smmu_ops over this device */
 	struct viommu_endpoint ep[VIOMMU_MAX_ENDPOINTS];
 	u32 ep_sid[VIOMMU_MAX_ENDPOINTS];
-	struct viommu_region ram[VM_MAX_RAM], mmio[VM_MAX_MMIO];
-	pa_t ram_pa[VM_MAX_RAM], mmio_pa[VM_MAX_MMIO];
+	/* The VM's MMIO regions, and last, with MSIs, the doorbell page (describe_vm) */
+	struct viommu_region ram[VM_MAX_RAM], mmio[VM_MAX_MMIO + 1];
+	pa_t ram_pa[VM_MAX_RAM], mmio_pa[VM_MAX_MMIO + 1];
 	struct hw_domain dom[VIOMMU_MAX_ENDPOINTS];
 	/* Table pages: one physically contiguous arena. Page 0 holds the domains' context
 	 * descriptors (nested), the others the tables, handed out by `taken`. */

@@ -53,7 +53,7 @@ static void *build(const struct vm_config *cfg, uint64_t initrd, uint64_t initrd
 {
 	void *buf = malloc(BUF_SIZE);
 
-	assert_int_equal(guest_dt_build(cfg, buf, BUF_SIZE, ipa(initrd), initrd_size, NULL), 0);
+	assert_int_equal(guest_dt_build(cfg, buf, BUF_SIZE, ipa(initrd), initrd_size, NULL, false), 0);
 	assert_int_equal(fdt_check_full(buf, BUF_SIZE), 0);
 	return buf;
 }
@@ -266,13 +266,13 @@ static void test_too_small(void **state)
 	for (size_t size = 0; size < need; size++) {
 		void *buf = malloc(size ? size : 1);
 
-		assert_int_equal(guest_dt_build(&vm2, buf, size, ipa(INITRD_IPA), INITRD_SIZE, NULL),
+		assert_int_equal(guest_dt_build(&vm2, buf, size, ipa(INITRD_IPA), INITRD_SIZE, NULL, false),
 				 -E_NOMEM);
 		free(buf);
 	}
 	free(fdt);
 	fdt = malloc(need);
-	assert_int_equal(guest_dt_build(&vm2, fdt, need, ipa(INITRD_IPA), INITRD_SIZE, NULL), 0);
+	assert_int_equal(guest_dt_build(&vm2, fdt, need, ipa(INITRD_IPA), INITRD_SIZE, NULL, false), 0);
 	assert_int_equal(fdt_check_full(fdt, need), 0);
 	free(fdt);
 }
