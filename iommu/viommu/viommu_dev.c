@@ -251,9 +251,12 @@ static void describe_vm(struct viommu_dev *d)
 		d->mmio[i] = (struct viommu_region){ cfg->mmio[i].ipa, cfg->mmio[i].size };
 		d->mmio_pa[i] = cfg->mmio[i].pa;
 	}
+	d->msi_resv = (struct viommu_resv){ VIRTIO_IOMMU_RESV_MEM_T_MSI, iova(GUEST_ITS_DOORBELL),
+					    iova(GUEST_ITS_DOORBELL + PAGE_SIZE - 1) };
 	d->ctx.n_mmio = cfg->n_mmio;
-	/* A guest driver maps its MSI doorbell itself, MMIO and write (Linux does when no
-	 * RESV_MEM region says where it is): the doorbell is MMIO of the VM's for that. */
+	/* A guest driver that ignores the RESV_MEM region maps its MSI doorbell itself, MMIO
+	 * and write, elsewhere (Linux does without the region): the doorbell is MMIO of the
+	 * VM's for that. */
 	if (d->vm->msi) {
 		d->mmio[d->ctx.n_mmio] = (struct viommu_region){ ipa(GUEST_ITS_DOORBELL), PAGE_SIZE };
 		d->mmio_pa[d->ctx.n_mmio++] = its_doorbell();
@@ -265,6 +268,8 @@ static void describe_vm(struct viommu_dev *d)
 			continue;
 		/* Endpoint ID = requester ID: the guest's iommu-map is the identity. */
 		d->ep[d->ctx.n_ep] = (struct viommu_endpoint){ .id = p->bdf };
+		if (d->vm->msi)
+			d->ep[d->ctx.n_ep] = (struct viommu_endpoint){ p->bdf, &d->msi_resv, 1 };
 		d->ep_sid[d->ctx.n_ep++] = p->sid;
 	}
 	d->cfg = (struct virtio_iommu_config){

@@ -62,6 +62,9 @@ struct viommu_dev {
 	struct viommu_state st;
 	struct viommu_backend hw; /* viommu_smmu_ops over this device */
 	struct viommu_endpoint ep[VIOMMU_MAX_ENDPOINTS];
+	/* With MSIs, every endpoint's RESV_MEM: the doorbell, which every paging domain maps
+	 * (at its guest-physical address) and no MAP or UNMAP of the guest's may touch */
+	struct viommu_resv msi_resv;
 	u32 ep_sid[VIOMMU_MAX_ENDPOINTS];
 	/* The VM's MMIO regions, and last, with MSIs, the doorbell page (describe_vm) */
 	struct viommu_region ram[VM_MAX_RAM], mmio[VM_MAX_MMIO + 1];

@@ -10,8 +10,10 @@
 #include "core/lib/errno.h"
 #include "core/lib/string.h"
 #include "core/mm/alloc.h"
+#include "core/vm/guest_layout.h"
 #include "core/vm/vm.h"
 #include "core/vm/vm_iommu.h"
+#include "drivers/gic/its.h"
 #include "iommu/smmuv3/smmuv3.h"
 #include "iommu/smmuv3/smmuv3_regs.h"
 
@@ -111,6 +113,17 @@ static void timed_sync(void *ctx)
 static const struct pgt_tlb_ops timed_s1_tlb_ops = { .inv_range = timed_inv_range,
 						     .sync = timed_sync };
 
+/* The doorbell in a new paging domain, where PROBE's RESV_MEM MSI region says: at its
+ * guest-physical address, which stage 2 translates when nested. */
+static int map_doorbell(struct viommu_dev *d, struct hw_domain *h)
+{
+	pa_t out = d->nested ? pa(GUEST_ITS_DOORBELL) : its_doorbell();
+
+	if (!d->vm->msi)
+		return 0;
+	return pgt_map(&h->pgt, GUEST_ITS_DOORBELL, out, PAGE_SIZE, PGT_WRITE | PGT_DEVICE);
+}
+
 static int create(void *hw, const struct viommu_op *op)
 {
 	struct viommu_dev *d = hw;
@@ -134,6 +147,11 @@ static int create(void *hw, const struct viommu_op *op)
 		if (d->nested) {
 			h->pgt.walker_offset = d->window.v - d->arena.v;
 			smmu_write_cd(cd_slot(d, slot), dom_asid(d, slot), &h->pgt);
+		}
+		ret = map_doorbell(d, h);
+		if (ret) {
+			pgt_destroy(&h->pgt);
+			return ret;
 		}
 	}
 	h->used = true;
@@ -252,9 +270,18 @@ static int unmap(void *hw, const struct viommu_op *op)
 
 	if (!h)
 		return -E_INVAL;
-	ret = pgt_unmap_nosync(&h->pgt, op->iova.v, op->size, &d->freed);
 	d->sync_owed = true;
-	return ret;
+	/* The guest's mappings never overlap the doorbell (RESV_MEM), but a range of them can
+	 * enclose it: unmapped around it. */
+	if (d->vm->msi && op->iova.v <= GUEST_ITS_DOORBELL &&
+	    GUEST_ITS_DOORBELL - op->iova.v < op->size) {
+		u64 below = GUEST_ITS_DOORBELL - op->iova.v;
+
+		ret = below ? pgt_unmap_nosync(&h->pgt, op->iova.v, below, &d->freed) : 0;
+		return ret ? ret : pgt_unmap_nosync(&h->pgt, GUEST_ITS_DOORBELL + PAGE_SIZE,
+						    op->size - below - PAGE_SIZE, &d->freed);
+	}
+	return pgt_unmap_nosync(&h->pgt, op->iova.v, op->size, &d->freed);
 }
 
 const struct viommu_backend_ops viommu_smmu_ops = {

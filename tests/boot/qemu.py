@@ -188,6 +188,18 @@ def run(q, vm, command, expect, timeout=30):
     return q.wait_for(rf"^\[{vm}\] {expect}", timeout, since)
 
 
+def msi_counts(q, vm):
+    """The focused Linux VM's MSIs from /proc/interrupts: by PCI function ("0000:00:02.0"),
+    the interrupts taken over all its vectors and CPUs (ITS-PCI-MSI and -MSIX lines)."""
+    since = len(q.output)
+    run(q, vm, "cat /proc/interrupts; echo PORTCULLIS-IRQS-END", "PORTCULLIS-IRQS-END")
+    counts = {}
+    for m in re.finditer(rf"^\[{vm}\]\s+\d+:([\d ]+) ITS-PCI-MSIX?-(\S+)\s", q.output[since:],
+                         re.M):
+        counts[m.group(2)] = counts.get(m.group(2), 0) + sum(map(int, m.group(1).split()))
+    return counts
+
+
 # ---- the hypervisor prompt's `stats`: a VM's virtio-iommu lines (iommu/viommu/viommu_dev.c) ----
 
 VIOMMU_COUNTERS = ("attach", "detach", "map", "unmap", "probe", "refused", "syncs", "faults",

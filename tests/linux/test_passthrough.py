@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "boot"))
-from qemu import (LINUX_VERSIONS, Qemu, focus_next, machine_args, prompt, ready,  # noqa: E402
-                  run)
+from qemu import (LINUX_VERSIONS, Qemu, focus_next, machine_args, msi_counts,  # noqa: E402
+                  prompt, ready, run)
 
 DISK_MIB = 16
 WRITE_AT = 1024  # 4 KiB block where each VM writes its pattern
@@ -60,15 +60,35 @@ def three_disks(tmp_path):
     return disks, sums, devices
 
 
+# Each disk's PCI function, as the VM sees it: its MSIs are counted by that name.
+DISK_FUNCTIONS = {"nvme0": ("linux0", "0000:00:02.0"), "vblk0": ("linux0", "0000:00:03.0"),
+                  "nvme1": ("linux1", "0000:00:04.0")}
+
+
 def use_three_disks(q):
     """From linux0's prompt: each VM checksums its disks whole and writes a pattern into
-    each (read_and_write); returns what they said, by disk, and leaves the focus on linux1."""
+    each (read_and_write), its MSIs counted before and after; returns what they said, by
+    disk, with "msi": {disk: (before, after)}, and leaves the focus on linux1."""
     q.wait_for(prompt("linux0"), 30)
+    before = msi_counts(q, "linux0")
     got = {"nvme0": read_and_write(q, "linux0", "/dev/nvme0n1"),
            "vblk0": read_and_write(q, "linux0", "/dev/vda")}
+    after = msi_counts(q, "linux0")
     focus_next(q, "linux1")
+    before.update(msi_counts(q, "linux1"))
     got["nvme1"] = read_and_write(q, "linux1", "/dev/nvme0n1")
+    after.update(msi_counts(q, "linux1"))
+    got["msi"] = {disk: (before.get(fn), after.get(fn))
+                  for disk, (_, fn) in DISK_FUNCTIONS.items()}
     return got
+
+
+def assert_disks_interrupt_by_msi(got):
+    """Every disk's driver took MSI(-X) vectors (issue 16: through the virtual ITS), and
+    their counts rose with its I/O."""
+    for disk, (before, after) in got["msi"].items():
+        assert before is not None and after is not None, f"{disk}: no MSI vectors: {got['msi']}"
+        assert after > before, f"{disk}: its MSIs did not rise with I/O: {got['msi']}"
 
 
 def assert_disks_used(disks, sums, got):
@@ -90,6 +110,7 @@ def test_passed_through_disks_read_and_write_through_the_smmu(tmp_path, flavour,
         q.wait_for(ready("linux0"), 120)
         q.wait_for(ready("linux1"), 120)
         got = use_three_disks(q)
+        assert_disks_interrupt_by_msi(got)
         assert "SMMU: " not in q.output, "a device faulted"
         assert "ERROR" not in q.output and "PANIC" not in q.output
     finally:

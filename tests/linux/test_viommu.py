@@ -11,9 +11,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "boot"))
 from qemu import (LINUX_VERSIONS, Qemu, focus_next, kernel_line, machine_args,  # noqa: E402
-                  ready, viommu_costs, viommu_counters, viommu_counters_line)
-from test_passthrough import (SMMU_FLAVOURS, assert_disks_used, three_disks,  # noqa: E402
-                              use_three_disks)
+                  prompt, ready, run, viommu_costs, viommu_counters, viommu_counters_line)
+from test_passthrough import (SMMU_FLAVOURS, assert_disks_interrupt_by_msi,  # noqa: E402
+                              assert_disks_used, three_disks, use_three_disks)
 
 CASES = {
     # id: (SMMU flavour, config)
@@ -52,7 +52,13 @@ def test_linux_programs_the_virtio_iommu(tmp_path, case, linux):
         q.wait_for(kernel_line("linux0", r"virtio_iommu virtio\d: page mask: 0x40201000"), 30)
         for bdf in ("0000:00:02.0", "0000:00:03.0"):
             q.wait_for(kernel_line("linux0", rf"\S+ {bdf}: Adding to iommu group \d"), 30)
+        # PROBE reported the doorbell as each endpoint's MSI region (issue 16): both groups.
+        q.wait_for(prompt("linux0"), 30)
+        regions = run(q, "linux0", "echo $(cat /sys/kernel/iommu_groups/*/reserved_regions)",
+                      r"(0x\S+ 0x\S+ \S+ ?)+\n").group(0)
+        assert regions.count("0x0000000008090000 0x0000000008090fff msi") == 2, regions
         got = use_three_disks(q)
+        assert_disks_interrupt_by_msi(got)
         stats = hypervisor_stats(q)
         print(f"{case}: {stats}")
         assert "SMMU: " not in q.output, "a device faulted"
