@@ -5,10 +5,10 @@
 #include <libfdt.h>
 
 #include "arch/arch.h"
-#include "arch/arm64/cpu.h"
-#include "arch/arm64/mmu.h"
-#include "arch/arm64/psci.h"
-#include "arch/arm64/sysreg.h"
+#include "arch/cpu.h"
+#include "arch/mmu.h"
+#include "arch/psci.h"
+#include "arch/sysreg.h"
 #include "core/boot/boot.h"
 #include "core/boot/selftest.h"
 #include "core/boot/smp.h"

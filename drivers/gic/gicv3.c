@@ -1,11 +1,12 @@
 /* GICv3 driver at EL2 (see gicv3.h). Every interrupt is Group 1 Non-secure. */
 #include "drivers/gic/gicv3.h"
 
-#include "arch/arm64/cpu.h"
-#include "arch/arm64/exception.h"
-#include "arch/arm64/mmu.h"
-#include "arch/arm64/sysreg.h"
 #include "arch/arch.h"
+#include "arch/barrier.h"
+#include "arch/cpu.h"
+#include "arch/irq.h"
+#include "arch/mmu.h"
+#include "arch/sysreg.h"
 #include "core/lib/errno.h"
 #include "core/lib/mmio.h"
 #include "core/lib/spinlock.h"

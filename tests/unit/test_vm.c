@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch/arm64/psci.h"
-#include "arch/arm64/vcpu_ctx.h"
+#include "arch/psci.h"
+#include "arch/vcpu_ctx.h"
 #include "core/lib/ranges.h"
 #include "core/mm/alloc.h"
 #include "core/vm/stage2.h"
@@ -81,10 +81,6 @@ int vm_iommu_init(struct vm *vm) { (void)vm; return 0; }
 int vm_iommu_attach(struct vm *vm) { (void)vm; event("%s", "DMA attached"); return 0; }
 void vm_iommu_detach(struct vm *vm) { (void)vm; event("%s", "DMA detached"); }
 u64 timer_counter(void) { return 1000; }
-void vcpu_ctx_reset(struct el1_ctx *c, u64 vmpidr, u64 cntvoff)
-{
-	(void)c, (void)vmpidr, (void)cntvoff;
-}
 
 static unsigned kicks[VM_MAX_VCPUS];
 void vcpu_kick(struct vcpu *v) { kicks[v->id]++; }

@@ -4,8 +4,8 @@
  * The field definitions are plain data, also used by the host build of the vGIC; the
  * accessors only exist for the hypervisor.
  */
-#ifndef ARCH_ARM64_ICH_H
-#define ARCH_ARM64_ICH_H
+#ifndef ARCH_ICH_H
+#define ARCH_ICH_H
 
 #include "core/lib/bits.h"
 
@@ -34,7 +34,7 @@
 #define ICC_SRE_EL1_DIB BIT(2)
 
 #ifndef __ASSEMBLER__
-#include "arch/arm64/sysreg.h"
+#include "arch/sysreg.h"
 
 /* Number of list registers this CPU implements. */
 static inline unsigned ich_nr_lrs(void)
