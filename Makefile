@@ -157,7 +157,8 @@ VIOMMU_PURE_SRCS := $(filter-out iommu/viommu/viommu_dev.c iommu/viommu/viommu_s
 	$(wildcard iommu/viommu/*.c))
 UNIT_SRCS := $(wildcard $(addsuffix /*.c,$(UNIT_DIRS))) $(VIOMMU_PURE_SRCS) core/mm/alloc.c \
 	core/vm/vmconfig.c core/vm/vmconfig_check.c core/vm/guest_dt.c \
-	core/vm/vm.c core/vm/vpsci.c core/vm/vm_device.c \
+	core/vm/vm.c core/vm/vpsci.c core/vm/vm_device.c core/vm/vcpu.c core/vm/vcpu_trap.c \
+	core/vm/emul.c core/vm/stage2.c \
 	core/dev/console_prompt.c core/dev/vpl011.c core/vgic/vgic_irq.c core/vgic/vgic_mmio.c \
 	$(filter-out drivers/pci/pci_ecam.c,$(wildcard drivers/pci/*.c)) \
 	iommu/smmuv3/smmuv3_ste.c iommu/smmuv3/smmuv3_events.c
@@ -168,15 +169,17 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -I.
 	-fno-omit-frame-pointer -pthread
 
 # The code under test is compiled once into an archive; each test program takes from it
-# what it uses (the VM model's test brings its own stage 2, images and vCPU doubles). (Kept:
-# make would otherwise delete the objects as intermediate files after each run.)
+# what it uses (the VM model's test brings doubles of the images, the GIC and the SMMU). (Kept:
+# make would otherwise delete the objects as intermediate files after each run. Remade when
+# the Makefile changes: make does not remake a kept object that is missing, such as one of
+# a source just added to UNIT_SRCS, for an archive newer than its source.)
 UNIT_OBJS := $(patsubst %.c,$(UNIT_BUILD)/obj/%.o,$(UNIT_SRCS))
 UNIT_LIB := $(UNIT_BUILD)/libunit.a
 .SECONDARY: $(UNIT_OBJS)
 
-$(UNIT_LIB): $(UNIT_OBJS)
+$(UNIT_LIB): $(UNIT_OBJS) Makefile
 	@echo "  AR      $@"
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $(UNIT_OBJS)
 
 $(UNIT_BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
