@@ -50,7 +50,7 @@ NORETURN static void halt_boot(const char *why)
 
 static void check_el2(void)
 {
-	u64 el = FIELD_GET(CURRENTEL_EL_MASK, read_sysreg(CurrentEL));
+	u64 el = FIELD_GET(CURRENTEL_EL_MASK, read_sysreg(currentel));
 
 	if (el != 2) {
 		log_err("Portcullis must be started at EL2 but runs at EL%lu: enable the "

@@ -12,6 +12,9 @@ struct fake_sysregs {
 	/* running a guest, and its traps */
 	u64 hcr_el2, cptr_el2, vtcr_el2, vttbr_el2, esr_el2, far_el2, hpfar_el2;
 	u64 id_aa64isar1_el1, elr_el1, spsr_el1, esr_el1, far_el1, vbar_el1;
+	/* the exception level, the GIC's CPU interface */
+	u64 currentel, icc_sre_el2, icc_pmr_el1, icc_bpr1_el1, icc_ctlr_el1, icc_igrpen1_el1;
+	u64 icc_sgi1r_el1, icc_iar1_el1, icc_eoir1_el1, icc_dir_el1;
 	/* the GIC's virtual CPU interface (arch/ich.h) */
 	u64 icc_sre_el1, ich_hcr_el2, ich_vmcr_el2, ich_vtr_el2;
 	u64 ich_lr0_el2, ich_lr1_el2, ich_lr2_el2, ich_lr3_el2, ich_lr4_el2, ich_lr5_el2;
