@@ -1,7 +1,7 @@
-/* Data cache maintenance by address to the point of coherency (Arm ARM D7.5.9 "Data and
- * unified caches"), for memory shared with an observer that does not snoop the caches: a
- * non-coherent SMMU, the MMU before the caches are on. Inline: the SMMU's event path and
- * every table write to a non-coherent walker use them. */
+/* Data cache maintenance by address to the point of coherency (Arm ARM C5.3, "A64 System
+ * instructions for cache maintenance"), for memory shared with an observer that does not
+ * snoop the caches: a non-coherent SMMU, the MMU before the caches are on. Inline: the
+ * SMMU's event path and every table write to a non-coherent walker use them. */
 #ifndef ARCH_CACHE_H
 #define ARCH_CACHE_H
 

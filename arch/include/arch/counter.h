@@ -1,4 +1,4 @@
-/* The system counter (Arm ARM D12.1 "About the Generic Timer"). Inline: the vCPU loop
+/* The system counter (Arm ARM, "The Generic Timer in AArch64 state"). Inline: the vCPU loop
  * reads it on every exit. */
 #ifndef ARCH_COUNTER_H
 #define ARCH_COUNTER_H

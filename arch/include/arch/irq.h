@@ -1,4 +1,4 @@
-/* Masking this CPU's interrupts (PSTATE.I, Arm ARM D1.3.6): irq_enable(), irq_disable(), and
+/* Masking this CPU's interrupts (PSTATE.I, Arm ARM C5.2.2 "DAIF"): irq_enable(), irq_disable(), and
  * irq_save() / irq_restore(flags) around a section that may already run masked. Inline:
  * the vGIC and the SMMU take them around every lock. */
 #ifndef ARCH_IRQ_H

@@ -1,4 +1,4 @@
-/* arch/irq.h on arm64: the DAIF register's I bit (Arm ARM C5.2.2 "DAIF"). */
+/* arch/irq.h on arm64: the DAIF register's I bit (Arm ARM C5.2.2). */
 #ifndef ARCH_IMPL_IRQ_H
 #define ARCH_IMPL_IRQ_H
 
