@@ -1,7 +1,8 @@
-#include "arch/arm64/cpu.h"
+#include "arch/cpu.h"
 
 #include "arch/arm64/cpu_offsets.h"
-#include "arch/arm64/sysreg.h"
+#include "arch/barrier.h"
+#include "arch/sysreg.h"
 
 #include <stddef.h>
 

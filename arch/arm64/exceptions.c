@@ -1,7 +1,8 @@
 /* Reporting of exceptions that should never happen at EL2 (see vectors.S). */
-#include "arch/arm64/cpu.h"
-#include "arch/arm64/exception.h"
-#include "arch/arm64/sysreg.h"
+#include "arch/arm64/exc_frame.h"
+#include "arch/cpu.h"
+#include "arch/exception.h"
+#include "arch/sysreg.h"
 #include "core/log/log.h"
 
 static const char *const kind_names[] = {

@@ -5,7 +5,7 @@
  * MMU off and x0 = their index (the context id we passed).
  */
 #include "arch/arm64/asm.h"
-#include "arch/arm64/sysreg.h"
+#include "arch/sysreg.h"
 #include "core/lib/config.h"
 
 /* booting.rst: bit 0 little-endian (0), bits 1-2 page size 4 KiB (1), bit 3 "anywhere". */

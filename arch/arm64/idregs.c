@@ -1,7 +1,7 @@
-#include "arch/arm64/idregs.h"
+#include "arch/idregs.h"
 
-#include "arch/arm64/guest_regs.h"
-#include "arch/arm64/sysreg.h"
+#include "arch/guest_regs.h"
+#include "arch/sysreg.h"
 
 /*
  * Features hidden from guests: each needs EL2 state Portcullis does not switch or enable

@@ -3,13 +3,15 @@
  * map built with the shared page-table engine. Text is read-only executable, read-only data
  * read-only, everything else read-write and never executable (SCTLR_EL2.WXN enforces it).
  */
-#include "arch/arm64/mmu.h"
+#include "arch/mmu.h"
 
 #include <libfdt.h>
 #include "arch/arch.h"
-#include "arch/arm64/cpu.h"
-#include "arch/arm64/sysreg.h"
+#include "arch/barrier.h"
+#include "arch/cpu.h"
+#include "arch/sysreg.h"
 #include "core/lib/errno.h"
+#include "iommu/pgtable/pgtable.h"
 #include "iommu/pgtable/pgtable_desc.h"
 
 #define BOOT_POOL_PAGES 48

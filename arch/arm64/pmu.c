@@ -1,6 +1,8 @@
-#include "arch/arm64/pmu.h"
+#include "arch/pmu.h"
 
-#include "arch/arm64/sysreg.h"
+#include "arch/barrier.h"
+#include "arch/counter.h"
+#include "arch/sysreg.h"
 
 /* Field layouts from the register descriptions of Arm ARM (DDI 0487) part D, "AArch64
  * System Register Descriptions". PMCR_EL0.N: the number of event counters. */
@@ -112,7 +114,7 @@ void pmu_cpu_init(void)
 cost_t cost_now(void)
 {
 	isb(); /* count what came before, not what is speculated */
-	return (cost_t)(source == SOURCE_TIMER ? read_sysreg(cntpct_el0)
+	return (cost_t)(source == SOURCE_TIMER ? counter_read()
 						: read_event_counter(counter));
 }
 
@@ -134,7 +136,7 @@ void pmu_set_counter_frequency(u32 hz)
 
 u64 cost_in_unit(u64 sum)
 {
-	u64 f = counter_hz ? counter_hz : read_sysreg(cntfrq_el0);
+	u64 f = counter_hz ? counter_hz : counter_firmware_hz();
 
 	if (source != SOURCE_TIMER || !f)
 		return sum;

@@ -1,4 +1,4 @@
-#include "arch/arm64/psci.h"
+#include "arch/psci.h"
 
 static enum psci_conduit conduit = PSCI_NONE;
 
@@ -19,14 +19,4 @@ s64 psci_call(u32 fn, u64 a1, u64 a2, u64 a3)
 	else
 		return PSCI_RET_NOT_SUPPORTED;
 	return (s64)x0;
-}
-
-const char *psci_ret_name(s64 ret)
-{
-	static const char *const names[] = {
-		"SUCCESS", "NOT_SUPPORTED", "INVALID_PARAMETERS", "DENIED", "ALREADY_ON",
-		"ON_PENDING", "INTERNAL_FAILURE", "NOT_PRESENT", "DISABLED", "INVALID_ADDRESS",
-	};
-
-	return (ret <= 0 && ret >= -9) ? names[-ret] : "unknown";
 }

@@ -7,7 +7,7 @@
  */
 #include "arch/arm64/asm.h"
 #include "arch/arm64/cpu_offsets.h"
-#include "arch/arm64/exception.h"
+#include "arch/arm64/exc_frame.h"
 
 .macro ventry label
 	.balign 0x80

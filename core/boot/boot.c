@@ -5,10 +5,10 @@
 #include <libfdt.h>
 
 #include "arch/arch.h"
-#include "arch/arm64/cpu.h"
-#include "arch/arm64/mmu.h"
-#include "arch/arm64/psci.h"
-#include "arch/arm64/sysreg.h"
+#include "arch/cpu.h"
+#include "arch/mmu.h"
+#include "arch/psci.h"
+#include "arch/sysreg.h"
 #include "core/boot/boot.h"
 #include "core/boot/selftest.h"
 #include "core/boot/smp.h"
@@ -50,7 +50,7 @@ NORETURN static void halt_boot(const char *why)
 
 static void check_el2(void)
 {
-	u64 el = FIELD_GET(CURRENTEL_EL_MASK, read_sysreg(CurrentEL));
+	u64 el = FIELD_GET(CURRENTEL_EL_MASK, read_sysreg(currentel));
 
 	if (el != 2) {
 		log_err("Portcullis must be started at EL2 but runs at EL%lu: enable the "

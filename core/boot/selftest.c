@@ -2,9 +2,9 @@
 
 #include <libfdt.h>
 #include "arch/arch.h"
-#include "arch/arm64/cpu.h"
-#include "arch/arm64/mmu.h"
-#include "arch/arm64/sysreg.h"
+#include "arch/barrier.h"
+#include "arch/cpu.h"
+#include "arch/mmu.h"
 #include "core/boot/smp.h"
 #include "core/lib/mmio.h"
 #include "core/lib/string.h"

@@ -7,8 +7,8 @@
 
 #include <stdarg.h>
 
-#include "arch/arm64/cpu.h"
-#include "arch/arm64/exception.h"
+#include "arch/cpu.h"
+#include "arch/exception.h"
 #include "core/dev/console_prompt.h"
 #include "core/dev/vuart.h"
 #include "core/lib/errno.h"

@@ -3,9 +3,11 @@
  * the rest of the virtual CPU interface (ICH_*_EL2), the physical GIC for forwarded
  * interrupts, and the MMIO regions. The emulation itself is in vgic_irq.c and vgic_mmio.c.
  */
-#include "arch/arm64/cpu.h"
-#include "arch/arm64/ich.h"
-#include "arch/arm64/sysreg.h"
+#include "arch/barrier.h"
+#include "arch/cpu.h"
+#include "arch/ich.h"
+#include "arch/irq.h"
+#include "arch/sysreg.h"
 #include "core/lib/errno.h"
 #include "core/lib/fmt.h"
 #include "core/log/log.h"
@@ -25,9 +27,8 @@
 /* Interrupts are masked while the lock is held: the sources call in from IRQ context. */
 static struct vgic_locked vgic_lock(struct vm *vm)
 {
-	u64 flags = read_sysreg(daif);
+	u64 flags = irq_save();
 
-	irq_disable();
 	spin_lock(&vm->vgic->lock);
 	return (struct vgic_locked){ vm, flags };
 }
@@ -35,7 +36,7 @@ static struct vgic_locked vgic_lock(struct vm *vm)
 static void vgic_unlock(struct vgic_locked g)
 {
 	spin_unlock(&g.vm->vgic->lock);
-	write_sysreg(daif, g.flags);
+	irq_restore(g.flags);
 }
 
 /* ---- the physical side ---- */

@@ -5,7 +5,7 @@
  * pending and active state, the list registers show the guest the part it needs now).
  * Built on the host too: everything physical goes through struct vgic_hw_ops.
  */
-#include "arch/arm64/ich.h"
+#include "arch/ich.h"
 #include "core/lib/errno.h"
 #include "core/vgic/vgic_internal.h"
 #include "core/vm/guest_layout.h"

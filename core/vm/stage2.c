@@ -1,7 +1,9 @@
 #include "core/vm/stage2.h"
 
-#include "arch/arm64/mmu.h"
-#include "arch/arm64/sysreg.h"
+#include "arch/barrier.h"
+#include "arch/mmu.h"
+#include "arch/sysreg.h"
+#include "arch/tlb.h"
 #include "core/mm/alloc.h"
 #include "core/vm/guest_layout.h"
 #include "iommu/smmuv3/smmuv3.h"
@@ -63,10 +65,10 @@ static void s2_tlb_inv(void *ctx, u64 ia, u64 size, bool leaf)
 	isb();
 	dsb(ishst);
 	for (u64 a = ia; a < ia + size; a += PAGE_SIZE)
-		__asm__ volatile("tlbi ipas2e1is, %0" : : "r"(a >> PAGE_SHIFT));
+		tlbi_s2_ipa(a);
 	/* Combined stage 1+2 entries are tagged by VA: drop them all (D8.14.6). */
 	dsb(ish);
-	__asm__ volatile("tlbi vmalle1is");
+	tlbi_s1_guest();
 	write_sysreg(vttbr_el2, saved);
 	isb();
 }
@@ -121,7 +123,7 @@ void stage2_flush_tlb(const struct vm *vm)
 	write_sysreg(vttbr_el2, vm->vttbr);
 	isb();
 	dsb(ishst);
-	__asm__ volatile("tlbi vmalls12e1is");
+	tlbi_s12_guest();
 	dsb(ish);
 	write_sysreg(vttbr_el2, saved);
 	isb();

@@ -6,20 +6,20 @@
  */
 #include "core/vm/vcpu.h"
 
-#include "arch/arm64/cpu.h"
-#include "arch/arm64/exception.h"
-#include "arch/arm64/guest_regs.h"
-#include "arch/arm64/pmu.h"
-#include "arch/arm64/sysreg.h"
-#include "arch/arm64/vcpu_ctx.h"
+#include "arch/barrier.h"
+#include "arch/counter.h"
+#include "arch/cpu.h"
+#include "arch/guest_regs.h"
+#include "arch/irq.h"
+#include "arch/pmu.h"
+#include "arch/sysreg.h"
+#include "arch/vcpu_ctx.h"
 #include "core/log/log.h"
 #include "core/vm/guest_layout.h"
 #include "core/vm/stage2.h"
 #include "core/vm/vm_device.h"
 #include "drivers/gic/gicv3.h"
 #include "drivers/timer/timer.h"
-
-u64 guest_enter(struct vcpu *v);
 
 static u64 guest_hcr;
 
@@ -127,12 +127,12 @@ static void vcpu_run(struct vcpu *v)
 		irqchip->flush(v);
 		u64 kind = guest_enter(v);
 		/* No barrier: a statistic needs no exact ordering against the exit. */
-		u64 left = read_sysreg(cntpct_el0);
+		u64 left = counter_read();
 
 		irqchip->sync(v);
 		bool more = handle_exit(v, kind);
 
-		note_exit_time(v, kind, read_sysreg(cntpct_el0) - left);
+		note_exit_time(v, kind, counter_read() - left);
 		if (v->exit_cost_sum) {
 			__atomic_fetch_add(v->exit_cost_sum, (cost_t)(cost_now() - start),
 					   __ATOMIC_RELAXED);

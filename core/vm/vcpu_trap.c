@@ -4,10 +4,10 @@
  * trapped system registers are the vGIC's SGI register, ID registers, and registers a guest
  * may not touch. Nothing here trusts a guest value.
  */
-#include "arch/arm64/exception.h"
-#include "arch/arm64/guest_regs.h"
-#include "arch/arm64/idregs.h"
-#include "arch/arm64/sysreg.h"
+#include "arch/exception.h"
+#include "arch/guest_regs.h"
+#include "arch/idregs.h"
+#include "arch/sysreg.h"
 #include "core/log/log.h"
 #include "core/vm/vcpu.h"
 #include "core/vm/vm_device.h"

@@ -8,7 +8,7 @@
 #include "core/vm/vm.h"
 
 #include "arch/arch.h"
-#include "arch/arm64/vcpu_ctx.h"
+#include "arch/vcpu_ctx.h"
 #include "core/lib/errno.h"
 #include "core/lib/string.h"
 #include "core/log/log.h"

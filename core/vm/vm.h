@@ -6,7 +6,7 @@
 #ifndef CORE_VM_H
 #define CORE_VM_H
 
-#include "arch/arm64/vcpu_ctx.h"
+#include "arch/vcpu_ctx.h"
 #include "core/lib/spinlock.h"
 #include "core/vm/emul.h"
 #include "core/vm/vmconfig.h"

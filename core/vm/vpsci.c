@@ -3,9 +3,9 @@
  * on the caller's VM only: CPU_ON can start only its own vCPUs, SYSTEM_OFF/RESET stop or
  * restart only its own VM.
  */
-#include "arch/arm64/psci.h"
-#include "arch/arm64/sysreg.h"
-#include "arch/arm64/vcpu_ctx.h"
+#include "arch/psci.h"
+#include "arch/sysreg.h"
+#include "arch/vcpu_ctx.h"
 #include "core/log/log.h"
 #include "core/vm/vcpu.h"
 

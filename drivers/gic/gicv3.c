@@ -1,11 +1,12 @@
 /* GICv3 driver at EL2 (see gicv3.h). Every interrupt is Group 1 Non-secure. */
 #include "drivers/gic/gicv3.h"
 
-#include "arch/arm64/cpu.h"
-#include "arch/arm64/exception.h"
-#include "arch/arm64/mmu.h"
-#include "arch/arm64/sysreg.h"
 #include "arch/arch.h"
+#include "arch/barrier.h"
+#include "arch/cpu.h"
+#include "arch/irq.h"
+#include "arch/mmu.h"
+#include "arch/sysreg.h"
 #include "core/lib/errno.h"
 #include "core/lib/mmio.h"
 #include "core/lib/spinlock.h"
@@ -129,15 +130,15 @@ static int redist_wake(u64 rd)
 
 static void cpu_interface_init(void)
 {
-	write_sysreg(ICC_SRE_EL2, ICC_SRE_EL2_SRE | ICC_SRE_EL2_ENABLE | ICC_SRE_EL2_DFB |
+	write_sysreg(icc_sre_el2, ICC_SRE_EL2_SRE | ICC_SRE_EL2_ENABLE | ICC_SRE_EL2_DFB |
 				  ICC_SRE_EL2_DIB);
 	isb();
-	write_sysreg(ICC_PMR_EL1, GIC_PRIO_MASK_NONE);
-	write_sysreg(ICC_BPR1_EL1, 0);
+	write_sysreg(icc_pmr_el1, GIC_PRIO_MASK_NONE);
+	write_sysreg(icc_bpr1_el1, 0);
 	/* EOImode 1: EOIR only drops priority, DIR deactivates, so that an interrupt forwarded
 	 * to a guest stays active until the guest deactivates it. */
-	write_sysreg(ICC_CTLR_EL1, ICC_CTLR_EOIMODE);
-	write_sysreg(ICC_IGRPEN1_EL1, 1);
+	write_sysreg(icc_ctlr_el1, ICC_CTLR_EOIMODE);
+	write_sysreg(icc_igrpen1_el1, 1);
 	isb();
 }
 
@@ -329,7 +330,7 @@ void gic_send_sgi(unsigned intid, u64 mpidr)
 		FIELD_PREP(ICC_SGI1R_AFF3, (mpidr >> 32) & 0xff);
 
 	dsb(ishst); /* data the target will read is visible before the interrupt */
-	write_sysreg(ICC_SGI1R_EL1, v);
+	write_sysreg(icc_sgi1r_el1, v);
 	isb();
 }
 
@@ -343,14 +344,14 @@ static void lpi_handle(unsigned intid, u64 iar)
 	else if (log_sampled(unhandled_lpis++))
 		log_warn("GIC: LPI %u on CPU %u has no handler (%lu so far)\n", intid,
 			 cpu_index(), unhandled_lpis);
-	write_sysreg(ICC_EOIR1_EL1, iar);
+	write_sysreg(icc_eoir1_el1, iar);
 	isb();
 }
 
 void irq_handle(void)
 {
 	for (;;) {
-		u64 iar = read_sysreg(ICC_IAR1_EL1);
+		u64 iar = read_sysreg(icc_iar1_el1);
 		unsigned intid = FIELD_GET(ICC_IAR_INTID, iar);
 
 		if (intid >= GIC_LPI_BASE) {
@@ -363,9 +364,9 @@ void irq_handle(void)
 			actions[intid].fn(intid, actions[intid].ctx);
 		else
 			log_warn("GIC: interrupt %u on CPU %u has no handler\n", intid, cpu_index());
-		write_sysreg(ICC_EOIR1_EL1, iar);
+		write_sysreg(icc_eoir1_el1, iar);
 		if (!actions[intid].forwarded)
-			write_sysreg(ICC_DIR_EL1, iar);
+			write_sysreg(icc_dir_el1, iar);
 		isb();
 	}
 }

@@ -6,9 +6,10 @@
 #include "drivers/gic/its.h"
 
 #include "arch/arch.h"
-#include "arch/arm64/cpu.h"
-#include "arch/arm64/mmu.h"
-#include "arch/arm64/sysreg.h"
+#include "arch/barrier.h"
+#include "arch/cpu.h"
+#include "arch/irq.h"
+#include "arch/mmu.h"
 #include "core/lib/errno.h"
 #include "core/lib/mmio.h"
 #include "core/lib/spinlock.h"

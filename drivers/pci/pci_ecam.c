@@ -5,7 +5,7 @@
  * would also write the neighbouring register (Status, whose bits clear when written 1).
  */
 #include "arch/arch.h"
-#include "arch/arm64/mmu.h"
+#include "arch/mmu.h"
 #include "core/lib/mmio.h"
 #include "core/log/log.h"
 #include "drivers/pci/pci.h"

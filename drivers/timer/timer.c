@@ -1,8 +1,11 @@
 #include "drivers/timer/timer.h"
 
-#include "arch/arm64/cpu.h"
-#include "arch/arm64/pmu.h"
-#include "arch/arm64/sysreg.h"
+#include "arch/barrier.h"
+#include "arch/counter.h"
+#include "arch/cpu.h"
+#include "arch/irq.h"
+#include "arch/pmu.h"
+#include "arch/sysreg.h"
 #include "core/log/log.h"
 
 /* CNTHP_CTL_EL2 (Arm ARM D19.12.17) */
@@ -23,13 +26,13 @@ static void (*tick_fn[MAX_CPUS])(void);
 
 u32 timer_frequency(void)
 {
-	return freq ? freq : (u32)read_sysreg(cntfrq_el0);
+	return freq ? freq : (u32)counter_firmware_hz();
 }
 
 u64 timer_counter(void)
 {
 	isb(); /* the counter read must not be speculated ahead of earlier code */
-	return read_sysreg(cntpct_el0);
+	return counter_read();
 }
 
 u64 timer_now_us(void)

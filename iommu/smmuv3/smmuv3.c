@@ -7,9 +7,9 @@
 #include "iommu/smmuv3/smmuv3_internal.h"
 
 #include "arch/arch.h"
-#include "arch/arm64/cpu.h"
-#include "arch/arm64/mmu.h"
-#include "arch/arm64/sysreg.h"
+#include "arch/cpu.h"
+#include "arch/irq.h"
+#include "arch/mmu.h"
 #include "core/lib/errno.h"
 #include "core/lib/string.h"
 #include "core/log/log.h"
@@ -27,9 +27,8 @@ struct smmu_state smmu = { .lock = SPINLOCK_INIT, .evt_lock = SPINLOCK_INIT };
 
 u64 smmu_lock_irqsave(spinlock_t *l)
 {
-	u64 flags = read_sysreg(daif);
+	u64 flags = irq_save();
 
-	irq_disable();
 	spin_lock(l);
 	return flags;
 }
@@ -37,7 +36,7 @@ u64 smmu_lock_irqsave(spinlock_t *l)
 void smmu_unlock_irqrestore(spinlock_t *l, u64 flags)
 {
 	spin_unlock(l);
-	write_sysreg(daif, flags);
+	irq_restore(flags);
 }
 
 /* Make the CPU's writes to a structure the SMMU reads visible to it. */

@@ -7,8 +7,8 @@
 #include "iommu/smmuv3/smmuv3_internal.h"
 
 #include "arch/arch.h"
-#include "arch/arm64/cpu.h"
-#include "arch/arm64/sysreg.h"
+#include "arch/barrier.h"
+#include "arch/cpu.h"
 #include "core/lib/errno.h"
 #include "core/log/log.h"
 #include "drivers/timer/timer.h"

@@ -7,8 +7,9 @@
 #include "iommu/smmuv3/smmuv3_internal.h"
 
 #include "arch/arch.h"
-#include "arch/arm64/cpu.h"
-#include "arch/arm64/sysreg.h"
+#include "arch/barrier.h"
+#include "arch/cache.h"
+#include "arch/cpu.h"
 #include "core/lib/errno.h"
 #include "core/lib/string.h"
 #include "core/log/log.h"
@@ -17,16 +18,12 @@
 
 /* Before reading what a non-coherent SMMU wrote, drop the CPU's cached copy of it. The
  * lines were cleaned when the queue was made and the CPU never writes them, so clean and
- * invalidate only invalidates. (arch/arch.h offers the cleaning side only.) */
+ * invalidate only invalidates. */
 static void see_smmu_writes(const void *va, size_t len)
 {
-	u64 line, p;
-
 	if (smmu.coherent)
 		return;
-	line = 4U << FIELD_GET(GENMASK(19, 16), read_sysreg(ctr_el0));
-	for (p = ALIGN_DOWN((u64)(uintptr_t)va, line); p < (u64)(uintptr_t)va + len; p += line)
-		__asm__ volatile("dc civac, %0" : : "r"(p) : "memory");
+	dcache_clean_inval(va, len);
 	dsb(sy);
 }
 

@@ -5,7 +5,7 @@
 #ifndef IOMMU_VIOMMU_DEV_INTERNAL_H
 #define IOMMU_VIOMMU_DEV_INTERNAL_H
 
-#include "arch/arm64/pmu.h"
+#include "arch/pmu.h"
 #include "core/lib/handoff.h"
 #include "core/lib/spinlock.h"
 #include "core/virtio/virtio_mmio.h"

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch/arm64/exception.h"
+#include "arch/exception.h"
 #include "arch/fake/fake.h"
 #include "core/lib/errno.h"
 #include "core/lib/fmt.h"

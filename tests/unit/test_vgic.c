@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "arch/arm64/ich.h"
+#include "arch/ich.h"
 #include "core/lib/errno.h"
 #include "core/vgic/vgic_internal.h"
 #include "core/vm/guest_layout.h"

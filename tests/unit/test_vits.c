@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch/arm64/ich.h"
+#include "arch/ich.h"
 #include "core/lib/errno.h"
 #include "core/vgic/vits.h"
 #include "drivers/gic/gicv3_regs.h"

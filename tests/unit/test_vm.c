@@ -1,9 +1,11 @@
 /*
  * Host tests of the VM model: core/vm/vm.c (creation, boot, stop and restart), core/vm/vpsci.c
- * (the guest's PSCI) and core/vm/vm_device.c (the devices' ops), built as shipped. What they
- * drive lies below or beside them and is doubled here: stage 2, image loading, isolation mode,
- * the vCPU's EL1 context and its kick, the counter. Devices are doubles registered through
- * the real registry, so every test sees the order of what was called on them.
+ * (the guest's PSCI), core/vm/vm_device.c (the devices' ops), core/vm/vcpu.c (a vCPU's reset
+ * registers, its kick) and core/vm/stage2.c, built as shipped over arch/fake (the EL1
+ * context, the CPUs, the TLB). What they drive from beside or above the arch is doubled
+ * here: image loading, isolation mode, the GIC and SMMU drivers, the timer. Devices are
+ * doubles registered through the real registry, so every test sees the order of what was
+ * called on them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,8 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch/arm64/psci.h"
-#include "arch/arm64/vcpu_ctx.h"
+#include "arch/cpu.h"
+#include "arch/fake/fake.h"
+#include "arch/guest_regs.h"
+#include "arch/psci.h"
+#include "arch/sysreg.h"
+#include "arch/tlb.h"
+#include "arch/vcpu_ctx.h"
 #include "core/lib/ranges.h"
 #include "core/mm/alloc.h"
 #include "core/vm/stage2.h"
@@ -24,7 +31,9 @@
 #include "core/vm/vm_device.h"
 #include "core/vm/vm_image.h"
 #include "core/vm/vm_iommu.h"
+#include "drivers/gic/gicv3.h"
 #include "drivers/timer/timer.h"
+#include "iommu/smmuv3/smmuv3.h"
 
 #define RAM_PAGES 4096U /* 16 MiB of host memory for the allocator */
 #define ENTRY 0x40080000ULL
@@ -63,13 +72,6 @@ static void assert_before(const char *a, const char *b)
 
 /* ---- doubles of what the VM model drives ---- */
 
-int stage2_init(struct vm *vm) { (void)vm; return 0; }
-int stage2_map(struct vm *vm, ipa_t ipa, pa_t pa, u64 size, bool device)
-{
-	(void)vm, (void)ipa, (void)pa, (void)size, (void)device;
-	return 0;
-}
-void stage2_flush_tlb(const struct vm *vm) { (void)vm; event("%s", "stage 2 flushed"); }
 int vm_load_images(struct vm *vm)
 {
 	vm->entry = ENTRY;
@@ -81,19 +83,50 @@ int vm_iommu_init(struct vm *vm) { (void)vm; return 0; }
 int vm_iommu_attach(struct vm *vm) { (void)vm; event("%s", "DMA attached"); return 0; }
 void vm_iommu_detach(struct vm *vm) { (void)vm; event("%s", "DMA detached"); }
 u64 timer_counter(void) { return 1000; }
-void vcpu_ctx_reset(struct el1_ctx *c, u64 vmpidr, u64 cntvoff)
+
+/* No SMMU: no device walks the VMs' stage 2. */
+bool smmu_present(void) { return false; }
+bool smmu_has_s2(void) { return false; }
+int smmu_tlbi_s2(u16 vmid, u64 ipa, u64 size, bool leaf)
 {
-	(void)c, (void)vmpidr, (void)cntvoff;
+	(void)vmid, (void)ipa, (void)size, (void)leaf;
+	return 0;
+}
+int smmu_sync(void) { return 0; }
+
+/* The GIC driver: the kick is an SGI to the vCPU's CPU. The vCPU loop's interrupts are
+ * not exercised here. */
+int gic_set_handler(unsigned intid, irq_handler_t fn, void *ctx)
+{
+	(void)intid, (void)fn, (void)ctx;
+	return 0;
+}
+int gic_set_forwarded(unsigned intid, irq_handler_t fn, void *ctx)
+{
+	return gic_set_handler(intid, fn, ctx);
+}
+int gic_disable_local(unsigned intid) { (void)intid; return 0; }
+int gic_enable_local(unsigned intid) { (void)intid; return 0; }
+void irq_handle(void) {}
+
+static u64 sgi_targets[64];
+static unsigned n_sgis;
+void gic_send_sgi(unsigned intid, u64 mpidr)
+{
+	(void)intid;
+	if (n_sgis < 64)
+		sgi_targets[n_sgis++] = mpidr;
 }
 
-static unsigned kicks[VM_MAX_VCPUS];
-void vcpu_kick(struct vcpu *v) { kicks[v->id]++; }
-void vcpu_reset_regs(struct vcpu *v, u64 pc, u64 arg)
+static unsigned sgis_to(u64 mpidr)
 {
-	memset(v->regs.x, 0, sizeof(v->regs.x));
-	v->regs.x[0] = arg;
-	v->regs.pc = pc;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < n_sgis; i++)
+		n += sgi_targets[i] == mpidr;
+	return n;
 }
+
 
 /* Two device types, so that their order shows. */
 static int dev_a_init(struct vm *vm) { (void)vm; event("%s", "a init"); return 0; }
@@ -113,6 +146,7 @@ static const struct vm_device_ops dev_b = { "b", dev_b_init, dev_b_start, dev_b_
 /* ---- a VM of three vCPUs on CPUs 1-3 ---- */
 
 static u8 *ram;
+static pa_t ram_pa;
 static struct vm_configs cfgs;
 static struct vm *vm;
 
@@ -121,6 +155,8 @@ static int setup_group(void **state)
 	struct range_set set = { .n = 0 };
 
 	(void)state;
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		cpus[i].mpidr = 0x100 + i; /* this is CPU 0 (arch/fake) */
 	ram = aligned_alloc(SZ_2M, (size_t)RAM_PAGES * PAGE_SIZE);
 	if (!ram || ranges_add(&set, pa((u64)(uintptr_t)ram), (u64)RAM_PAGES * PAGE_SIZE) ||
 	    alloc_init(&set))
@@ -177,6 +213,11 @@ static void test_created_booted_and_devices_in_order(void **state)
 	assert_int_equal(vm->vcpus[1].power, VCPU_OFF);
 	assert_ptr_equal(vcpu_of_cpu(2), &vm->vcpus[1]);
 	assert_null(vcpu_of_cpu(0));
+	/* Each vCPU's EL1 context at reset: its MPIDR, the VM's counter offset. */
+	assert_int_equal(vm->vcpus[2].ctx.vmpidr & MPIDR_AFF_MASK, 2);
+	assert_int_equal(vm->vcpus[2].ctx.cntvoff, 1000);
+	/* The VM's RAM is in its stage 2. */
+	assert_true(stage2_translate(vm, ipa(0x40000000), &ram_pa));
 	/* Devices made in registration order, started once the images and DMA are in place. */
 	assert_before("a init", "b init");
 	assert_before("b init", "images loaded");
@@ -192,7 +233,8 @@ static void test_cpu_on(void **state)
 	assert_int_equal(vm->vcpus[1].power, VCPU_ON);
 	assert_int_equal(vm->vcpus[1].regs.pc, 0x40100000);
 	assert_int_equal(vm->vcpus[1].regs.x[0], 7);
-	assert_true(kicks[1] > 0);
+	assert_int_equal(vm->vcpus[1].regs.pstate, PSTATE_GUEST_RESET);
+	assert_true(sgis_to(cpus[2].mpidr) > 0); /* the kick: vCPU 1 runs on CPU 2 */
 	assert_int_equal(psci(0, PSCI_CPU_ON_64, 1, 0x40100000, 7), PSCI_RET_ALREADY_ON);
 	assert_int_equal(psci(0, PSCI_CPU_ON_64, 5, 0x40100000, 7), PSCI_RET_INVALID_PARAMS);
 }
@@ -201,6 +243,8 @@ static void test_cpu_on(void **state)
  * order), resets them, and only then are the images loaded again and vCPU 0 started. */
 static void test_system_reset_resets_devices_before_images_reload(void **state)
 {
+	unsigned long tlbis = fake_tlb_invalidations;
+
 	(void)state;
 	n_events = 0;
 	psci(1, PSCI_SYSTEM_RESET, 0, 0, 0);
@@ -220,6 +264,7 @@ static void test_system_reset_resets_devices_before_images_reload(void **state)
 	assert_int_equal(vm->vcpus[0].power, VCPU_ON);
 	assert_int_equal(vm->vcpus[1].power, VCPU_OFF);
 	assert_int_equal(vm->vcpus[0].regs.pc, ENTRY);
+	assert_true(fake_tlb_invalidations > tlbis); /* the old guest's stage 2 TLB entries */
 }
 
 /* vCPU 2 asks for a reset; vCPU 1 has already left for it when vCPU 0, still in its own

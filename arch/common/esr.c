@@ -1,6 +1,6 @@
-/* Exception syndrome decoding (Arm ARM D19.2.40, ESR_ELx.EC). Portable: host-tested. */
-#include "arch/arm64/exception.h"
-#include "arch/arm64/sysreg.h"
+/* Exception syndrome decoding (Arm ARM D19.2.40, ESR_ELx.EC). Portable: both builds, host-tested. */
+#include "arch/exception.h"
+#include "arch/sysreg.h"
 
 const char *esr_class_name(u64 esr)
 {

@@ -1,6 +1,6 @@
 /* PSCI calls to the firmware (Arm DEN0022, Power State Coordination Interface). */
-#ifndef ARCH_ARM64_PSCI_H
-#define ARCH_ARM64_PSCI_H
+#ifndef ARCH_PSCI_H
+#define ARCH_PSCI_H
 
 #include "core/platform/platform.h"
 

@@ -1,8 +1,8 @@
 /* Moving a vCPU's EL1 state (system registers, FP/SIMD, virtual timer) between memory and
  * the physical CPU. Each physical CPU runs one vCPU, so this happens when the vCPU starts,
  * stops or is reset, not on every exit. */
-#ifndef ARCH_ARM64_VCPU_CTX_H
-#define ARCH_ARM64_VCPU_CTX_H
+#ifndef ARCH_VCPU_CTX_H
+#define ARCH_VCPU_CTX_H
 
 #include "core/lib/types.h"
 
@@ -25,15 +25,18 @@ struct el1_ctx {
 	u64 v[64]; /* q0-q31 as pairs */
 };
 
-/* Why a vCPU left the guest (arch/arm64/guest.S). */
+/* Why a vCPU left the guest. */
 enum vcpu_exit { EXIT_SYNC, EXIT_IRQ, EXIT_FIQ, EXIT_SERROR };
+
+struct vcpu;
+
+/* Runs v's guest (its registers are v->regs, which core/vm/vm.h keeps first in struct
+ * vcpu) until it exits; returns the enum vcpu_exit. */
+u64 guest_enter(struct vcpu *v);
 
 void vcpu_ctx_load(const struct el1_ctx *c);
 void vcpu_ctx_save(struct el1_ctx *c);
 /* The architectural reset state of a vCPU's EL1 context (MMU and caches off). */
 void vcpu_ctx_reset(struct el1_ctx *c, u64 vmpidr, u64 cntvoff);
-
-void fpsimd_save(u64 *v, u64 *fpcr_fpsr);
-void fpsimd_load(const u64 *v, const u64 *fpcr_fpsr);
 
 #endif

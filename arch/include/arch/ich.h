@@ -1,11 +1,11 @@
 /*
  * The GICv3 virtual CPU interface control registers at EL2 (Arm IHI 0069, "ICH_*_EL2"
  * register descriptions in the programmers' model chapter), their fields, and accessors.
- * The field definitions are plain data, also used by the host build of the vGIC; the
- * accessors only exist for the hypervisor.
+ * The accessors read and write the registers through read_sysreg/write_sysreg, so the host
+ * build has them too, over arch/fake's register file.
  */
-#ifndef ARCH_ARM64_ICH_H
-#define ARCH_ARM64_ICH_H
+#ifndef ARCH_ICH_H
+#define ARCH_ICH_H
 
 #include "core/lib/bits.h"
 
@@ -34,7 +34,7 @@
 #define ICC_SRE_EL1_DIB BIT(2)
 
 #ifndef __ASSEMBLER__
-#include "arch/arm64/sysreg.h"
+#include "arch/sysreg.h"
 
 /* Number of list registers this CPU implements. */
 static inline unsigned ich_nr_lrs(void)

@@ -1,7 +1,7 @@
 /* What a guest sees of the CPU's ID registers: the real values with the features Portcullis
  * does not virtualise hidden (HCR_EL2.TID3 traps the reads). */
-#ifndef ARCH_ARM64_IDREGS_H
-#define ARCH_ARM64_IDREGS_H
+#ifndef ARCH_IDREGS_H
+#define ARCH_IDREGS_H
 
 #include "core/lib/types.h"
 

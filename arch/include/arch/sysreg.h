@@ -1,7 +1,7 @@
 /* AArch64 system registers and their fields, as used at EL2 (Arm ARM D19, "AArch64 System
  * Register Descriptions"). Field names carry their register's name as prefix. */
-#ifndef ARCH_ARM64_SYSREG_H
-#define ARCH_ARM64_SYSREG_H
+#ifndef ARCH_SYSREG_H
+#define ARCH_SYSREG_H
 
 #include "core/lib/bits.h"
 
@@ -38,6 +38,9 @@
 #define MAIR_ATTR_DEVICE_nGnRnE ULL(0x00)
 #define MAIR_ATTR_NORMAL_NC ULL(0x44)
 
+/* CTR_EL0 (D19.2.34) */
+#define CTR_EL0_DMINLINE GENMASK(19, 16)
+
 /* ID_AA64MMFR0_EL1 (D19.2.64) */
 #define ID_AA64MMFR0_PARANGE GENMASK(3, 0)
 #define ID_AA64MMFR0_TGRAN16 GENMASK(23, 20)
@@ -67,20 +70,9 @@
 #define DAIF_ALL U(0xf)
 
 #ifndef __ASSEMBLER__
-#include "core/lib/types.h"
-
-#define read_sysreg(r) ({ u64 __v; __asm__ volatile("mrs %0, " #r : "=r"(__v)); __v; })
-#define write_sysreg(r, v) __asm__ volatile("msr " #r ", %0" : : "r"((u64)(v)) : "memory")
-
-#define isb() __asm__ volatile("isb" : : : "memory")
-#define dsb(opt) __asm__ volatile("dsb " #opt : : : "memory")
-#define dmb(opt) __asm__ volatile("dmb " #opt : : : "memory")
-#define wfi() __asm__ volatile("wfi" : : : "memory")
-#define wfe() __asm__ volatile("wfe" : : : "memory")
-#define sev() __asm__ volatile("sev" : : : "memory")
-#define cpu_relax() __asm__ volatile("yield" : : : "memory")
-#define irq_enable() __asm__ volatile("msr daifclr, #2" : : : "memory")
-#define irq_disable() __asm__ volatile("msr daifset, #2" : : : "memory")
+/* read_sysreg(name) and write_sysreg(name, value), name being the register's assembler
+ * name (esr_el2): the instruction itself on arm64, a register file in memory on the host. */
+#include <arch_impl/sysreg.h>
 #endif
 
 #endif

@@ -1,7 +1,7 @@
 /* EL2 controls for running a guest at EL1 (Arm ARM D19.2), and the trapped-instruction
  * syndromes Portcullis decodes. */
-#ifndef ARCH_ARM64_GUEST_REGS_H
-#define ARCH_ARM64_GUEST_REGS_H
+#ifndef ARCH_GUEST_REGS_H
+#define ARCH_GUEST_REGS_H
 
 #include "core/lib/bits.h"
 

@@ -2,8 +2,8 @@
  * (docs/performance.md). One PMU event counter is kept back from the guest for EL2 and
  * counts only there: retired instructions where the PMU offers them (QEMU does under
  * -icount), else cycles; without a PMU to spare, the generic timer in nanoseconds. */
-#ifndef ARCH_ARM64_PMU_H
-#define ARCH_ARM64_PMU_H
+#ifndef ARCH_PMU_H
+#define ARCH_PMU_H
 
 #include "core/lib/types.h"
 

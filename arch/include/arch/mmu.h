@@ -1,9 +1,11 @@
 /* The hypervisor's own EL2 stage-1 translation: an identity map, so pa_to_va() is free. */
-#ifndef ARCH_ARM64_MMU_H
-#define ARCH_ARM64_MMU_H
+#ifndef ARCH_MMU_H
+#define ARCH_MMU_H
 
 #include "core/lib/types.h"
-#include "iommu/pgtable/pgtable.h"
+
+/* The page-table engine's page source (iommu/pgtable/pgtable.h), handed over opaque. */
+struct pgt_pool;
 
 /* Build the boot map from a static pool (image sections, guard pages left out, the early
  * UART, and the DTB read-only if it looks like one) and turn the MMU on. Runs with the MMU

@@ -1,6 +1,6 @@
 /* The register frame saved by a fatal exception (vectors.S) and what reports it. */
-#ifndef ARCH_ARM64_EXCEPTION_H
-#define ARCH_ARM64_EXCEPTION_H
+#ifndef ARCH_ARM64_EXC_FRAME_H
+#define ARCH_ARM64_EXC_FRAME_H
 
 #define EXC_KIND_SP0 0
 #define EXC_KIND_SYNC 1
@@ -24,11 +24,8 @@ struct exc_frame {
 };
 _Static_assert(sizeof(struct exc_frame) == FRAME_SIZE, "frame layout");
 
-/* Name of an exception class (ESR_ELx.EC, Arm ARM D19.2.40). */
-const char *esr_class_name(u64 esr);
-
+/* Reports f and stops this CPU (vectors.S, for an exception EL2 cannot handle). */
 void exception_fatal(struct exc_frame *f, u64 kind);
-void irq_handle(void);
 #endif
 
 #endif

@@ -1,7 +1,8 @@
 /*
- * What portable code (core/lib, the page-table engine, discovery, the allocator) needs from
- * the architecture. Implemented by arch/arm64 for the hypervisor and by arch/fake for host
- * unit tests (style.md 2).
+ * Addresses and table writes: what portable code (the page-table engine, discovery, the
+ * allocator) needs from the architecture. One header of the arch interface
+ * (docs/architecture.md, "The arch interface"), implemented by arch/arm64 for the hypervisor
+ * and by arch/fake for host unit tests (style.md 2).
  */
 #ifndef ARCH_ARCH_H
 #define ARCH_ARCH_H
