@@ -7,6 +7,7 @@
 
 volatile uint32_t gic_seen[GUEST_MAX_VCPUS][GIC_TRACKED];
 volatile uint32_t gic_stray[GUEST_MAX_VCPUS];
+volatile uint32_t gic_lpis[GUEST_MAX_VCPUS];
 static gic_handler_t handlers[GIC_TRACKED];
 
 uint32_t gic_dist_init(void)
@@ -94,11 +95,13 @@ void guest_irq(void)
 		uint64_t iar = read_sysreg(icc_iar1_el1);
 		unsigned intid = iar & 0xffffff;
 
-		if (intid >= GIC_SPURIOUS)
+		if (intid >= GIC_SPURIOUS && intid < GIC_LPI_BASE)
 			return;
 		if (intid < GIC_TRACKED && handlers[intid]) {
 			gic_seen[cpu][intid]++;
 			handlers[intid](intid, cpu);
+		} else if (intid >= GIC_LPI_BASE) {
+			gic_lpis[cpu]++;
 		} else {
 			gic_stray[cpu]++;
 		}

@@ -42,9 +42,13 @@
 typedef void (*gic_handler_t)(unsigned intid, unsigned cpu);
 
 /* What each vCPU acknowledged: gic_seen[cpu][intid] for INTIDs below GIC_TRACKED, and
- * gic_stray[cpu] for any other or any without a handler. Written by that vCPU only. */
+ * gic_stray[cpu] for any other below the LPIs or any without a handler. Written by that
+ * vCPU only. */
 extern volatile uint32_t gic_seen[][GIC_TRACKED];
 extern volatile uint32_t gic_stray[];
+/* LPIs (INTIDs from 8192) each vCPU acknowledged, whichever. */
+#define GIC_LPI_BASE 8192
+extern volatile uint32_t gic_lpis[];
 
 /* Once per VM: GICD_CTLR = ARE | EnableGrp1. Returns what GICD_CTLR reads afterwards. */
 uint32_t gic_dist_init(void);

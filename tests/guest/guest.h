@@ -69,6 +69,7 @@ void prober_secondary(unsigned cpu, uint64_t task);
 void watcher(void);
 void rtc(void);
 void dma(void);
+void msi(void);
 void viommu(void);
 /* PSCI CPU_ON context_id that starts vCPU 1 of role=viommu as its racing partner. */
 #define VIOMMU_RACE_TASK 0x7aceULL

@@ -11,6 +11,8 @@
  * - "role=flood" (viommu.c): edu's DMA into an IOVA nothing maps, in a loop: SMMU faults.
  * - "role=dma" (dma.c): a passed-through PCI device (QEMU's edu) found through the emulated
  *   ECAM, and its DMA, inside and outside the VM's RAM.
+ * - "role=msi" (msi.c): edu's MSI through the VM's virtual ITS, and what a hostile guest
+ *   can try with its MSI and its ITS.
  */
 #include "guest.h"
 
@@ -35,6 +37,8 @@ void guest_main(const uint8_t *dtb)
 		viommu();
 	else if (has_arg(args, "role=dma"))
 		dma();
+	else if (has_arg(args, "role=msi"))
+		msi();
 }
 
 /* A vCPU other than 0, started by PSCI CPU_ON with context_id. */

@@ -4,7 +4,7 @@
  * this VM is, and at the IPA the rtc VM sees it; the RTC's SPI, which its distributor
  * does not let it enable or make pending), then writes a canary into its RAM and reports
  * every 200 ms that it still holds and how many interrupts reached it: none may, as it
- * enabled only its SGIs, which nobody else can send it.
+ * enabled only its SGIs, which nobody else can send it, and no LPIs.
  */
 #include "gic.h"
 #include "guest.h"
@@ -50,7 +50,7 @@ void watcher(void)
 		putdec(beat);
 		puts(bad ? " canary CORRUPT" : " canary ok");
 		puts(", interrupts ");
-		putdec(gic_stray[0]);
+		putdec(gic_stray[0] + gic_lpis[0]);
 		puts("\n");
 		delay_ms(200);
 	}
