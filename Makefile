@@ -158,7 +158,8 @@ VIOMMU_PURE_SRCS := $(filter-out iommu/viommu/viommu_dev.c iommu/viommu/viommu_s
 UNIT_SRCS := $(wildcard $(addsuffix /*.c,$(UNIT_DIRS))) $(VIOMMU_PURE_SRCS) core/mm/alloc.c \
 	core/vm/vmconfig.c core/vm/vmconfig_check.c core/vm/guest_dt.c \
 	core/vm/vm.c core/vm/vpsci.c core/vm/vm_device.c \
-	core/dev/console_prompt.c core/dev/vpl011.c core/vgic/vgic_irq.c core/vgic/vgic_mmio.c \
+	core/dev/console_prompt.c core/dev/vpl011.c core/dev/vpci_rules.c \
+	core/vgic/vgic_irq.c core/vgic/vgic_mmio.c \
 	$(filter-out drivers/pci/pci_ecam.c,$(wildcard drivers/pci/*.c)) \
 	iommu/smmuv3/smmuv3_ste.c iommu/smmuv3/smmuv3_events.c arch/arm64/esr.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(UNIT_BUILD)/%,$(wildcard tests/unit/test_*.c))
