@@ -332,6 +332,24 @@ static int setup(struct viommu_dev *d)
 	return ret;
 }
 
+/* The ASIDs (VIOMMU_ASID_BASE and up) and, nested, the VMID (VIOMMU_VMID_BASE and up) the
+ * replay gives vm's domains fit the SMMU's widths; else every ATTACH would fail
+ * (smmu_set_*: -E_RANGE), so the device is not created and boot says why, once. */
+static bool ids_fit(const struct vm *vm)
+{
+	u32 asid = VIOMMU_ASID_BASE + (vm->id + 1) * VIOMMU_MAX_ENDPOINTS - 1;
+	u32 vmid = VIOMMU_VMID_BASE + vm_vmid(vm);
+	bool nested = smmu_has_s2();
+
+	if (!(asid >> smmu_asid_bits()) && (!nested || !(vmid >> smmu_vmid_bits())))
+		return true;
+	log_err("vm '%s': virtio-iommu needs %s up to 0x%x; the SMMU has %u-bit ASIDs and "
+		"%u-bit VMIDs (SMMU_IDR0.ASID16, VMID16): not created\n", vm->cfg->name,
+		asid >> smmu_asid_bits() ? "ASIDs" : "VMIDs", asid >> smmu_asid_bits() ? asid : vmid,
+		smmu_asid_bits(), smmu_vmid_bits());
+	return false;
+}
+
 static int viommu_vm_init(struct vm *vm)
 {
 	struct viommu_dev *d;
@@ -343,6 +361,8 @@ static int viommu_vm_init(struct vm *vm)
 		log_err("vm '%s': virtio-iommu needs an SMMU with stage 1\n", vm->cfg->name);
 		return -E_NODEV;
 	}
+	if (!ids_fit(vm))
+		return -E_NODEV;
 	d = page_alloc_zeroed(sizeof(*d), 1);
 	if (!d)
 		return -E_NOMEM;
