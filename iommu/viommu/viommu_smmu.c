@@ -122,8 +122,8 @@ static void log_leak(struct viommu_dev *d, const char *what, int err)
 }
 
 /* A slot whose domain's ASID invalidation failed may still have TLB entries under that
- * ASID: they go before the slot's next domain can be reached (SMMUv3 §4.4.2.3,
- * CMD_TLBI_NH_ASID; complete at the CMD_SYNC, §4.7.3). */
+ * ASID: they go before the slot's next domain can be reached (SMMUv3 §4.4,
+ * CMD_TLBI_NH_ASID; complete at the CMD_SYNC, §4.7). */
 static int forget_stale_asid(struct viommu_dev *d, unsigned slot)
 {
 	int ret;
