@@ -68,20 +68,22 @@ static void runtime_free_page(struct pgt_pool *pool, pa_t p)
 		runtime_pool->free_page(runtime_pool, p);
 }
 
-static void el2_tlb_inv(void *ctx, u64 ia, u64 size, bool leaf)
+static int el2_tlb_inv(void *ctx, u64 ia, u64 size, bool leaf)
 {
 	(void)ctx;
 	(void)leaf;
 	dsb(ishst);
 	for (u64 va = ia; va < ia + size; va += PAGE_SIZE)
 		__asm__ volatile("tlbi vae2is, %0" : : "r"(va >> PAGE_SHIFT));
+	return 0;
 }
 
-static void el2_tlb_sync(void *ctx)
+static int el2_tlb_sync(void *ctx)
 {
 	(void)ctx;
 	dsb(ish);
 	isb();
+	return 0;
 }
 
 static const struct pgt_tlb_ops el2_tlb = { .inv_range = el2_tlb_inv, .sync = el2_tlb_sync };

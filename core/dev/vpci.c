@@ -14,11 +14,7 @@
 #include "drivers/pci/pci.h"
 #include "drivers/pci/pci_regs.h"
 
-#define PCI_STATUS 0x06
-#define PCI_CACHE_LINE_SIZE 0x0c
-#define PCI_LATENCY_TIMER 0x0d
 #define PCI_ROM_ADDRESS 0x30
-#define PCI_INTERRUPT_LINE 0x3c
 /* Capabilities (PCI Local Bus 3.0, 6.7-6.8; PCI Express Base 4.0, 7.7.2 for MSI-X). */
 #define PCI_STATUS_CAP_LIST BIT(4)
 #define PCI_CAPABILITY_LIST 0x34
@@ -30,65 +26,10 @@
 #define PCI_MSI_FLAGS_ENABLE BIT(0)
 #define PCI_MSIX_FLAGS_ENABLE BIT(15)
 #define PCI_MAX_CAPS 48         /* (256 - 64) / 4: a longer list is a loop */
-/* The command bits a guest may change on its own device: decoding, bus mastering (the SMMU
- * confines its DMA) and INTx masking. */
-#define VPCI_COMMAND_GUEST (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE)
 
 static const struct plat_pci *host(void)
 {
 	return &platform()->pci;
-}
-
-/* Who else already takes INTID intid: another VM's intids, or a device of an earlier VM
- * (a clash between two VMs' devices is reported at the later one, as every other clash
- * between VMs is). */
-static const char *intx_taken(const struct vm_configs *cfgs, unsigned self, u32 intid)
-{
-	for (unsigned v = 0; v < cfgs->n; v++) {
-		const struct vm_config *c = &cfgs->vm[v];
-
-		if (v == self)
-			continue;
-		for (unsigned i = 0; i < c->n_irqs; i++)
-			if (c->irqs[i] == intid)
-				return c->name;
-		for (unsigned i = 0; i < c->n_pci && v < self; i++) {
-			const struct pci_dev *d = pci_find((u16)c->pci_bdf[i]);
-
-			if (d && d->pin && d->intid == intid)
-				return c->name;
-		}
-	}
-	return NULL;
-}
-
-int vpci_check_configs(const struct vm_configs *cfgs, char *err, size_t err_len)
-{
-	for (unsigned v = 0; v < cfgs->n; v++) {
-		const struct vm_config *c = &cfgs->vm[v];
-
-		for (unsigned i = 0; i < c->n_pci; i++) {
-			const struct pci_dev *d = pci_find((u16)c->pci_bdf[i]);
-			const char *other = NULL;
-			char name[16];
-
-			fmt_snprintf(name, sizeof(name), PCI_BDF_FMT, PCI_BDF_ARGS(c->pci_bdf[i]));
-			if (!d || !d->usable) {
-				fmt_snprintf(err, err_len, "vm '%s': pci-devices: %s %s", c->name, name,
-					     d ? "could not be set up (see above)" : "is not present");
-				return -E_INVAL;
-			}
-			if (d->pin && d->intid)
-				other = intx_taken(cfgs, v, d->intid);
-			if (other) {
-				fmt_snprintf(err, err_len, "vm '%s': pci-devices: %s raises INTx on "
-					     "INTID %u, which vm '%s' also gets", c->name, name, d->intid,
-					     other);
-				return -E_INVAL;
-			}
-		}
-	}
-	return 0;
 }
 
 static struct vpci_dev *owned(struct vm *vm, u16 bdf)
@@ -182,26 +123,23 @@ static void device_write(struct vpci_dev *vd, unsigned reg, unsigned size, u32 v
 {
 	u16 bdf = vd->pdev->bdf;
 	unsigned word = reg & ~3U;
+	struct vpci_write w[VPCI_MAX_WRITES];
+	unsigned n;
 
 	if (word >= PCI_BAR(0) && word <= PCI_BAR(5)) {
-		unsigned n = (word - PCI_BAR(0)) / 4;
+		unsigned bar = (word - PCI_BAR(0)) / 4;
 
 		/* All ones starts sizing; anything else ends it. The BAR never moves. */
 		if (size == 4 && v == ~0U)
-			vd->sizing |= (u8)BIT(n);
+			vd->sizing |= (u8)BIT(bar);
 		else
-			vd->sizing &= (u8)~BIT(n);
-	} else if (reg == PCI_COMMAND && size >= 2) {
-		u32 cmd = pci_cfg_read(bdf, PCI_COMMAND, 2);
-
-		pci_cfg_write(bdf, PCI_COMMAND, 2, (cmd & ~VPCI_COMMAND_GUEST) | (v & VPCI_COMMAND_GUEST));
-	} else if ((reg == PCI_STATUS && size == 2) || reg == PCI_CACHE_LINE_SIZE ||
-		   reg == PCI_LATENCY_TIMER || reg == PCI_INTERRUPT_LINE) {
-		pci_cfg_write(bdf, reg, size, v);
-	} else if (msi_write(vd, reg, size, v)) {
+			vd->sizing &= (u8)~BIT(bar);
 		return;
 	}
-	/* Everything else (capabilities, bridges, other devices) is the hypervisor's. */
+	n = vpci_filter_write(reg, size, v, (u16)pci_cfg_read(bdf, PCI_COMMAND, 2), w);
+	for (unsigned i = 0; i < n; i++)
+		pci_cfg_write(bdf, w[i].reg, w[i].size, w[i].value);
+	msi_write(vd, reg, size, v);
 }
 
 static bool ecam_access(struct vcpu *vcpu, void *dev, struct mmio_access *a)

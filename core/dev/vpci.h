@@ -3,7 +3,8 @@
  * the host ECAM's address holding only its devices and the bridges above them: other
  * functions read as absent, BARs stay where the hypervisor put them (sizing works, moving
  * does not), and only the command register's decode, bus-master and INTx-disable bits, the
- * status register's write-one-to-clear bits and the scratch registers take writes. BARs are
+ * status register's write-one-to-clear bits and the scratch registers take writes, filtered
+ * byte by byte (core/dev/vpci_rules.c). BARs are
  * mapped into the VM's stage 2 at their physical addresses, and INTx lines are forwarded to
  * the VM as its own SPIs. The SMMU side (isolation of the devices' DMA) is core/vm/vm_iommu.c.
  */
@@ -29,9 +30,23 @@ struct vpci {
 struct vm;
 
 /* Check every VM's devices against what enumeration found: each must exist and be usable,
- * and no INTx line may reach two VMs (nor a VM's own intids and another VM's device).
- * Returns 0, or -E_INVAL with one line in err naming the VM, the device and the reason. */
+ * no INTx line may reach two VMs (nor a VM's own intids and another VM's device), and no
+ * VM may be given a bridge with another VM's device below it. Returns 0, or -E_INVAL with
+ * one line in err naming the VM, the device and the reason. (core/dev/vpci_rules.c) */
 int vpci_check_configs(const struct vm_configs *cfgs, char *err, size_t err_len);
+
+/* One configuration write to a device. */
+struct vpci_write {
+	u16 reg;
+	u8 size;
+	u32 value;
+};
+#define VPCI_MAX_WRITES 4
+/* What a guest's write of size bytes (1, 2, 4) at reg, naturally aligned, to its own
+ * device becomes, filtered byte by byte (BARs aside: the caller's): COMMAND's guest bits
+ * merged into cmd (the register now), STATUS, cache line size, latency timer and interrupt
+ * line; nothing else. Into out[0 .. VPCI_MAX_WRITES); returns how many. */
+unsigned vpci_filter_write(unsigned reg, unsigned size, u32 v, u16 cmd, struct vpci_write *out);
 struct vm_device_ops;
 /* The VM's PCI devices (core/vm/vm_device.h): init registers the emulated ECAM, maps the
  * BARs and forwards the INTx lines; reset forgets BAR sizing state. */

@@ -99,7 +99,9 @@ void virtio_mmio_reset(struct virtio_mmio *t) { reset(t); }
 void virtio_mmio_process(struct virtio_mmio *t, unsigned queue)
 {
 	struct virtio_mmio_queue *q = queue_of(t, queue);
-	const struct vq_bufs bufs = { t->in, sizeof(t->in), t->out, sizeof(t->out) };
+	const struct vq_bufs bufs = { t->in, sizeof(t->in), t->out, sizeof(t->out),
+				      t->status_at, t->ops->sync ? VIRTIO_MMIO_BATCH_MAX : 0,
+				      t->ops->status_back };
 	enum vq_status st;
 	unsigned used;
 
@@ -110,7 +112,7 @@ void virtio_mmio_process(struct virtio_mmio *t, unsigned queue)
 	/* Requests served before a malformed chain are completed all the same. */
 	if (used) {
 		if (t->ops->sync)
-			t->ops->sync(t->dev, queue);
+			t->ops->sync(t->dev, queue, t->status_at);
 		vq_publish(&q->vq, &t->host.mem);
 		if (vq_should_notify(&q->vq, &t->host.mem))
 			notify(t, VIRTIO_MMIO_INT_USED_BUFFER);

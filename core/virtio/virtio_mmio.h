@@ -22,6 +22,8 @@
 /* A request's device-readable part and device-writable part are served from hypervisor
  * buffers of this size; a request with more to read is used with length 0, unread. */
 #define VIRTIO_BUF_MAX 4096
+/* Requests of one batch whose status sync() can still change (struct virtio_dev_ops). */
+#define VIRTIO_MMIO_BATCH_MAX 256
 /* VendorID: "Port", little-endian. */
 #define VIRTIO_MMIO_VENDOR_PORTCULLIS U(0x74726f50)
 
@@ -54,8 +56,12 @@ struct virtio_dev_ops {
 	/* Optional. After a batch of handle() calls on a queue (every request one
 	 * notification found), before any of them becomes visible to the driver as used:
 	 * finish what the batch left pending (virtio-iommu: one CMD_SYNC for all its TLB
-	 * invalidations). What handle() wrote into out is already final. */
-	void (*sync)(void *dev, unsigned queue);
+	 * invalidations). What handle() wrote is in the driver's buffers already; status[k]
+	 * is where the status byte of the batch's k-th handle() call lies there (status_back
+	 * bytes before the end of its used length; NULL if it wrote no such byte, or k is
+	 * VIRTIO_MMIO_BATCH_MAX or more), for a sync that failed to make requests not OK. */
+	void (*sync)(void *dev, unsigned queue, u8 *const *status);
+	u32 status_back; /* with sync: see above; at least 1 */
 	/* Device reset (Status written 0, or the VM reset): done when it returns, before
 	 * the guest can read the status back as 0. */
 	void (*reset)(void *dev);
@@ -104,6 +110,7 @@ struct virtio_mmio {
 	struct virtio_mmio_stats stats;
 	u8 in[VIRTIO_BUF_MAX];
 	u8 out[VIRTIO_BUF_MAX];
+	u8 *status_at[VIRTIO_MMIO_BATCH_MAX]; /* of the batch being served (sync()) */
 };
 
 /* Set up a transport in its reset state (the model's reset is not called). Returns 0, or

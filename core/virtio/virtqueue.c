@@ -288,10 +288,31 @@ bool vq_should_notify(const struct virtqueue *vq, const struct vq_mem *mem)
 	return !(ld16(avail + VIRTQ_AVAIL_FLAGS) & VIRTQ_AVAIL_F_NO_INTERRUPT);
 }
 
+/* Where byte off of c's device-writable part lies in guest memory. */
+static u8 *out_byte(const struct vq_chain *c, u32 off)
+{
+	for (unsigned i = 0; i < c->n_out; off -= c->out[i++].len)
+		if (off < c->out[i].len)
+			return c->out[i].host + off;
+	return NULL;
+}
+
+static void note_status(const struct vq_bufs *bufs, unsigned k, const struct vq_chain *c,
+			u32 used_len)
+{
+	if (k >= bufs->status_cap)
+		return;
+	bufs->status_at[k] = used_len >= bufs->status_back && bufs->status_back
+				     ? out_byte(c, used_len - bufs->status_back)
+				     : NULL;
+}
+
 enum vq_status vq_process(struct virtqueue *vq, const struct vq_mem *mem, vq_handler_fn fn,
 			  void *dev, unsigned queue, const struct vq_bufs *bufs, unsigned *used,
 			  struct vq_stats *stats)
 {
+	unsigned served = 0;
+
 	*used = 0;
 	/* One queue's worth per call bounds the work a guest's single notification causes;
 	 * a driver always notifies for buffers it adds later (notifications are never
@@ -315,6 +336,7 @@ enum vq_status vq_process(struct virtqueue *vq, const struct vq_mem *mem, vq_han
 			if (c.out_cap)
 				memset(bufs->out, 0, c.out_cap); /* nothing stale reaches the guest */
 			n = fn(dev, queue, bufs->in, c.in_len, bufs->out, c.out_cap);
+			note_status(bufs, served++, &c, (u32)MIN(n, (size_t)c.out_cap));
 		}
 		st = vq_push(vq, mem, &c, bufs->out, (u32)MIN(n, (size_t)c.out_cap));
 		if (st)

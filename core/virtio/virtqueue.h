@@ -122,6 +122,14 @@ struct vq_bufs {
 	u32 in_cap;
 	u8 *out;
 	u32 out_cap;
+	/* Optional (status_cap 0): status_at[k] gets, for the k-th chain the handler served
+	 * (k < status_cap), where in guest memory the byte status_back bytes before the end of
+	 * its used length lies (a request's status, for a device whose tail ends what it
+	 * writes), or NULL if the used length is shorter; so that the device can still change
+	 * it before the chains are published. */
+	u8 **status_at;
+	u32 status_cap;
+	u32 status_back;
 };
 
 struct vq_stats {
@@ -132,7 +140,7 @@ struct vq_stats {
 
 /*
  * Serve every chain available when called, in ring order, at most one queue's worth:
- * pop, handler, push for each. Returns VQ_OK once the ring is empty (or one queue's worth
+ * pop, handler, push for each (with bufs->status_at filled). Returns VQ_OK once the ring is empty (or one queue's worth
  * was served: the driver notifies again for later buffers), or the VQ_ERR_* of the first
  * malformed chain, the chains before it having been pushed. *used counts the chains pushed;
  * the caller publishes them (vq_publish), after completing whatever the handler left

@@ -54,13 +54,14 @@ static bool smmu_walks(const struct vm *vm)
 	return vm->cfg->n_pci && smmu_present() && smmu_has_s2();
 }
 
-static void s2_tlb_inv(void *ctx, u64 ia, u64 size, bool leaf)
+static int s2_tlb_inv(void *ctx, u64 ia, u64 size, bool leaf)
 {
 	const struct vm *vm = ctx;
 	u64 saved = read_sysreg(vttbr_el2);
+	int ret = 0;
 
 	if (smmu_walks(vm))
-		smmu_tlbi_s2(vm_vmid(vm), ia, size, leaf);
+		ret = smmu_tlbi_s2(vm_vmid(vm), ia, size, leaf);
 	write_sysreg(vttbr_el2, vm->vttbr);
 	isb();
 	dsb(ishst);
@@ -71,14 +72,14 @@ static void s2_tlb_inv(void *ctx, u64 ia, u64 size, bool leaf)
 	tlbi_s1_guest();
 	write_sysreg(vttbr_el2, saved);
 	isb();
+	return ret;
 }
 
-static void s2_tlb_sync(void *ctx)
+static int s2_tlb_sync(void *ctx)
 {
 	dsb(ish);
 	isb();
-	if (smmu_walks(ctx))
-		smmu_sync();
+	return smmu_walks(ctx) ? smmu_sync() : 0;
 }
 
 static const struct pgt_tlb_ops s2_tlb = { .inv_range = s2_tlb_inv, .sync = s2_tlb_sync };

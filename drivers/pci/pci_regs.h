@@ -25,6 +25,7 @@
 #define PCI_COMMAND_MEMORY BIT(1)
 #define PCI_COMMAND_MASTER BIT(2)
 #define PCI_COMMAND_INTX_DISABLE BIT(10)
+#define PCI_STATUS 0x06
 #define PCI_CLASS_REVISION 0x08
 #define PCI_CLASS_REVISION_CLASS GENMASK(31, 8) /* base class, sub-class, programming i/f */
 #define PCI_HEADER_TYPE 0x0e

@@ -109,14 +109,19 @@ static void pool_release(struct pgt_pool *pool, pa_t p)
 static void release_page(struct pgtable *pgt, pa_t p) { pool_release(pgt->pool, p); }
 
 /* Break-before-make (Arm ARM D8.14.1): *ptep, covering [base, base + size), invalid and
- * forgotten by every walker before anything else is written there. */
-static void break_entry(struct pgtable *pgt, u64 *ptep, u64 base, u64 size, bool leaf)
+ * forgotten by every walker before anything else is written there. An error: a walker may
+ * still hold what *ptep pointed to. */
+static int break_entry(struct pgtable *pgt, u64 *ptep, u64 base, u64 size, bool leaf)
 {
+	int ret = 0;
+
 	write_desc(pgt, ptep, 0);
 	if (pgt->tlb) {
-		pgt->tlb->inv_range(pgt->tlb_ctx, base, size, leaf);
-		pgt->tlb->sync(pgt->tlb_ctx);
+		ret = pgt->tlb->inv_range(pgt->tlb_ctx, base, size, leaf);
+		if (!ret)
+			ret = pgt->tlb->sync(pgt->tlb_ctx);
 	}
+	return ret;
 }
 
 int pgt_init(struct pgtable *pgt, enum pgt_format fmt, unsigned ias, struct pgt_pool *pool,
@@ -204,19 +209,23 @@ static bool range_unmapped(const struct pgtable *pgt, u64 ia, u64 end)
 	return true;
 }
 
-static void destroy_level(struct pgtable *pgt, u64 *table, unsigned level);
+static size_t drop_level(struct pgtable *pgt, u64 *table, unsigned level, bool leak);
 
 /* A block goes where keep_tables left an emptied table (range_unmapped checked that it maps
  * nothing): break-before-make, the walk caches told the table is gone, then its pages
  * freed. Overwriting the descriptor would leak them and leave walkers a cached pointer to
- * the old table. */
+ * the old table. If the walk caches could not be told, the pages are leaked: the old table
+ * maps nothing, so a walker that still follows it finds only invalid entries. */
 static void drop_empty_table(struct pgtable *pgt, u64 *ptep, unsigned level, u64 base)
 {
 	u64 *sub = desc_table(pgt, *ptep);
+	bool leak = break_entry(pgt, ptep, base, level_size(level), false) != 0;
 
-	break_entry(pgt, ptep, base, level_size(level), false);
-	destroy_level(pgt, sub, level + 1);
-	release_page(pgt, va_to_pa(sub));
+	drop_level(pgt, sub, level + 1, leak);
+	if (leak)
+		pgt->pool->leaked++;
+	else
+		release_page(pgt, va_to_pa(sub));
 }
 
 static int map_level(struct pgtable *pgt, u64 *table, unsigned level, u64 ia, u64 end, u64 out,
@@ -352,13 +361,17 @@ static u64 *split_block(struct unmap_ctx *c, u64 *ptep, unsigned level, u64 base
 	u64 d = *ptep, sub_size = level_size(level + 1);
 	u64 attrs = d & ~(PTE_ADDR | PTE_TYPE_MASK), out = d & PTE_ADDR;
 	u64 *sub = new_table(pgt);
+	int ret;
 
 	if (!sub)
 		return NULL;
 	for (unsigned i = 0; i < ENTRIES; i++)
 		sub[i] = (out + i * sub_size) | attrs | leaf_type(level + 1);
 	arch_table_write_barrier(sub, PAGE_SIZE, pgt->clean_to_poc);
-	break_entry(pgt, ptep, base, level_size(level), true);
+	/* Should the invalidation fail, a walker may keep the block: it translates as the
+	 * new table does, so the split goes on and the error is the unmap's. */
+	ret = break_entry(pgt, ptep, base, level_size(level), true);
+	c->err = c->err ? c->err : ret;
 	write_desc(pgt, ptep, table_desc(pgt, sub));
 	return sub;
 }
@@ -432,11 +445,19 @@ static void unmap_walk(struct unmap_ctx *c, u64 ia, u64 end)
 	}
 }
 
-/* The one range invalidation over every entry c cleared (not synced). */
-static void issue_invalidation(const struct unmap_ctx *c)
+/* The one range invalidation over every entry c cleared (not synced). If it could not be
+ * issued, no sync will cover the tables c freed: they are leaked. */
+static void issue_invalidation(struct unmap_ctx *c)
 {
+	int ret = 0;
+
 	if (invalidated(c) && c->pgt->tlb)
-		c->pgt->tlb->inv_range(c->pgt->tlb_ctx, c->inv_lo, c->inv_hi - c->inv_lo, c->leaf);
+		ret = c->pgt->tlb->inv_range(c->pgt->tlb_ctx, c->inv_lo, c->inv_hi - c->inv_lo,
+					     c->leaf);
+	if (ret) {
+		pgt_leak_deferred(c->pgt->pool, &c->freed);
+		c->err = c->err ? c->err : ret;
+	}
 }
 
 /* Clear [ia, ia + size) and issue its invalidation; c->freed collects emptied tables. */
@@ -508,15 +529,29 @@ void pgt_free_deferred(struct pgt_pool *pool, pa_t *freed)
 	}
 }
 
+size_t pgt_leak_deferred(struct pgt_pool *pool, pa_t *freed)
+{
+	size_t n = 0;
+
+	for (; freed->v; n++)
+		*freed = pa(*(u64 *)pa_to_va(*freed));
+	pool->leaked += n;
+	return n;
+}
+
 int pgt_unmap(struct pgtable *pgt, u64 ia, u64 size)
 {
 	struct unmap_ctx c = { .pgt = pgt };
 	int ret = unmap_range(&c, ia, size);
+	int sync = 0;
 
 	if (invalidated(&c) && pgt->tlb)
-		pgt->tlb->sync(pgt->tlb_ctx);
-	pgt_free_deferred(pgt->pool, &c.freed);
-	return ret;
+		sync = pgt->tlb->sync(pgt->tlb_ctx);
+	if (sync)
+		pgt_leak_deferred(pgt->pool, &c.freed);
+	else
+		pgt_free_deferred(pgt->pool, &c.freed);
+	return ret ? ret : sync;
 }
 
 bool pgt_walk(const struct pgtable *pgt, u64 ia, pa_t *out, unsigned *prot, u64 *entry_size)
@@ -551,25 +586,43 @@ bool pgt_walk(const struct pgtable *pgt, u64 ia, pa_t *out, unsigned *prot, u64 
 	}
 }
 
-static void destroy_level(struct pgtable *pgt, u64 *table, unsigned level)
+/* The table pages under table, deepest first: freed, or (leak) counted in pool->leaked
+ * and never freed. Returns how many. */
+static size_t drop_level(struct pgtable *pgt, u64 *table, unsigned level, bool leak)
 {
+	size_t n = 0;
+
 	for (unsigned i = 0; i < ENTRIES; i++) {
 		if (desc_is_table(table[i], level) && desc_valid(table[i])) {
 			u64 *sub = desc_table(pgt, table[i]);
 
-			destroy_level(pgt, sub, level + 1);
-			release_page(pgt, va_to_pa(sub));
+			n += drop_level(pgt, sub, level + 1, leak) + 1;
+			if (leak)
+				pgt->pool->leaked++;
+			else
+				release_page(pgt, va_to_pa(sub));
 		}
 	}
+	return n;
 }
 
-void pgt_destroy(struct pgtable *pgt)
+static size_t drop_all(struct pgtable *pgt, bool leak)
 {
+	size_t n = 0;
+
 	for (unsigned p = 0; p < pgt->root_pages; p++) {
 		pa_t page = pa_add(pgt->root, (u64)p * PAGE_SIZE);
 
-		destroy_level(pgt, pa_to_va(page), pgt->start_level);
-		release_page(pgt, page);
+		n += drop_level(pgt, pa_to_va(page), pgt->start_level, leak) + 1;
+		if (leak)
+			pgt->pool->leaked++;
+		else
+			release_page(pgt, page);
 	}
 	pgt->root = pa(0);
+	return n;
 }
+
+void pgt_destroy(struct pgtable *pgt) { drop_all(pgt, false); }
+
+size_t pgt_leak(struct pgtable *pgt) { return drop_all(pgt, true); }

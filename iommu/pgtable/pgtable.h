@@ -28,16 +28,21 @@ struct pgt_pool {
 	const char *name;
 	size_t used;
 	size_t limit;
+	/* Of used: pages given up because the invalidation that had to precede their free
+	 * failed (a walker may still hold them). They stay charged and are never reused. */
+	size_t leaked;
 	pa_t (*alloc_page)(struct pgt_pool *pool); /* a page (the engine zeroes it), or pa(0) */
 	void (*free_page)(struct pgt_pool *pool, pa_t page);
 };
 
-/* TLB maintenance the engine needs for break-before-make and before freeing tables. */
+/* TLB maintenance the engine needs for break-before-make and before freeing tables. Each
+ * returns 0, or -E_* when the invalidation could not be issued or did not complete: the
+ * engine then never frees the table pages it was for (pgt_pool.leaked). */
 struct pgt_tlb_ops {
 	/* Invalidate entries for [ia, ia + size); leaf: only last-level entries changed. */
-	void (*inv_range)(void *ctx, u64 ia, u64 size, bool leaf);
+	int (*inv_range)(void *ctx, u64 ia, u64 size, bool leaf);
 	/* Wait until every invalidation issued so far has completed. */
-	void (*sync)(void *ctx);
+	int (*sync)(void *ctx);
 };
 
 struct pgtable {
@@ -78,15 +83,20 @@ int pgt_map(struct pgtable *pgt, u64 ia, pa_t pa, u64 size, unsigned prot);
 /* Remove every mapping in [ia, ia + size), splitting blocks that straddle its edges, then
  * invalidate TLBs, sync, and free table pages left empty. Unmapped holes are fine.
  * Returns 0, or -E_NOMEM if a block that needed splitting could not be (nothing changed
- * for that block). */
+ * for that block), or the TLB op's error (the entries are cleared all the same, the pages
+ * they emptied leaked rather than freed). */
 int pgt_unmap(struct pgtable *pgt, u64 ia, u64 size);
 
 /* pgt_unmap without the wait: the invalidation is issued (one range over what was cleared)
  * but not synced, and table pages left empty are chained onto *freed (start with pa(0))
  * instead of freed. The caller syncs (pgt->tlb->sync), then pgt_free_deferred(): several
- * unmaps can share one sync that way. */
+ * unmaps can share one sync that way. If the invalidation could not be issued, its error
+ * is returned and the pages it was for are leaked (no later sync covers them). */
 int pgt_unmap_nosync(struct pgtable *pgt, u64 ia, u64 size, pa_t *freed);
 void pgt_free_deferred(struct pgt_pool *pool, pa_t *freed);
+/* The sync that *freed waited for failed: its pages are given up, counted in pool->leaked,
+ * never freed. Returns how many. */
+size_t pgt_leak_deferred(struct pgt_pool *pool, pa_t *freed);
 /* Free every table that maps nothing (keep_tables left them): each is unhooked and its
  * walk-cache entries invalidated, and it goes on *freed as with pgt_unmap_nosync (sync,
  * then pgt_free_deferred). Returns how many. */
@@ -100,6 +110,9 @@ bool pgt_walk(const struct pgtable *pgt, u64 ia, pa_t *pa, unsigned *prot, u64 *
 /* Free every table page including the root (root pages go back through free_page). The
  * caller has made sure no walker uses the table any more. */
 void pgt_destroy(struct pgtable *pgt);
+/* pgt_destroy when that could not be made sure (the invalidation failed): every page is
+ * given up instead, counted in pool->leaked, never freed. Returns how many. */
+size_t pgt_leak(struct pgtable *pgt);
 
 /* Descriptor bits for prot in fmt (exposed for the host tests of the encodings). */
 u64 pgt_attrs(enum pgt_format fmt, unsigned prot);

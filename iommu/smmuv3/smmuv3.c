@@ -266,6 +266,8 @@ int smmu_init(const struct plat_smmu *p)
 bool smmu_present(void) { return smmu.enabled; }
 bool smmu_has_s1(void) { return smmu.enabled && smmu.f.s1; }
 bool smmu_has_s2(void) { return smmu.enabled && smmu.f.s2; }
+unsigned smmu_asid_bits(void) { return smmu.enabled ? (smmu.f.asid16 ? 16 : 8) : 0; }
+unsigned smmu_vmid_bits(void) { return smmu.enabled ? (smmu.f.vmid16 ? 16 : 8) : 0; }
 bool smmu_walk_coherent(void) { return smmu.coherent; }
 
 void smmu_get_stats(struct smmu_stats *out)

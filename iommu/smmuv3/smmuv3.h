@@ -26,6 +26,10 @@ int smmu_init(const struct plat_smmu *p);
 bool smmu_present(void); /* smmu_init() succeeded */
 bool smmu_has_s1(void);
 bool smmu_has_s2(void);
+/* ASID and VMID widths in bits: 16, or 8 without SMMU_IDR0.ASID16 / VMID16 (SMMUv3
+ * §6.3.1); 0 with no SMMU in use. */
+unsigned smmu_asid_bits(void);
+unsigned smmu_vmid_bits(void);
 /* Whether the SMMU's table walks snoop the CPU caches (IDR0.COHACC and the DT's
  * dma-coherent). If not, tables given to smmu_set_s1/s2 need clean_to_poc. */
 bool smmu_walk_coherent(void);

@@ -226,20 +226,20 @@ int smmu_tlbi_s1_all(u16 vmid, u16 asid)
 	return cmd_locked(&cmd, 1, false);
 }
 
-static void s2_inv_range(void *ctx, u64 ia, u64 size, bool leaf)
+static int s2_inv_range(void *ctx, u64 ia, u64 size, bool leaf)
 {
-	smmu_tlbi_s2(smmu_tlb_ctx_id(ctx), ia, size, leaf);
+	return smmu_tlbi_s2(smmu_tlb_ctx_id(ctx), ia, size, leaf);
 }
 
-static void s1_inv_range(void *ctx, u64 ia, u64 size, bool leaf)
+static int s1_inv_range(void *ctx, u64 ia, u64 size, bool leaf)
 {
-	smmu_tlbi_s1(smmu_tlb_ctx_vmid(ctx), smmu_tlb_ctx_id(ctx), ia, size, leaf);
+	return smmu_tlbi_s1(smmu_tlb_ctx_vmid(ctx), smmu_tlb_ctx_id(ctx), ia, size, leaf);
 }
 
-static void tlb_sync(void *ctx)
+static int tlb_sync(void *ctx)
 {
 	(void)ctx;
-	smmu_sync();
+	return smmu_sync();
 }
 
 const struct pgt_tlb_ops smmu_s2_tlb_ops = { .inv_range = s2_inv_range, .sync = tlb_sync };

@@ -35,6 +35,9 @@
 /* Per-VM sizes come from the config (docs/viommu.md "Limits"); these are the device's. */
 #define VIOMMU_PROBE_SIZE 64U
 #define VIOMMU_QUEUE_MAX 256U
+/* A notification serves at most a queue's worth, and a failed sync reaches each status. */
+_Static_assert(VIOMMU_QUEUE_MAX <= VIOMMU_BATCH_MAX && VIOMMU_QUEUE_MAX <= VIRTIO_MMIO_BATCH_MAX,
+	       "a batch's requests all tracked");
 /* 4 KiB pages and the 2 MiB and 1 GiB blocks the table engine makes. */
 #define VIOMMU_PAGE_SIZES (SZ_4K | SZ_2M | SZ_1G)
 #define VIOMMU_DOMAIN_LIMIT VIOMMU_MAX_ENDPOINTS
@@ -94,6 +97,7 @@ static size_t handle(void *dev, unsigned queue, const u8 *in, size_t in_len, u8 
 		hw = viommu_replay(&d->hw, &t);
 	t2 = viommu_now(d);
 	viommu_commit(&d->st, &d->ctx, &t, hw);
+	viommu_batch_add(&d->batch, &t);
 	type = in_len && in[0] <= VIRTIO_IOMMU_T_PROBE ? in[0] : 0;
 	tlbi = d->stats.tlbi_cost - tlbi;
 	d->stats.requests[type]++;
@@ -108,14 +112,17 @@ static size_t handle(void *dev, unsigned queue, const u8 *in, size_t in_len, u8 
 }
 
 /* After a notification's requests, before any is used: one CMD_SYNC for all their
- * invalidations (virtio-iommu rule 9). */
-static void batch_sync(void *dev, unsigned queue)
+ * invalidations (virtio-iommu rule 9). If it fails, the requests that needed it are
+ * DEVERR: the IOTLB may still hold what they removed. */
+static void batch_sync(void *dev, unsigned queue, u8 *const *status)
 {
 	struct viommu_dev *d = dev;
 	cost_t t0 = viommu_now(d);
+	int ret = viommu_batch_sync(&d->hw, &d->batch, d->sync_owed, status);
 
-	if (d->sync_owed && viommu_sync_now(d))
-		log_err("vm '%s': virtio-iommu: CMD_SYNC failed\n", d->vm->cfg->name);
+	if (ret && log_sampled(d->sync_failures++))
+		log_err("vm '%s': virtio-iommu: CMD_SYNC failed (%s): its requests are DEVERR "
+			"(%lu failed)\n", d->vm->cfg->name, err_name(ret), d->sync_failures);
 	d->stats.sync_cost += (cost_t)(viommu_now(d) - t0);
 }
 
@@ -128,6 +135,19 @@ static u32 config_read(void *dev, u32 offset, unsigned size)
 	return v;
 }
 
+/* Endpoint ep, in no domain, gets the translation `bypass` says; if that fails its stream
+ * aborts (smmu_set_*()), and the state says so. */
+static void set_unattached(struct viommu_dev *d, unsigned ep)
+{
+	int ret = viommu_unattached(d, ep, d->ctx.bypass);
+
+	if (ret)
+		log_err("vm '%s': virtio-iommu: endpoint %x: no %s (%s): it aborts\n",
+			d->vm->cfg->name, d->ep[ep].id, d->ctx.bypass ? "identity" : "abort",
+			err_name(ret));
+	viommu_set_aborting(&d->st, ep, ret != 0);
+}
+
 static void set_bypass(struct viommu_dev *d, bool bypass)
 {
 	d->ctx.bypass = bypass;
@@ -136,7 +156,7 @@ static void set_bypass(struct viommu_dev *d, bool bypass)
 		u32 domain;
 
 		if (!viommu_ep_domain(&d->st, ep, &domain))
-			viommu_unattached(d, ep, bypass);
+			set_unattached(d, ep);
 	}
 }
 
@@ -153,20 +173,31 @@ static void config_write(void *dev, u32 offset, unsigned size, u32 value)
 		set_bypass(d, value);
 }
 
-/* Device reset (rule 10): every endpoint out of its domain, every domain gone, synced. */
+/* Device reset (rule 10): every endpoint out of its domain, every domain gone, synced.
+ * A failed op still ends where the state does (iommu/viommu/viommu_backend.h), but for the
+ * streams it leaves aborting: those, and any cut off before, get their unattached
+ * translation again. */
 static void model_reset(void *dev)
 {
 	struct viommu_dev *d = dev;
 	struct viommu_op ops[2 * VIOMMU_MAX_ENDPOINTS];
 	unsigned n = viommu_reset_ops(&d->st, &d->ctx, ops, ARRAY_SIZE(ops));
+	u32 failed = 0;
 
-	for (unsigned i = 0; i < n; i++)
-		if (viommu_replay_op(&d->hw, &ops[i]))
-			log_err("vm '%s': virtio-iommu: reset: op %u failed\n", d->vm->cfg->name,
-				ops[i].kind);
+	for (unsigned i = 0; i < n; i++) {
+		if (!viommu_replay_op(&d->hw, &ops[i]))
+			continue;
+		log_err("vm '%s': virtio-iommu: reset: op %u failed\n", d->vm->cfg->name,
+			ops[i].kind);
+		if (ops[i].kind == VIOMMU_OP_DETACH)
+			failed |= 1U << ops[i].ep;
+	}
 	if (d->sync_owed)
 		viommu_sync_now(d);
 	viommu_reset(&d->st);
+	for (unsigned ep = 0; ep < d->ctx.n_ep; ep++)
+		if ((failed | d->st.ep_aborting) & (1U << ep))
+			set_unattached(d, ep);
 }
 
 static const struct virtio_dev_ops viommu_ops = {
@@ -183,6 +214,7 @@ static const struct virtio_dev_ops viommu_ops = {
 	.config_write = config_write,
 	.handle = handle,
 	.sync = batch_sync,
+	.status_back = sizeof(struct virtio_iommu_req_tail),
 	.reset = model_reset,
 };
 
@@ -312,6 +344,24 @@ static int setup(struct viommu_dev *d)
 	return ret;
 }
 
+/* The ASIDs (VIOMMU_ASID_BASE and up) and, nested, the VMID (VIOMMU_VMID_BASE and up) the
+ * replay gives vm's domains fit the SMMU's widths; else every ATTACH would fail
+ * (smmu_set_*: -E_RANGE), so the device is not created and boot says why, once. */
+static bool ids_fit(const struct vm *vm)
+{
+	u32 asid = VIOMMU_ASID_BASE + (vm->id + 1) * VIOMMU_MAX_ENDPOINTS - 1;
+	u32 vmid = VIOMMU_VMID_BASE + vm_vmid(vm);
+	bool nested = smmu_has_s2();
+
+	if (!(asid >> smmu_asid_bits()) && (!nested || !(vmid >> smmu_vmid_bits())))
+		return true;
+	log_err("vm '%s': virtio-iommu needs %s up to 0x%x; the SMMU has %u-bit ASIDs and "
+		"%u-bit VMIDs (SMMU_IDR0.ASID16, VMID16): not created\n", vm->cfg->name,
+		asid >> smmu_asid_bits() ? "ASIDs" : "VMIDs", asid >> smmu_asid_bits() ? asid : vmid,
+		smmu_asid_bits(), smmu_vmid_bits());
+	return false;
+}
+
 static int viommu_vm_init(struct vm *vm)
 {
 	struct viommu_dev *d;
@@ -323,6 +373,8 @@ static int viommu_vm_init(struct vm *vm)
 		log_err("vm '%s': virtio-iommu needs an SMMU with stage 1\n", vm->cfg->name);
 		return -E_NODEV;
 	}
+	if (!ids_fit(vm))
+		return -E_NODEV;
 	d = page_alloc_zeroed(sizeof(*d), 1);
 	if (!d)
 		return -E_NOMEM;
@@ -453,12 +505,12 @@ static bool viommu_stats_line(struct vm *vm, char *buf, size_t len)
 		refused += s->refused[i];
 	fmt_snprintf(buf, len, "%s: virtio-iommu: %lu attach, %lu detach, %lu map, %lu unmap, "
 		     "%lu probe (%lu refused), %lu syncs, %lu faults sent, %lu dropped (%lu while "
-		     "busy), %lu mappings, %lu table pages", vm->cfg->name,
+		     "busy), %lu mappings, %lu table pages (%lu leaked)", vm->cfg->name,
 		     s->requests[VIRTIO_IOMMU_T_ATTACH], s->requests[VIRTIO_IOMMU_T_DETACH],
 		     s->requests[VIRTIO_IOMMU_T_MAP], s->requests[VIRTIO_IOMMU_T_UNMAP],
 		     s->requests[VIRTIO_IOMMU_T_PROBE], refused, s->syncs, s->faults_sent,
 		     d->t.stats.fill_dropped, d->faults.dropped, (u64)d->st.n_mappings,
-		     (u64)d->tables.used);
+		     (u64)d->tables.used, (u64)d->tables.leaked);
 	return true;
 }
 

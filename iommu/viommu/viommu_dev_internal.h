@@ -86,6 +86,11 @@ struct viommu_dev {
 	/* Invalidations issued but not yet synced, and table pages waiting for that sync. */
 	bool sync_owed;
 	pa_t freed;
+	/* Slots whose last domain's ASID invalidation failed: invalidated again first. */
+	bool stale[VIOMMU_MAX_ENDPOINTS];
+	unsigned long leak_reports, sync_failures;
+	/* The notification being served: its requests, and where each one's status lies. */
+	struct viommu_batch batch;
 	unsigned long refusals;
 	struct viommu_stats stats;
 };

@@ -401,11 +401,20 @@ void viommu_commit(struct viommu_state *st, const struct viommu_ctx *ctx, struct
 	if (hw_status != VIRTIO_IOMMU_S_OK) {
 		t->status = hw_status;
 		*t->tail_status = hw_status;
+		if (!t->hw_done && !t->ep_aborts)
+			return;
+	}
+	if (t->ep_aborts) {
+		/* The stream aborts: out of its domain (gone if it was the last), in none. */
+		if (st->ep_dom[t->ep] != VIOMMU_NO_DOMAIN)
+			viommu_leave_domain(st, t->ep);
+		viommu_set_aborting(st, t->ep, true);
 		return;
 	}
 	switch (t->type) {
 	case VIRTIO_IOMMU_T_ATTACH:
 		commit_attach(st, t);
+		viommu_set_aborting(st, t->ep, false);
 		break;
 	case VIRTIO_IOMMU_T_DETACH:
 		viommu_leave_domain(st, t->ep);

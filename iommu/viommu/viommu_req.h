@@ -123,6 +123,10 @@ struct viommu_state {
 	struct viommu_domain dom[VIOMMU_MAX_ENDPOINTS];
 	unsigned n_domains;
 	u8 ep_dom[VIOMMU_MAX_ENDPOINTS]; /* per ctx->ep index: a dom[] slot or VIOMMU_NO_DOMAIN */
+	/* Bit e: endpoint e is in no domain and its stream aborts whatever `bypass` says: an
+	 * ATTACH or DETACH failed in the hardware (its state unknown, so cut off). Until its
+	 * next ATTACH, or the device's own retry of the unattached translation. */
+	u32 ep_aborting;
 	struct viommu_node *pool;
 	u32 pool_cap;
 	u32 free_head;
@@ -180,6 +184,10 @@ struct viommu_txn {
 	struct viommu_op op[VIOMMU_TXN_MAX_OPS]; /* first: viommu_prepare clears what follows */
 	unsigned n_op;
 	bool sync;   /* complete only after a CMD_SYNC issued after the ops */
+	/* Set by a replay that failed (iommu/viommu/viommu_backend.h): the ops took effect
+	 * all the same, so the state follows them; the endpoint's stream aborts. */
+	bool hw_done;
+	bool ep_aborts;
 	u8 status;   /* VIRTIO_IOMMU_S_*, as written into out (if used > 0) */
 	size_t used; /* the used length */
 	/* The decoded request, for viommu_commit. */
@@ -203,8 +211,10 @@ size_t viommu_prepare(const struct viommu_state *st, const struct viommu_ctx *ct
 		      size_t in_len, u8 *out, size_t out_cap, struct viommu_txn *t);
 
 /* After t's ops were replayed: hw_status VIRTIO_IOMMU_S_OK makes st follow them; anything
- * else (NOMEM, DEVERR) becomes the request's status, st unchanged. Nothing to do for a
- * request prepare rejected. st and ctx must be what prepare saw. */
+ * else (NOMEM, DEVERR) becomes the request's status, st unchanged, unless the replay set
+ * t->hw_done (st follows) or t->ep_aborts (the endpoint leaves its domain, joins none, and
+ * is marked aborting). Nothing to do for a request prepare rejected. st and ctx must be
+ * what prepare saw. */
 void viommu_commit(struct viommu_state *st, const struct viommu_ctx *ctx, struct viommu_txn *t,
 		   u8 hw_status);
 
@@ -217,13 +227,21 @@ size_t viommu_handle(struct viommu_state *st, const struct viommu_ctx *ctx, cons
  * ops[0 .. cap), returning how many. Replay them, sync, then viommu_reset(). */
 unsigned viommu_reset_ops(const struct viommu_state *st, const struct viommu_ctx *ctx,
 			  struct viommu_op *ops, unsigned cap);
-/* Forget every domain and mapping (the pool stays the state's). */
+/* Forget every domain and mapping (the pool stays the state's). Endpoints marked aborting
+ * stay so: their streams are not among the reset's ops. */
 void viommu_reset(struct viommu_state *st);
+/* Mark endpoint ep's stream aborting (its unattached translation could not be set) or not. */
+void viommu_set_aborting(struct viommu_state *st, unsigned ep, bool aborting);
 
 /* ---- Queries ---- */
 
 /* The domain endpoint ctx->ep[ep] is attached to: true and *domain, or false. */
 bool viommu_ep_domain(const struct viommu_state *st, unsigned ep, u32 *domain);
+/* Whether its stream aborts whatever `bypass` says (struct viommu_state.ep_aborting). */
+static inline bool viommu_ep_aborting(const struct viommu_state *st, unsigned ep)
+{
+	return ep < VIOMMU_MAX_ENDPOINTS && (st->ep_aborting & (1U << ep));
+}
 /* "OK", "INVAL", ... for logs. */
 const char *viommu_status_name(u8 status);
 

@@ -9,6 +9,7 @@
 #include "arch/arch.h"
 #include "core/lib/errno.h"
 #include "core/lib/string.h"
+#include "core/log/log.h"
 #include "core/mm/alloc.h"
 #include "core/vm/guest_layout.h"
 #include "core/vm/vm.h"
@@ -92,22 +93,51 @@ static struct hw_domain *table_domain(struct viommu_dev *d, const struct viommu_
 
 /* When the VM measures costs, a domain's TLB maintenance is the SMMU's with its cost
  * counted apart from the table update's (docs/performance.md). */
-static void timed_inv_range(void *ctx, u64 ia, u64 size, bool leaf)
+static int timed_inv_range(void *ctx, u64 ia, u64 size, bool leaf)
 {
 	struct hw_domain *h = ctx;
 	cost_t t0 = cost_now();
+	int ret = smmu_s1_tlb_ops.inv_range(h->smmu_ctx, ia, size, leaf);
 
-	smmu_s1_tlb_ops.inv_range(h->smmu_ctx, ia, size, leaf);
 	h->dev->stats.tlbi_cost += (cost_t)(cost_now() - t0);
+	return ret;
 }
 
-static void timed_sync(void *ctx)
+static int timed_sync(void *ctx)
 {
 	struct hw_domain *h = ctx;
 	cost_t t0 = cost_now();
+	int ret = smmu_s1_tlb_ops.sync(h->smmu_ctx);
 
-	smmu_s1_tlb_ops.sync(h->smmu_ctx);
 	h->dev->stats.tlbi_cost += (cost_t)(cost_now() - t0);
+	return ret;
+}
+
+/* Table pages given up after an invalidation failed (pgt_pool.leaked): logged sampled,
+ * since a broken SMMU fails every one. */
+static void log_leak(struct viommu_dev *d, const char *what, int err)
+{
+	if (log_sampled(d->leak_reports++))
+		log_err("vm '%s': virtio-iommu: %s failed (%s): table pages kept, never freed "
+			"(%lu so far)\n", d->vm->cfg->name, what, err_name(err),
+			(unsigned long)d->tables.leaked);
+}
+
+/* A slot whose domain's ASID invalidation failed may still have TLB entries under that
+ * ASID: they go before the slot's next domain can be reached (SMMUv3 §4.4,
+ * CMD_TLBI_NH_ASID; complete at the CMD_SYNC, §4.7). */
+static int forget_stale_asid(struct viommu_dev *d, unsigned slot)
+{
+	int ret;
+
+	if (!d->stale[slot])
+		return 0;
+	ret = smmu_tlbi_s1_all(s1_vmid(d), dom_asid(d, slot));
+	if (!ret)
+		ret = viommu_sync_now(d);
+	if (!ret)
+		d->stale[slot] = false;
+	return ret;
 }
 
 static const struct pgt_tlb_ops timed_s1_tlb_ops = { .inv_range = timed_inv_range,
@@ -133,6 +163,9 @@ static int create(void *hw, const struct viommu_op *op)
 
 	if (slot >= VIOMMU_MAX_ENDPOINTS || d->dom[slot].used)
 		return -E_INVAL; /* the state gave a slot the hardware still uses */
+	ret = forget_stale_asid(d, slot);
+	if (ret)
+		return ret;
 	h = &d->dom[slot];
 	*h = (struct hw_domain){ .bypass = op->bypass, .id = op->domain, .dev = d };
 	if (!op->bypass) {
@@ -158,17 +191,25 @@ static int create(void *hw, const struct viommu_op *op)
 	return 0;
 }
 
-/* Every invalidation issued so far has completed; the tables it freed can be reused. */
+/* Every invalidation issued so far has completed; the tables it freed can be reused. If
+ * the CMD_SYNC failed, a walker may still hold them (or an invalidation was skipped as
+ * CERROR_ILL, SMMUv3 §7.1, which no later sync makes up for): they are leaked. */
 int viommu_sync_now(struct viommu_dev *d)
 {
 	int ret = smmu_sync();
 
 	d->stats.syncs++;
 	d->sync_owed = false;
-	if (!ret)
+	if (!ret) {
 		pgt_free_deferred(&d->tables, &d->freed);
+	} else if (d->freed.v) {
+		pgt_leak_deferred(&d->tables, &d->freed);
+		log_leak(d, "CMD_SYNC", ret);
+	}
 	return ret;
 }
+
+static int sync_op(void *hw) { return viommu_sync_now(hw); }
 
 static int destroy(void *hw, const struct viommu_op *op)
 {
@@ -183,12 +224,26 @@ static int destroy(void *hw, const struct viommu_op *op)
 		ret = smmu_tlbi_s1_all(s1_vmid(d), dom_asid(d, slot));
 		if (!ret)
 			ret = viommu_sync_now(d);
-		if (ret)
-			return ret; /* the tables stay: a walker may still hold them */
-		pgt_destroy(&h->pgt);
+		if (ret) {
+			/* No stream uses the domain, but a walker may still hold its tables
+			 * and the TLB its entries: the slot goes, the tables never. */
+			pgt_leak(&h->pgt);
+			d->stale[slot] = true;
+			log_leak(d, "DESTROY's invalidation", ret);
+		} else {
+			pgt_destroy(&h->pgt);
+		}
 	}
 	h->used = false;
-	return 0;
+	return ret;
+}
+
+/* A stream change failed: what the stream uses is unknown, so it aborts (smmu_set_*() leave
+ * it so already; said again for the identity path, whose failure may be before the STE). */
+static int abort_after(struct viommu_dev *d, u32 sid, int err)
+{
+	smmu_set_abort(sid);
+	return err;
 }
 
 /* An endpoint in no domain: identity over the VM's RAM, or nothing. */
@@ -203,22 +258,27 @@ static int attach(void *hw, const struct viommu_op *op)
 	unsigned slot = op->slot;
 	u32 sid = d->ep_sid[op->ep];
 
+	int ret;
+
 	if (!slot_domain(d, op))
 		return -E_INVAL;
 	if (d->dom[slot].bypass)
-		return vm_iommu_identity(d->vm, sid);
-	if (d->nested)
-		return smmu_set_nested(sid, dma_vmid(d), &d->s2,
-				       ipa(d->window.v + (u64)slot * sizeof(struct smmu_cd)));
-	return smmu_set_s1(sid, dom_asid(d, slot), &d->dom[slot].pgt);
+		ret = vm_iommu_identity(d->vm, sid);
+	else if (d->nested)
+		ret = smmu_set_nested(sid, dma_vmid(d), &d->s2,
+				      ipa(d->window.v + (u64)slot * sizeof(struct smmu_cd)));
+	else
+		ret = smmu_set_s1(sid, dom_asid(d, slot), &d->dom[slot].pgt);
+	return ret ? abort_after(d, sid, ret) : 0;
 }
 
 static int detach(void *hw, const struct viommu_op *op)
 {
 	struct viommu_dev *d = hw;
+	int ret = viommu_unattached(d, op->ep, op->bypass);
 
 	d->sync_owed = true;
-	return viommu_unattached(d, op->ep, op->bypass);
+	return ret ? abort_after(d, d->ep_sid[op->ep], ret) : 0;
 }
 
 /* Where a MAP piece's guest-physical range ends up: nested, stage 2 translates it; with
@@ -291,6 +351,7 @@ const struct viommu_backend_ops viommu_smmu_ops = {
 	.map = map,
 	.unmap = unmap,
 	.destroy = destroy,
+	.sync = sync_op,
 };
 
 /* The lowest arena-sized IPA range, above the first, that the VM's stage 2 leaves empty. */

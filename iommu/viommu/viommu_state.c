@@ -16,6 +16,7 @@ void viommu_init(struct viommu_state *st, struct viommu_node *pool, u32 cap)
 	memset(st->ep_dom, VIOMMU_NO_DOMAIN, sizeof(st->ep_dom));
 	st->n_domains = 0;
 	st->n_mappings = 0;
+	st->ep_aborting = 0;
 	st->pool = pool;
 	st->pool_cap = cap;
 	st->free_head = VIOMMU_NIL;
@@ -25,7 +26,20 @@ void viommu_init(struct viommu_state *st, struct viommu_node *pool, u32 cap)
 
 void viommu_reset(struct viommu_state *st)
 {
+	u32 aborting = st->ep_aborting;
+
 	viommu_init(st, st->pool, st->pool_cap);
+	st->ep_aborting = aborting;
+}
+
+void viommu_set_aborting(struct viommu_state *st, unsigned ep, bool aborting)
+{
+	if (ep >= VIOMMU_MAX_ENDPOINTS)
+		return;
+	if (aborting)
+		st->ep_aborting |= 1U << ep;
+	else
+		st->ep_aborting &= ~(1U << ep);
 }
 
 int viommu_find_domain(const struct viommu_state *st, u32 id)

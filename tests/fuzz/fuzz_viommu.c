@@ -5,8 +5,10 @@
  * raw bytes (anything a hostile driver could write) or built from the input's choices among
  * values that meet each other (the VM's endpoints, a few domains, addresses on a page grid
  * and at the edges of RAM, MMIO, RESV_MEM and the 64-bit space), so that sequences reach
- * deep states. Hardware failures (CREATE or MAP out of table memory) are injected, and the
- * device is sometimes reset or its bypass field changed.
+ * deep states. Hardware failures are injected (CREATE or MAP out of table memory; a broken
+ * SMMU failing ATTACH, DETACH, UNMAP, DESTROY or the batch's sync), requests are grouped in
+ * notifications whose one sync may fail, and the device is sometimes reset or its bypass
+ * field changed.
  *
  * After every request, anything wrong aborts:
  *  - prepare changed the state, or wrote beyond the used length, or gave a used length
@@ -15,7 +17,9 @@
  *  - viommu_state_check: no overlap in a domain's mappings, every mapping inside the VM's
  *    RAM (MMIO for MMIO mappings) and input_range and clear of RESV_MEM, balanced trees,
  *    domain and mapping counts within the limits, no pool node lost;
- *  - the hardware double differs from the state.
+ *  - the hardware double differs from the state, or a stream reaches a freed table (or one
+ *    the state says aborts does not);
+ *  - after a sync that failed, a request that needed it is not DEVERR.
  *
  * Build and run: `make fuzz` (FUZZ_TIME=seconds; the Makefile lists the sources).
  */
@@ -244,10 +248,31 @@ static void check_state(void)
 	CHECK(!err, "hardware differs: %s", err);
 }
 
+/* The requests of the notification being served, as the device's batch: each one's status
+ * as the driver would read it, and whether it waits for the batch's sync. */
+static struct viommu_batch batch;
+static u8 batch_status[VIOMMU_BATCH_MAX];
+static u8 *batch_where[VIOMMU_BATCH_MAX];
+static bool batch_needs_sync[VIOMMU_BATCH_MAX];
+
+static void end_batch(void)
+{
+	bool failed = hw_batch_sync(&hw, &batch, batch_where) != 0;
+
+	for (unsigned k = 0; k < VIOMMU_BATCH_MAX && batch_where[k]; k++) {
+		CHECK(!failed || !batch_needs_sync[k] || batch_status[k] == VIRTIO_IOMMU_S_DEVERR,
+		      "request %u reported %u after its sync failed", k, batch_status[k]);
+		batch_where[k] = NULL;
+	}
+	CHECK(!hw.sync_owed, "sync still owed after the batch");
+	check_state();
+}
+
 static void run_one(const u8 *req, size_t len, size_t out_cap, u8 type)
 {
 	static u8 out[OUT_MAX + SLACK];
 	struct viommu_txn t;
+	unsigned k = batch.n;
 	size_t used;
 	u8 status;
 	const char *err;
@@ -274,28 +299,40 @@ static void run_one(const u8 *req, size_t len, size_t out_cap, u8 type)
 	err = hw_replay(&hw, &ctx, &t, &status);
 	CHECK(!err, "replay: %s", err);
 	viommu_commit(&st, &ctx, &t, status);
-	if (t.sync)
-		hw_sync(&hw);
+	if (k < VIOMMU_BATCH_MAX) {
+		batch_status[k] = used ? out[used - 4] : 0;
+		batch_where[k] = &batch_status[k];
+		batch_needs_sync[k] = t.sync && used && t.status == VIRTIO_IOMMU_S_OK;
+	}
+	viommu_batch_add(&batch, &t);
 	check_state();
+	if (batch.n == VIOMMU_BATCH_MAX)
+		end_batch();
 }
 
+/* As the device's reset (iommu/viommu/viommu_dev.c model_reset): op by op, a failed
+ * DETACH leaving its stream aborting (the device's retry of the unattached translation is
+ * taken to fail as well). */
 static void reset_device(void)
 {
 	struct viommu_op ops[2 * VIOMMU_MAX_ENDPOINTS];
-	struct viommu_txn t = { 0 };
+	struct viommu_backend b = { &fake_hw_ops, &hw };
 	unsigned n = viommu_reset_ops(&st, &ctx, ops, 2 * VIOMMU_MAX_ENDPOINTS);
-	u8 status;
+	u32 failed = 0;
 
-	/* Replayed a few at a time: a txn holds VIOMMU_TXN_MAX_OPS. */
-	for (unsigned i = 0; i < n; i += t.n_op) {
-		const char *err;
-
-		t.n_op = MIN(n - i, VIOMMU_TXN_MAX_OPS);
-		memcpy(t.op, &ops[i], t.n_op * sizeof(ops[0]));
-		err = hw_replay(&hw, &ctx, &t, &status);
-		CHECK(!err && status == VIRTIO_IOMMU_S_OK, "reset replay: %s", err ? err : "failed");
-	}
+	end_batch();
+	hw.ctx = &ctx;
+	hw.msg[0] = '\0';
+	for (unsigned i = 0; i < n; i++)
+		if (viommu_replay_op(&b, &ops[i]) && ops[i].kind == VIOMMU_OP_DETACH)
+			failed |= 1U << ops[i].ep;
+	CHECK(!hw.msg[0], "reset replay: %s", hw.msg);
+	if (hw.sync_owed)
+		hw_sync(&hw);
 	viommu_reset(&st);
+	for (unsigned ep = 0; ep < ctx.n_ep; ep++)
+		if (failed & (1U << ep))
+			viommu_set_aborting(&st, ep, true);
 	check_state();
 }
 
@@ -345,6 +382,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	configure(&in);
 	viommu_init(&st, pool, 1 + (u32)take(&in, 1) % POOL_MAX);
 	hw_init(&hw);
+	batch = (struct viommu_batch){ 0 };
+	memset(batch_where, 0, sizeof(batch_where));
 	check_state();
 	while (in.n) {
 		u8 ctl = (u8)take(&in, 1);
@@ -361,6 +400,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				reset_device();
 			else if (ctl == 0x21)
 				ctx.bypass = !ctx.bypass; /* the driver writes the config field */
+			else if (ctl & 8)
+				end_batch(); /* the notification ends */
+			break;
+		case 2:
+			/* A broken SMMU: an invalidation or a stream change that fails. */
+			hw.fail_detach_in = (ctl & 1) ? 1 + ((ctl >> 3) & 1) : 0;
+			hw.fail_unmap_in = (ctl & 2) ? 1 + ((ctl >> 3) & 1) : 0;
+			hw.fail_destroy_in = (ctl & 4) ? 1 + ((ctl >> 4) & 1) : 0;
+			hw.fail_attach_in = (ctl & 8) ? 1 : 0;
+			hw.fail_sync_in = (ctl & 0x10) ? 1 : 0;
 			break;
 		default:
 			break;
@@ -373,5 +422,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			out_cap = req[0] == VIRTIO_IOMMU_T_PROBE ? PROBE_SIZE + 4 : 4;
 		run_one(req, len, out_cap, len ? req[0] : 0);
 	}
+	end_batch();
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "arch/fake/fake.h"
+#include "core/dev/vpci.h"
 #include "core/lib/errno.h"
 #include "core/platform/platform.h"
 #include "drivers/pci/pci.h"
@@ -884,6 +885,89 @@ static void test_bus_master(void **state)
 	assert_null(pci_dev_at(pci_count()));
 }
 
+/* ---- vPCI's rules (core/dev/vpci_rules.c) ---- */
+
+static struct vm_configs cfgs;
+
+static void give(unsigned v, const char *name, u16 bdf)
+{
+	struct vm_config *c = &cfgs.vm[v];
+
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->pci_bdf[c->n_pci++] = bdf;
+	cfgs.n = MAX(cfgs.n, v + 1);
+}
+
+/* A bridge's COMMAND and Secondary Bus Reset reach all behind it: no VM may be given a
+ * bridge with another VM's device below it, however deep. Before, such a config ran. */
+static void test_bridge_above_another_vms_device_is_refused(void **state)
+{
+	char err[160];
+
+	larger_tree();
+	pci_enumerate(&plat.pci, &fake_ops);
+	cfgs = (struct vm_configs){ 0 };
+	give(0, "a", 0x0028); /* 00:05.0, above 02:00.0 above 03:00.0 */
+	give(1, "b", 0x0300);
+	assert_int_equal(vpci_check_configs(&cfgs, err, sizeof(err)), -E_INVAL);
+	assert_string_equal(err, "vm 'a': pci-devices: 00:05.0 is a bridge above 03:00.0 of vm 'b'");
+	cfgs = (struct vm_configs){ 0 };
+	give(0, "a", 0x0300);
+	give(1, "b", 0x0200); /* the bridge right above, in the later VM */
+	assert_int_equal(vpci_check_configs(&cfgs, err, sizeof(err)), -E_INVAL);
+	assert_string_equal(err, "vm 'b': pci-devices: 02:00.0 is a bridge above 03:00.0 of vm 'a'");
+	/* The VM's own device below its bridge, and another VM's beside it: fine. */
+	cfgs = (struct vm_configs){ 0 };
+	give(0, "a", 0x0200);
+	give(0, "a", 0x0300);
+	give(1, "b", 0x0038); /* 00:07.0 */
+	assert_int_equal(vpci_check_configs(&cfgs, err, sizeof(err)), 0);
+}
+
+static unsigned filter(unsigned reg, unsigned size, u32 v, u16 cmd, struct vpci_write *w)
+{
+	memset(w, 0xa5, VPCI_MAX_WRITES * sizeof(*w));
+	return vpci_filter_write(reg, size, v, cmd, w);
+}
+
+/* A guest's config writes reach its device byte by byte: a dword at 0x0c is cache line
+ * size and latency timer, never header type and BIST (bit 6 of 0x0f starts a self-test);
+ * a dword at 0x3c is the interrupt line, never the pin or a bridge's Bridge Control.
+ * Before, both dwords went through whole. */
+static void test_vpci_filters_writes_by_byte(void **state)
+{
+	struct vpci_write w[VPCI_MAX_WRITES];
+
+	assert_int_equal(filter(0x0c, 4, 0x40ff2010, 0, w), 2);
+	assert_int_equal(w[0].reg, 0x0c);
+	assert_int_equal(w[0].size, 1);
+	assert_int_equal(w[0].value, 0x10);
+	assert_int_equal(w[1].reg, 0x0d);
+	assert_int_equal(w[1].size, 1);
+	assert_int_equal(w[1].value, 0x20);
+	assert_int_equal(filter(0x3c, 4, 0x004001ab, 0, w), 1);
+	assert_int_equal(w[0].reg, 0x3c);
+	assert_int_equal(w[0].size, 1);
+	assert_int_equal(w[0].value, 0xab);
+	assert_int_equal(filter(0x0e, 2, 0x4001, 0, w), 0);
+	assert_int_equal(filter(0x0f, 1, 0x40, 0, w), 0);
+	assert_int_equal(filter(0x3e, 2, 0x0040, 0, w), 0);
+	/* COMMAND: the guest's bits only, merged with the rest; STATUS bytes as they are. */
+	assert_int_equal(filter(0x04, 4, 0xf900ffff, PCI_COMMAND_IO, w), 3);
+	assert_int_equal(w[0].reg, 0x06);
+	assert_int_equal(w[0].value, 0x00);
+	assert_int_equal(w[1].reg, 0x07);
+	assert_int_equal(w[1].value, 0xf9);
+	assert_int_equal(w[2].reg, PCI_COMMAND);
+	assert_int_equal(w[2].size, 2);
+	assert_int_equal(w[2].value, PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
+					     PCI_COMMAND_INTX_DISABLE);
+	assert_int_equal(filter(0x05, 1, 0x00, PCI_COMMAND_INTX_DISABLE | PCI_COMMAND_MASTER, w), 1);
+	assert_int_equal(w[0].value, PCI_COMMAND_MASTER);
+	assert_int_equal(filter(0x00, 4, ~0U, 0, w), 0); /* IDs */
+	assert_int_equal(filter(0x40, 4, ~0U, 0, w), 0); /* capabilities */
+}
+
 int main(void)
 {
 	static const struct CMUnitTest tests[] = {
@@ -903,6 +987,8 @@ int main(void)
 		cmocka_unit_test_setup(test_intx_unrouted, setup),
 		cmocka_unit_test_setup(test_cfg_access, setup),
 		cmocka_unit_test_setup(test_bus_master, setup),
+		cmocka_unit_test_setup(test_bridge_above_another_vms_device_is_refused, setup),
+		cmocka_unit_test(test_vpci_filters_writes_by_byte),
 	};
 
 	return cmocka_run_group_tests_name("pci", tests, NULL, NULL);

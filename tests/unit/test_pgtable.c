@@ -59,6 +59,7 @@ struct tlb_rec {
 	const struct pgtable *pgt;
 	bool watching;
 	u64 watch;
+	int fail_inv, fail_sync; /* what the TLB ops return */
 };
 
 static struct tlb_rec rec;
@@ -142,18 +143,20 @@ static void record(struct tlb_event e)
 	rec.ev[rec.n++] = e;
 }
 
-static void tlb_inv_range(void *ctx, u64 ia, u64 size, bool leaf)
+static int tlb_inv_range(void *ctx, u64 ia, u64 size, bool leaf)
 {
 	assert_ptr_equal(ctx, &rec);
 	rec.pending = true;
 	record((struct tlb_event){ .ia = ia, .size = size, .leaf = leaf });
+	return rec.fail_inv;
 }
 
-static void tlb_sync(void *ctx)
+static int tlb_sync(void *ctx)
 {
 	assert_ptr_equal(ctx, &rec);
 	rec.pending = false;
 	record((struct tlb_event){ .sync = true });
+	return rec.fail_sync;
 }
 
 static const struct pgt_tlb_ops tlb_ops = { .inv_range = tlb_inv_range, .sync = tlb_sync };
@@ -904,6 +907,36 @@ static bool has_table_inv(u64 ia, u64 size)
 	return false;
 }
 
+/* A table page is freed only after its invalidation and sync completed: when either
+ * fails, the unmap's error says so and the pages it emptied are leaked (counted, still
+ * charged), never freed where a walker may still hold them. */
+static void test_unmap_leaks_tables_when_tlb_fails(void **state)
+{
+	const u64 x = 600 * SZ_1G + 3 * SZ_2M;
+	struct pgtable pgt;
+	pa_t freed = pa(0);
+
+	new_table(&pgt, PGT_FMT_SMMU_S1, 48);
+	assert_int_equal(pgt_map(&pgt, x, pa(SZ_1G), SZ_4K, PROT_RW), 0);
+	assert_int_equal(tp.pool.used, 4);
+	rec.fail_sync = -E_TIMEOUT;
+	assert_int_equal(pgt_unmap(&pgt, x, SZ_4K), -E_TIMEOUT);
+	assert_false(pgt_walk(&pgt, x, NULL, NULL, NULL)); /* cleared all the same */
+	assert_int_equal(tp.pool.used, 4);
+	assert_int_equal(tp.pool.leaked, 3);
+	/* The range invalidation cannot be queued: no later sync covers it. */
+	rec.fail_sync = 0;
+	rec.fail_inv = -E_TIMEOUT;
+	assert_int_equal(pgt_map(&pgt, x, pa(SZ_1G), SZ_4K, PROT_RW), 0);
+	assert_int_equal(pgt_unmap_nosync(&pgt, x, SZ_4K, &freed), -E_TIMEOUT);
+	assert_int_equal(freed.v, 0);
+	assert_int_equal(tp.pool.leaked, 6);
+	assert_int_equal(tp.pool.used, 7);
+	/* A table given up whole (its domain's invalidation failed). */
+	assert_int_equal(pgt_leak(&pgt), 1);
+	assert_int_equal(tp.pool.used, 7);
+}
+
 static void test_unmap_frees_tables(void **state)
 {
 	const u64 x = 600 * SZ_1G + 3 * SZ_2M + 5 * SZ_4K;
@@ -1282,6 +1315,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_split_without_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overlap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_ranges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unmap_leaks_tables_when_tlb_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmap_frees_tables, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmap_without_tlb, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmap_nosync_defers_sync_and_frees, setup, teardown),

@@ -644,9 +644,116 @@ static void test_attach_failure_undoes_the_new_domain(void **state)
 	assert_int_equal(attach(2, EP_B, 0), S(DEVERR));
 	assert_false(domain_exists(2));
 	assert_false(attached(EP_B));
+	assert_true(viommu_ep_aborting(&st, ep_index(EP_B))); /* hw_compare: HW_ABORT */
 	assert_true(in_domain(EP_A, 1));
-	/* The slot is free again: the next domain takes it. */
+	/* The slot is free again: the next domain takes it, and the endpoint is live again. */
 	assert_int_equal(attach(3, EP_B, 0), S(OK));
+	assert_false(viommu_ep_aborting(&st, ep_index(EP_B)));
+}
+
+/* [CREATE B] ATTACH B [DESTROY A], the DESTROY failing (its invalidation did not complete)
+ * after the stream moved to B: B must stay (the stream walks its table), A leaves its slot
+ * with its tables kept, and the state says so: the endpoint in B, A gone. Before, the undo
+ * destroyed B under the stream and the state kept the endpoint in A. */
+static void test_attach_destroy_failure_keeps_the_new_domain(void **state)
+{
+	assert_int_equal(attach(1, EP_A, 0), S(OK));
+	assert_int_equal(map(1, 0, G - 1, RAM0, RW), S(OK));
+	hw.fail_destroy_in = 1;
+	assert_int_equal(attach(2, EP_A, 0), S(DEVERR)); /* check_consistent: hw_reachable */
+	assert_true(in_domain(EP_A, 2));
+	assert_false(domain_exists(1));
+	assert_int_equal(hw.n_leaked_tables, 1);
+	/* Both slots usable again. */
+	assert_int_equal(attach(1, EP_B, 0), S(OK));
+	assert_int_equal(map(1, 0, G - 1, RAM0, RW), S(OK));
+}
+
+/* The ATTACH that moves an endpoint fails: its stream aborts, so it is in no domain, and
+ * the domain it left (its last endpoint) and the one created for it both go. */
+static void test_attach_move_failure_aborts_the_stream(void **state)
+{
+	assert_int_equal(attach(1, EP_A, 0), S(OK));
+	hw.fail_attach_in = 1;
+	assert_int_equal(attach(2, EP_A, 0), S(NOMEM));
+	assert_false(attached(EP_A));
+	assert_true(viommu_ep_aborting(&st, ep_index(EP_A)));
+	assert_false(domain_exists(1));
+	assert_false(domain_exists(2));
+	/* Same with the DESTROY of the old domain failing as well: tables kept, slots free. */
+	assert_int_equal(attach(1, EP_B, 0), S(OK));
+	hw.fail_attach_in = 1;
+	hw.fail_destroy_in = 2; /* the new domain's undo goes, the old one's fails */
+	assert_int_equal(attach(2, EP_B, 0), S(NOMEM));
+	assert_int_equal(hw.n_leaked_tables, 1);
+	assert_false(domain_exists(1));
+	assert_int_equal(st.n_domains, 0);
+}
+
+/* DETACH fails: the stream aborts, also with bypass (no identity): the state says so. */
+static void test_detach_failure_aborts_the_stream(void **state)
+{
+	ctx.bypass = true;
+	assert_int_equal(attach(1, EP_A, 0), S(OK));
+	hw.fail_detach_in = 1;
+	assert_int_equal(detach(1, EP_A), S(DEVERR));
+	assert_false(domain_exists(1));
+	assert_true(viommu_ep_aborting(&st, ep_index(EP_A)));
+	assert_int_equal(hw.stream[ep_index(EP_A)].kind, HW_ABORT);
+}
+
+/* An UNMAP whose invalidation fails: the entries are cleared all the same (the state
+ * follows), the request is DEVERR. A MAP whose undo fails the same way: nothing mapped. */
+static void test_unmap_failure_clears_and_reports(void **state)
+{
+	assert_int_equal(attach(1, EP_A, 0), S(OK));
+	assert_int_equal(map(1, 0, G - 1, RAM0, RW), S(OK));
+	hw.fail_unmap_in = 1;
+	assert_int_equal(unmap(1, 0, G - 1), S(DEVERR));
+	assert_int_equal(mappings_of(1), 0);
+	/* RAM0 and RAM1 touch: one mapping, two MAP pieces; the second fails, the undo's
+	 * UNMAP of the first fails too. */
+	hw.fail_map_in = 2;
+	hw.fail_unmap_in = 1;
+	assert_int_equal(map(1, 0, 4 * G - 1, RAM1 - 2 * G, RW), S(DEVERR));
+	assert_int_equal(mappings_of(1), 0);
+}
+
+/* A notification's sync fails: the requests that needed it (the UNMAP, the DETACH) are
+ * DEVERR where the driver reads their status, the MAP (complete without it) stays OK.
+ * Before, batch_sync only logged and every status stayed OK. */
+static void test_failed_sync_makes_its_requests_deverr(void **state)
+{
+	struct viommu_backend b = { &fake_hw_ops, &hw };
+	struct viommu_batch batch = { 0 };
+	u8 status[4];
+	u8 *where[4] = { &status[0], &status[1], &status[2], NULL };
+
+	assert_int_equal(attach(1, EP_A, 0), S(OK));
+	assert_int_equal(attach(2, EP_B, 0), S(OK));
+	assert_int_equal(map(1, 0, G - 1, RAM0, RW), S(OK));
+	assert_int_equal(map(1, G, 2 * G - 1, RAM0, RW), S(OK));
+	viommu_batch_add(&batch, &t);
+	status[0] = t.status;
+	assert_int_equal(unmap(1, 0, G - 1), S(OK));
+	viommu_batch_add(&batch, &t);
+	status[1] = t.status;
+	assert_int_equal(detach(2, EP_B), S(OK));
+	viommu_batch_add(&batch, &t);
+	status[2] = t.status;
+	hw.fail_sync_in = 1;
+	assert_int_equal(viommu_batch_sync(&b, &batch, true, where), -E_TIMEOUT);
+	assert_int_equal(status[0], S(OK));
+	assert_int_equal(status[1], S(DEVERR));
+	assert_int_equal(status[2], S(DEVERR));
+	assert_int_equal(hw.syncs_failed, 1);
+	assert_int_equal(batch.n, 0);
+	/* The next batch's sync works: nothing left to change. */
+	assert_int_equal(unmap(1, G, 2 * G - 1), S(OK));
+	viommu_batch_add(&batch, &t);
+	status[0] = t.status;
+	assert_int_equal(viommu_batch_sync(&b, &batch, true, where), 0);
+	assert_int_equal(status[0], S(OK));
 }
 
 /* ---- rule 2: DETACH ---- */
@@ -1529,6 +1636,11 @@ int main(void)
 		cmocka_unit_test_setup(test_attach_resv_conflict_is_unsupp, setup),
 		cmocka_unit_test_setup(test_attach_replay_failure_changes_nothing, setup),
 		cmocka_unit_test_setup(test_attach_failure_undoes_the_new_domain, setup),
+		cmocka_unit_test_setup(test_attach_destroy_failure_keeps_the_new_domain, setup),
+		cmocka_unit_test_setup(test_attach_move_failure_aborts_the_stream, setup),
+		cmocka_unit_test_setup(test_detach_failure_aborts_the_stream, setup),
+		cmocka_unit_test_setup(test_unmap_failure_clears_and_reports, setup),
+		cmocka_unit_test_setup(test_failed_sync_makes_its_requests_deverr, setup),
 		cmocka_unit_test_setup(test_detach_reserved_ignored, setup),
 		cmocka_unit_test_setup(test_detach_unknown_endpoint_is_noent, setup),
 		cmocka_unit_test_setup(test_detach_not_attached_is_inval, setup),

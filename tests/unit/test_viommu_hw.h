@@ -5,8 +5,11 @@
  * they do on the SMMU. It checks each op is possible on real hardware (CREATE into a free
  * slot only, every other op on the domain its slot holds, no MAP over a mapped entry or
  * outside its region, no UNMAP that would split an entry, no DESTROY of a table a stream
- * still uses), fails a CREATE, a MAP or an ATTACH on demand, and compares what it holds
- * with the module's state after every request. Each domain with a table also has one
+ * still uses), fails any op or the sync on demand, leaving what the interface says a failed
+ * op leaves, and compares what it holds with the module's state after every request. Like
+ * an STE, each stream in a domain holds that domain's root table: hw_reachable() checks
+ * that every table a stream reaches is a live one (never freed), and table pages an unmap
+ * empties wait for the sync as on the SMMU (freed after it, leaked if it fails). Each domain with a table also has one
  * built by the shipped page-table engine (iommu/pgtable/pgtable.c, SMMU stage-1 format, in
  * host pages), as the SMMU backend has: the comparison walks it too. Functions return
  * NULL, or a message saying what is wrong.
@@ -63,19 +66,31 @@ enum hw_stream_kind { HW_ABORT, HW_BYPASS, HW_DOMAIN };
 struct hw_stream {
 	enum hw_stream_kind kind;
 	u32 domain;
+	u8 slot;
+	pa_t root; /* what the SMMU would walk: the domain's root table (0 for bypass) */
 };
+
+/* Tables a failed DESTROY gave up: kept (a walker may hold them) until hw_init. */
+#define HW_MAX_LEAKED 64
 
 struct fake_hw {
 	struct hw_domain dom[HW_MAX_DOMAINS];
 	struct hw_stream stream[VIOMMU_MAX_ENDPOINTS];
-	/* Failure injection: the n-th CREATE / MAP / ATTACH from now fails (0: never), with
-	 * NOMEM or DEVERR as the request's status. */
+	/* Failure injection: the n-th CREATE / MAP / ATTACH / DETACH / UNMAP / DESTROY /
+	 * sync from now fails (0: never); CREATE and MAP with NOMEM or DEVERR as the
+	 * request's status (fail_status), the others as a broken SMMU (-E_IO). */
 	unsigned fail_create_in, fail_map_in, fail_attach_in;
+	unsigned fail_detach_in, fail_unmap_in, fail_destroy_in, fail_sync_in;
 	u8 fail_status;
 	const struct viommu_ctx *ctx; /* of the request being replayed */
 	struct pgt_pool pool;         /* host pages for the domains' tables */
 	/* Syncs owed: set by ops that invalidate, cleared by hw_sync(). */
 	bool sync_owed;
+	pa_t freed;  /* table pages waiting for the sync */
+	pa_t leaked; /* ... given up after a failed one, kept until hw_init */
+	struct pgtable leaked_tables[HW_MAX_LEAKED];
+	unsigned n_leaked_tables;
+	unsigned syncs_failed;
 	unsigned ops_replayed;
 	char msg[256];
 };
@@ -99,6 +114,16 @@ static inline pa_t hw_root_alloc(struct pgt_pool *pool, unsigned pages)
 	return pages == 1 ? hw_page_alloc(pool) : pa(0);
 }
 
+/* Free what the fake gave up (the host has no walker) and start again: pgt_free_deferred
+ * on the leaked list, each leaked table destroyed. */
+static inline void hw_free_leaked(struct fake_hw *hw)
+{
+	pgt_free_deferred(&hw->pool, &hw->leaked);
+	pgt_free_deferred(&hw->pool, &hw->freed);
+	while (hw->n_leaked_tables)
+		pgt_destroy(&hw->leaked_tables[--hw->n_leaked_tables]);
+}
+
 static inline void hw_init(struct fake_hw *hw)
 {
 	/* Not the entry arrays: a fuzzer calls this for every input. */
@@ -108,12 +133,15 @@ static inline void hw_init(struct fake_hw *hw)
 		hw->dom[i].used = false;
 		hw->dom[i].n = 0;
 	}
+	hw_free_leaked(hw);
 	hw->pool = (struct pgt_pool){ .name = "fake hw", .limit = ~(size_t)0,
 				      .alloc_page = hw_page_alloc, .free_page = hw_page_free };
 	memset(hw->stream, 0, sizeof(hw->stream));
 	hw->fail_create_in = hw->fail_map_in = hw->fail_attach_in = 0;
+	hw->fail_detach_in = hw->fail_unmap_in = hw->fail_destroy_in = hw->fail_sync_in = 0;
 	hw->fail_status = VIRTIO_IOMMU_S_NOMEM;
 	hw->sync_owed = false;
+	hw->syncs_failed = 0;
 	hw->ops_replayed = 0;
 	hw->msg[0] = '\0';
 }
@@ -135,6 +163,12 @@ static inline struct hw_domain *hw_slot(struct fake_hw *hw, const struct viommu_
 static inline bool hw_fires(unsigned *counter)
 {
 	return *counter && !--*counter;
+}
+
+/* As the SMMU backend after a failed op that changes a stream (smmu_set_*()). */
+static inline void hw_abort_stream(struct fake_hw *hw, unsigned ep)
+{
+	hw->stream[ep] = (struct hw_stream){ HW_ABORT, 0, 0, pa(0) };
 }
 
 static inline int hw_map(void *fake, const struct viommu_op *op)
@@ -176,12 +210,31 @@ static inline int hw_map(void *fake, const struct viommu_op *op)
 	return 0;
 }
 
+/* Chain the pages of list onto to. */
+static inline void hw_chain(pa_t *to, pa_t *list)
+{
+	while (list->v) {
+		pa_t p = *list;
+
+		*list = pa(*(u64 *)(uintptr_t)p.v);
+		*(u64 *)(uintptr_t)p.v = to->v;
+		*to = p;
+	}
+}
+
+/* Table pages an unmap emptied: freed after the next sync, or given up (leak). */
+static inline void hw_defer(struct fake_hw *hw, pa_t *list, bool leak)
+{
+	hw_chain(leak ? &hw->leaked : &hw->freed, list);
+}
+
 static inline int hw_unmap(void *fake, const struct viommu_op *op)
 {
 	struct fake_hw *hw = fake;
 	struct hw_domain *d = hw_slot(hw, op);
 	u64 iova = op->iova.v, last = iova + (op->size - 1);
 	pa_t freed = pa(0);
+	bool fail;
 
 	if (!d || d->bypass)
 		return HW_BROKEN(hw, "UNMAP in domain %u that has no table in slot %u", op->domain,
@@ -196,15 +249,27 @@ static inline int hw_unmap(void *fake, const struct viommu_op *op)
 		}
 		if (e->iova < iova || elast > last)
 			return HW_BROKEN(hw, "UNMAP would split an entry");
+		i++;
+	}
+	/* A failed invalidation clears the entries all the same; their tables are leaked. */
+	fail = hw_fires(&hw->fail_unmap_in);
+	for (unsigned i = 0; i < d->n;) {
+		struct hw_entry *e = &d->e[i];
+		u64 elast = e->iova + (e->size - 1);
+
+		if (elast < iova || e->iova > last) {
+			i++;
+			continue;
+		}
 		if (hw_mirrored(e->iova, e->gpa, e->size, e->prot) &&
 		    pgt_unmap_nosync(&d->pgt, e->iova, e->size, &freed))
 			return HW_BROKEN(hw, "page-table engine refused an UNMAP the state allowed");
 		*e = d->e[--d->n];
 	}
-	pgt_free_deferred(&hw->pool, &freed); /* no walker to wait for */
+	hw_defer(hw, &freed, fail);
 	hw->ops_replayed++;
 	hw->sync_owed = true;
-	return 0;
+	return fail ? -E_IO : 0;
 }
 
 static inline int hw_create(void *fake, const struct viommu_op *op)
@@ -245,11 +310,14 @@ static inline int hw_attach(void *fake, const struct viommu_op *op)
 				 op->domain, op->slot);
 	if (hw_foreign(hw, op))
 		return HW_BROKEN(hw, "ATTACH of a foreign endpoint");
-	if (hw_fires(&hw->fail_attach_in))
-		return HW_INJECTED(hw);
 	if (hw->stream[op->ep].kind == HW_DOMAIN)
 		hw->sync_owed = true;
-	hw->stream[op->ep] = (struct hw_stream){ HW_DOMAIN, op->domain };
+	if (hw_fires(&hw->fail_attach_in)) {
+		hw_abort_stream(hw, op->ep);
+		return HW_INJECTED(hw);
+	}
+	hw->stream[op->ep] = (struct hw_stream){ HW_DOMAIN, op->domain, op->slot,
+						 d->bypass ? pa(0) : d->pgt.root };
 	hw->ops_replayed++;
 	return 0;
 }
@@ -264,9 +332,13 @@ static inline int hw_detach(void *fake, const struct viommu_op *op)
 	    !hw_slot(hw, op))
 		return HW_BROKEN(hw, "DETACH of an endpoint not in domain %u (slot %u)", op->domain,
 				 op->slot);
-	hw->stream[op->ep] = (struct hw_stream){ op->bypass ? HW_BYPASS : HW_ABORT, 0 };
 	hw->sync_owed = true;
 	hw->ops_replayed++;
+	if (hw_fires(&hw->fail_detach_in)) {
+		hw_abort_stream(hw, op->ep);
+		return -E_IO;
+	}
+	hw->stream[op->ep] = (struct hw_stream){ op->bypass ? HW_BYPASS : HW_ABORT, 0, 0, pa(0) };
 	return 0;
 }
 
@@ -280,12 +352,35 @@ static inline int hw_destroy(void *fake, const struct viommu_op *op)
 	for (unsigned e = 0; e < VIOMMU_MAX_ENDPOINTS; e++)
 		if (hw->stream[e].kind == HW_DOMAIN && hw->stream[e].domain == op->domain)
 			return HW_BROKEN(hw, "DESTROY of domain %u still in use", op->domain);
-	if (!d->bypass)
-		pgt_destroy(&d->pgt);
+	hw->ops_replayed++;
+	hw->sync_owed = true;
 	d->used = false;
 	d->n = 0;
-	hw->sync_owed = true;
-	hw->ops_replayed++;
+	if (!hw_fires(&hw->fail_destroy_in)) {
+		if (!d->bypass)
+			pgt_destroy(&d->pgt);
+		return 0;
+	}
+	/* The invalidation failed: the slot goes, the tables are kept (the host has room for
+	 * HW_MAX_LEAKED; past that they are freed, no stream reaching them by then). */
+	if (!d->bypass && hw->n_leaked_tables < HW_MAX_LEAKED)
+		hw->leaked_tables[hw->n_leaked_tables++] = d->pgt;
+	else if (!d->bypass)
+		pgt_destroy(&d->pgt);
+	return -E_IO;
+}
+
+static inline int hw_sync_op(void *fake)
+{
+	struct fake_hw *hw = fake;
+
+	hw->sync_owed = false;
+	if (hw_fires(&hw->fail_sync_in)) {
+		hw->syncs_failed++;
+		hw_chain(&hw->leaked, &hw->freed);
+		return -E_TIMEOUT;
+	}
+	pgt_free_deferred(&hw->pool, &hw->freed);
 	return 0;
 }
 
@@ -296,12 +391,13 @@ static const struct viommu_backend_ops fake_hw_ops = {
 	.map = hw_map,
 	.unmap = hw_unmap,
 	.destroy = hw_destroy,
+	.sync = hw_sync_op,
 };
 
 /* Replay t's ops with the shipped replay (and undo) on this backend; *status is what to
  * commit with. */
 static inline const char *hw_replay(struct fake_hw *hw, const struct viommu_ctx *ctx,
-				    const struct viommu_txn *t, u8 *status)
+				    struct viommu_txn *t, u8 *status)
 {
 	struct viommu_backend b = { &fake_hw_ops, hw };
 
@@ -311,7 +407,36 @@ static inline const char *hw_replay(struct fake_hw *hw, const struct viommu_ctx 
 	return hw->msg[0] ? hw->msg : NULL;
 }
 
-static inline void hw_sync(struct fake_hw *hw) { hw->sync_owed = false; }
+/* The batch's sync, as the device's: statuses of requests that needed it made DEVERR if
+ * it fails (status: see viommu_batch_sync). */
+static inline int hw_batch_sync(struct fake_hw *hw, struct viommu_batch *batch,
+				u8 *const *status)
+{
+	struct viommu_backend b = { &fake_hw_ops, hw };
+
+	return viommu_batch_sync(&b, batch, hw->sync_owed, status);
+}
+
+static inline void hw_sync(struct fake_hw *hw) { hw_sync_op(hw); }
+
+/* No stream reaches a freed table: each stream in a domain holds the root of the live
+ * domain in its slot (an STE or CD pointing at a destroyed domain's root would let a
+ * device walk a page the pool may have handed to anyone). */
+static inline const char *hw_reachable(struct fake_hw *hw)
+{
+	for (unsigned e = 0; e < VIOMMU_MAX_ENDPOINTS; e++) {
+		const struct hw_stream *s = &hw->stream[e];
+		const struct hw_domain *d = s->slot < HW_MAX_DOMAINS ? &hw->dom[s->slot] : NULL;
+
+		if (s->kind != HW_DOMAIN)
+			continue;
+		if (!d || !d->used || d->id != s->domain ||
+		    s->root.v != (d->bypass ? 0 : d->pgt.root.v))
+			return HW_FAIL(hw, "endpoint %u: its stream reaches a freed table (domain "
+				       "%u, slot %u)", e, s->domain, s->slot);
+	}
+	return NULL;
+}
 
 /* The engine's table translates the entry's first and last byte to its output, or, for an
  * entry with neither read nor write, holds nothing there. */
@@ -368,7 +493,11 @@ static inline const char *hw_compare(struct fake_hw *hw, const struct viommu_sta
 
 		if (in ? (s.kind != HW_DOMAIN || s.domain != dom) : s.kind == HW_DOMAIN)
 			return HW_FAIL(hw, "endpoint %u: stream differs from the state", e);
+		if (viommu_ep_aborting(st, e) && s.kind != HW_ABORT)
+			return HW_FAIL(hw, "endpoint %u: the state says its stream aborts", e);
 	}
+	if (hw_reachable(hw))
+		return hw->msg;
 	for (unsigned i = 0; i < HW_MAX_DOMAINS; i++)
 		hw_domains += hw->dom[i].used;
 	if (hw_domains != st->n_domains)

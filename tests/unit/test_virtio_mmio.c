@@ -79,6 +79,7 @@ struct fake_dev {
 	unsigned syncs;
 	u16 used_idx_at_sync; /* the guest's view when sync ran */
 	unsigned handled_at_sync;
+	u8 sync_status; /* != 0: what sync writes at each request's status */
 	struct virtio_mmio *t;
 };
 #define REPLY_ALL ((size_t)-1)
@@ -106,7 +107,7 @@ static size_t fake_handle(void *dev, unsigned queue, const u8 *in, size_t in_len
 
 static u16 used_idx(unsigned q);
 
-static void fake_sync(void *dev, unsigned queue)
+static void fake_sync(void *dev, unsigned queue, u8 *const *status)
 {
 	struct fake_dev *d = dev;
 
@@ -114,6 +115,9 @@ static void fake_sync(void *dev, unsigned queue)
 	d->syncs++;
 	d->used_idx_at_sync = used_idx(queue);
 	d->handled_at_sync = d->handled;
+	for (unsigned k = 0; d->sync_status && k < d->handled; k++)
+		if (status[k])
+			*status[k] = d->sync_status;
 }
 
 static void fake_reset(void *dev)
@@ -162,6 +166,7 @@ static const struct virtio_dev_ops fake_ops = {
 	.config_write = fake_config_write,
 	.handle = fake_handle,
 	.sync = fake_sync,
+	.status_back = 4, /* as virtio-iommu's tail */
 	.reset = fake_reset,
 };
 
@@ -803,6 +808,38 @@ static void test_sync_before_publish(void **state)
 	assert_true(virtio_queue_fill(T, EVT_Q, "e", 1));
 	assert_int_equal(used_idx(EVT_Q), 1);
 	assert_int_equal(D->syncs, 1);
+}
+
+/* The sync can still change each request's status (status_back bytes before the end of
+ * its used length), in whichever writable buffer that byte lies, before it is published; a
+ * request that wrote less has none. */
+static void test_sync_changes_statuses(void **state)
+{
+	u64 out_a = MY_BUF(0) + 0x200, in_c = MY_BUF(4), out_c1 = MY_BUF(5), out_c2 = MY_BUF(6);
+
+	driver_init(8);
+	D->reply = 6;
+	D->sync_status = 0x33;
+	request(0, 1, 8, 6, 0); /* status at byte 2 */
+	/* Writable bytes in two buffers of 3: byte 2 is the first buffer's last. */
+	memset(g(out_c1), 0xee, 8);
+	memset(g(out_c2), 0xee, 8);
+	set_desc(REQ_Q, 2, in_c, 8, VIRTQ_DESC_F_NEXT, 3);
+	set_desc(REQ_Q, 3, out_c1, 3, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 4);
+	set_desc(REQ_Q, 4, out_c2, 3, VIRTQ_DESC_F_WRITE, 0);
+	offer(REQ_Q, 2);
+	kick(REQ_Q);
+	assert_int_equal(D->syncs, 1);
+	assert_int_equal(g(out_a)[2], 0x33);
+	assert_int_equal(g(out_a)[3], 0xa3); /* the rest as handle() wrote it */
+	assert_int_equal(g(out_c1)[2], 0x33);
+	assert_int_equal(g(out_c2)[0], 0xa3);
+	/* Used length 3, under status_back: no status to change. */
+	D->reply = 3;
+	request(5, 2, 8, 6, 2);
+	kick(REQ_Q);
+	assert_int_equal(g(MY_BUF(2) + 0x200)[0], 0xa0);
+	assert_int_equal(used_idx(REQ_Q), 3);
 }
 
 /* A full ring (num chains outstanding) is served whole by one notification. */
@@ -1590,6 +1627,7 @@ int main(void)
 		T_(test_round_trip),
 		T_(test_batches_and_wrap),
 		T_(test_sync_before_publish),
+		T_(test_sync_changes_statuses),
 		T_(test_full_ring),
 		T_(test_used_lengths),
 		T_(test_large_parts),

@@ -341,7 +341,8 @@ static void test_process_bounded(void **state)
 	struct served s = { .reply = 4, .keep_adding = true };
 	struct vq_stats stats = { 0 };
 	u8 in[16], out[16];
-	const struct vq_bufs bufs = { in, sizeof(in), out, sizeof(out) };
+	const struct vq_bufs bufs = { .in = in, .in_cap = sizeof(in), .out = out,
+				      .out_cap = sizeof(out) };
 	unsigned used;
 
 	desc(0, BUF(0), 4, VIRTQ_DESC_F_WRITE, 0);
@@ -394,7 +395,8 @@ static unsigned long served;
 static void fuzz_one(const u8 *data, size_t size)
 {
 	static u8 in[256], out[256];
-	const struct vq_bufs bufs = { in, sizeof(in), out, sizeof(out) };
+	const struct vq_bufs bufs = { .in = in, .in_cap = sizeof(in), .out = out,
+				      .out_cap = sizeof(out) };
 	struct fuzz_dev f = { .replies = data + 12 };
 	struct vq_stats stats = { 0 };
 	struct virtqueue vq;
