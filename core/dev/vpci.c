@@ -266,17 +266,23 @@ static int vpci_vm_init(struct vm *vm)
 	return ret;
 }
 
+/* Before the vGIC discards the devices' events (devices stop in reverse order). */
+static void vpci_vm_stop(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->vpci->n; i++)
+		msi_disable(&vm->vpci->dev[i]);
+}
+
 static void vpci_vm_reset(struct vm *vm)
 {
-	for (unsigned i = 0; i < vm->vpci->n; i++) {
+	for (unsigned i = 0; i < vm->vpci->n; i++)
 		vm->vpci->dev[i].sizing = 0;
-		msi_disable(&vm->vpci->dev[i]);
-	}
 }
 
 const struct vm_device_ops vpci_device = {
 	.name = "vPCI",
 	.init = vpci_vm_init,
+	.stop = vpci_vm_stop,
 	.reset = vpci_vm_reset,
 };
 

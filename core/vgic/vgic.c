@@ -206,6 +206,15 @@ static int vgic_vm_init(struct vm *vm)
 	return ret;
 }
 
+/* Nothing the guest mapped reaches the physical ITS once its VM stops. */
+static void vgic_vm_stop(struct vm *vm)
+{
+	struct vgic_locked g = vgic_lock(vm);
+
+	vits_reset(g);
+	vgic_unlock(g);
+}
+
 static void vgic_vm_reset(struct vm *vm)
 {
 	struct vgic_locked g = vgic_lock(vm);
@@ -253,6 +262,7 @@ static bool vgic_stats_line(struct vm *vm, unsigned k, char *buf, size_t len)
 const struct vm_device_ops vgic_device = {
 	.name = "vGIC",
 	.init = vgic_vm_init,
+	.stop = vgic_vm_stop,
 	.reset = vgic_vm_reset,
 	.stats_line = vgic_stats_line,
 };

@@ -1,8 +1,9 @@
 """MSIs of a passed-through device through the VM's virtual ITS (issue 16), with QEMU's edu
 and a hostile test guest (tests/guest/msi.c, tests/guest/msi.dts): its MSIs reach it as LPIs
 and nothing else does; aimed elsewhere, forged, or with ITS commands for what is not its,
-they reach nothing, while a watcher VM's canary and interrupt count stay as they were. On
-both SMMU flavours (the devices' own stage 2, or a hypervisor-owned stage 1)."""
+they reach nothing, while a watcher VM's canary and interrupt count stay as they were. Then
+the guest resets its VM with everything mapped, and does it all again. On both SMMU
+flavours (the devices' own stage 2, or a hypervisor-owned stage 1)."""
 import re
 
 import pytest
@@ -10,13 +11,14 @@ import pytest
 from qemu import Qemu, assert_clean, board_settings, machine_args, printed
 from test_dma import EDU, FLAVOURS, assert_canary_after
 
-DONE = r"\[msi\] GUEST: msi: done$"
+DONE = r"\[msi\] GUEST: msi: done after reset$"
+BOOTS = 2  # the guest's work, before and after its reset
 
 
 @pytest.fixture(scope="module", params=sorted(FLAVOURS))
 def msi_run(request):
-    """One boot per SMMU flavour, until the msi guest is done and the watcher has checked
-    its canary twice more."""
+    """One boot per SMMU flavour, until the msi guest is done after its reset and the
+    watcher has checked its canary twice more."""
     q = Qemu(machine_args(machine=FLAVOURS[request.param], smp=4),
              ["-device", f"{EDU},addr=2.0", "-device", f"{EDU},addr=3.0"], image="msi")
     try:
@@ -60,10 +62,10 @@ def test_msis_aimed_elsewhere_or_forged_reach_nothing(msi_run):
     where = "IPA " if msi_run.flavour == "stage2" else "address "
     logged = re.findall(r"^WARN: SMMU.*$", msi_run.output, re.M)
     assert logged == [
-        f"WARN: SMMU: F_TRANSLATION from StreamID 0x10 (vm 'msi') at {where}40000000, "
-        "write (event 1)",
-        f"WARN: SMMU: F_TRANSLATION from StreamID 0x10 (vm 'msi') at {where}61100000, "
-        "write (event 2)"], msi_run.output
+        f"WARN: SMMU: F_TRANSLATION from StreamID 0x10 (vm 'msi') at {where}{target}, "
+        f"write (event {2 * boot + i + 1})"
+        for boot in range(BOOTS) for i, target in enumerate(("40000000", "61100000"))
+    ], msi_run.output
 
 
 def test_hostile_its_commands_are_refused_and_the_queue_goes_on(msi_run):
@@ -76,7 +78,7 @@ def test_hostile_its_commands_are_refused_and_the_queue_goes_on(msi_run):
                      r"queue: CWRITER 0x0; CPU write to GITS_TRANSLATER: 0 LPI\(s\)$")
     refusals = re.findall(r"^WARN: vm 0: vITS: (.*) refused: (.*) \(\d+ so far\)$",
                           msi_run.output, re.M)
-    assert [why for _, why in refusals] == [
+    assert [why for _, why in refusals] == BOOTS * [
         "DeviceID is none of the VM's devices",
         "DeviceID not mapped (MAPD) or none of the VM's",
         "EventID beyond the device's ITT",
@@ -89,6 +91,20 @@ def test_hostile_its_commands_are_refused_and_the_queue_goes_on(msi_run):
         "beyond the command queue",
         "only devices send MSIs",
     ], msi_run.output
+
+
+def test_a_reset_leaves_msi_off_and_the_its_empty(msi_run):
+    """The guest resets its VM with its event mapped and MSI on. After the restart, MSI is
+    off at the device, the ITS and LPIs are off, and with LPIs and MSI turned on again
+    before any ITS command, a raise brings nothing: the reset discarded the physical
+    event. Then everything works as on the first boot."""
+    printed(msi_run, r"\[msi\] GUEST: msi: done, resetting$")
+    printed(msi_run, r"^vm 'msi' restarted \(reset 1\)$")
+    printed(msi_run, r"\[msi\] GUEST: msi: after reset: MSI enable reads 0, ITS enabled 0, "
+                     r"EnableLPIs 0; a raise then brings 0 LPI\(s\)$")
+    raises = re.findall(r"^\[msi\] GUEST: msi: 3 raises through the ITS.*: (\d) LPI",
+                        msi_run.output, re.M)
+    assert raises == ["3"] * 2 * BOOTS, msi_run.output
 
 
 def test_the_watcher_sees_nothing_and_everything_keeps_running(msi_run):

@@ -11,7 +11,9 @@
  * - queues commands for a DeviceID it does not own, EventIDs past its ITT, LPIs out of
  *   range, an unknown command, then a command queue over MMIO and CWRITER past the queue:
  *   each refused, the queue going on;
- * - and raises once more through the ITS: still exactly one LPI each.
+ * - raises once more through the ITS: still exactly one LPI each;
+ * - resets its VM (PSCI SYSTEM_RESET) with all of it mapped and MSI on, and after the
+ *   restart finds MSI off and its ITS empty before it does everything again.
  */
 #include "gic.h"
 #include "guest.h"
@@ -69,6 +71,9 @@
 #define OWN_TARGET (GUEST_RAM_BASE + 0x1330000)  /* an MSI aimed into its own RAM lands */
 #define BAR_MMIO 0x10000000ULL                   /* its edu's BAR: MMIO, not RAM */
 #define MSI_WAIT_MS 200
+/* In RAM no image covers, which a restart leaves as it was: the first boot marks it. */
+#define RESET_MARK ((volatile uint64_t *)(GUEST_RAM_BASE + 0x1400000))
+#define RESET_MAGIC 0x6d73692d72737431ULL
 
 static const uint64_t elsewhere[] = { 0x40000000ULL, 0x61100000ULL };
 
@@ -130,6 +135,7 @@ static void its_setup(void)
 	mmio_write32(rd + GICR_CTLR, GICR_CTLR_ENABLE_LPIS);
 	mmio_write64(GITS_BASE + GITS_CBASER, GITS_CBASER_VALID | CMD_QUEUE);
 	mmio_write64(GITS_BASE + GITS_CWRITER, 0);
+	queued = 0;
 	mmio_write32(GITS_BASE + GITS_CTLR, 1);
 	send(dev(CMD_MAPD, EDU_RID), ITT_BITS - 1, CMD_VALID | ITT, 0);
 	send(CMD_MAPC, 0, CMD_VALID | 0 /* vCPU 0 */ | 0 /* ICID 0 */, 0);
@@ -231,8 +237,29 @@ static void hostile_commands(void)
 	puts(" LPI(s)\n");
 }
 
+/* After the restart, before anything is set up again: what the reset left. */
+static void after_reset(uint64_t bar, unsigned cap)
+{
+	puts("GUEST: msi: after reset: MSI enable reads ");
+	putdec(cfg_read16(cap + MSI_FLAGS) & MSI_FLAGS_ENABLE);
+	puts(", ITS enabled ");
+	putdec(mmio_read32(GITS_BASE + GITS_CTLR) & 1);
+	puts(", EnableLPIs ");
+	putdec(mmio_read32(GICR_BASE(0) + GICR_CTLR) & GICR_CTLR_ENABLE_LPIS);
+	/* Turned on as it was, with nothing mapped: the old mapping must be gone. */
+	mmio_write64(GICR_BASE(0) + GICR_PROPBASER, PROP_TABLE | (LPI_IDBITS - 1));
+	mmio_write32(GICR_BASE(0) + GICR_CTLR, GICR_CTLR_ENABLE_LPIS);
+	cfg_write16(cap + MSI_FLAGS, cfg_read16(cap + MSI_FLAGS) | MSI_FLAGS_ENABLE);
+	puts("; a raise then brings ");
+	putdec(raise(bar, 1));
+	puts(" LPI(s)\n");
+	cfg_write16(cap + MSI_FLAGS, cfg_read16(cap + MSI_FLAGS) & ~MSI_FLAGS_ENABLE);
+	mmio_write32(GICR_BASE(0) + GICR_CTLR, 0);
+}
+
 void msi(void)
 {
+	int second = *RESET_MARK == RESET_MAGIC;
 	uint64_t bar;
 	unsigned cap;
 
@@ -244,6 +271,8 @@ void msi(void)
 		puts("GUEST: msi: edu has no MSI capability\n");
 		return;
 	}
+	if (second)
+		after_reset(bar, cap);
 	its_setup();
 	aim(cap, GITS_TRANSLATER, EVENT);
 	cfg_write16(cap + MSI_FLAGS, cfg_read16(cap + MSI_FLAGS) | MSI_FLAGS_ENABLE);
@@ -255,5 +284,12 @@ void msi(void)
 	hostile_commands();
 	aim(cap, GITS_TRANSLATER, EVENT);
 	report("3 raises through the ITS again, LPI ", LPI, raise(bar, 3));
-	puts("GUEST: msi: done\n");
+	if (second) {
+		*RESET_MARK = 0;
+		puts("GUEST: msi: done after reset\n");
+		return;
+	}
+	puts("GUEST: msi: done, resetting\n");
+	*RESET_MARK = RESET_MAGIC;
+	psci(PSCI_SYSTEM_RESET, 0, 0, 0);
 }
