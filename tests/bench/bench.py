@@ -42,15 +42,22 @@ ICOUNT = ["-icount", "shift=0"]
 GUEST_ICOUNT = ["-icount", "shift=0,sleep=off"]
 DISK_RUNS = 3
 THREADS = 2  # dma_map_benchmark threads (and vCPUs) in the wall-clock boot
-EDU = ["-device", "edu,dma_mask=0xffffffffffffffff,bus=pcie.0,addr=3.0"]
+def EDU_AT(addr):
+    return ["-device", f"edu,dma_mask=0xffffffffffffffff,bus=pcie.0,addr={addr}"]
+
+
+EDU = EDU_AT("3.0")
 # The disk at 00:02.0 (the configs' first PCI device): nvme while dma_map_benchmark runs;
-# virtio-blk (iommu_platform=on) for the disk workload. QEMU's nvme on a level INTx line,
-# which is all a Portcullis guest has until MSI is offered, meets an interrupt storm under
-# sustained I/O (docs/performance.md); virtio's INTx does not.
-DEVICES = ["-device", "nvme,dbcs=off,serial=b0,drive=disk,bus=pcie.0,addr=2.0", *EDU]
+# virtio-blk (iommu_platform=on) for the disk workload. A second nvme at 00:05.0, the same
+# image, for the disk workload on nvme: with MSI-X in every configuration (Portcullis's
+# guests through their virtual ITS, docs/msi.md), nvme no longer meets the INTx storm
+# docs/performance.md describes.
+NVME2 = ["-device", "nvme,dbcs=off,serial=b1,drive=disk2,bus=pcie.0,addr=5.0"]
+DEVICES = ["-device", "nvme,dbcs=off,serial=b0,drive=disk,bus=pcie.0,addr=2.0", *EDU, *NVME2]
 DISK_DEVICES = ["-device", "virtio-blk-pci,drive=disk,iommu_platform=on,disable-legacy=on,"
-                "bus=pcie.0,addr=2.0", *EDU]
+                "bus=pcie.0,addr=2.0", *EDU, *NVME2]
 DISK_DEV = "/dev/vda"
+NVME_DEV = "/dev/nvme0n1"  # in the disk boot, the nvme at 00:05.0 is the only one
 APPEND = "console=ttyAMA0"
 # tests/linux/guest.sh's name of the kernel, and the suffix of the bench's images.
 LINUX = os.environ.get("BENCH_LINUX", "6.12-src")
@@ -86,6 +93,9 @@ METRICS = {
     "unmap4k_wall": "unmap 4 KiB, wall clock (µs)",
     "map4k_mt": f"map 4 KiB, {THREADS} threads, wall clock (µs)",
     "unmap4k_mt": f"unmap 4 KiB, {THREADS} threads, wall clock (µs)",
+    "nvme_seq": "nvme seq 1 MiB reads (MiB/s)",
+    "nvme_rand": "nvme random 4 KiB reads (KiB/s)",
+    "nvme_msi_s": "nvme MSIs per second (random reads)",
 }
 
 
@@ -99,7 +109,8 @@ class Guest(Qemu):
                 "2G" if kind == "portcullis" else "512M", *(ICOUNT if icount else []),
                 "-display", "none",
                 "-nic", "none", "-monitor", "none", "-serial", "stdio", *devices, *extra,
-                "-drive", f"if=none,id=disk,file={disk},format=raw,readonly=on"]
+                "-drive", f"if=none,id=disk,file={disk},format=raw,readonly=on",
+                "-drive", f"if=none,id=disk2,file={disk},format=raw,readonly=on"]
         if kind == "portcullis":
             image = arg if smp == 1 else arg.replace("-linux", f"-smp{smp}-linux")
             self.cmd = base + ["-kernel", str(image_path(image))]
@@ -168,9 +179,41 @@ def median(values):
     return sorted(values)[len(values) // 2]
 
 
+def diskbench(g, name, dev, reads):
+    """One diskbench run on dev: (seq MiB/s, random KiB/s), or None if it crawled on a
+    disabled interrupt line."""
+    try:
+        m = g.run(f"diskbench {dev} {reads}", r"diskbench seq_mib_s ([0-9.]+) "
+                  r"rand_kib_s ([0-9.]+) bytes (\d+) reads \d+\s", DISK_TIMEOUT)
+    except AssertionError:
+        if not re.search(r"Disabling IRQ #\d+", g.output):
+            raise
+        return None
+    if int(m.group(3)) != DISK_MIB << 20:
+        raise RuntimeError(f"{name}: diskbench read {m.group(3)} bytes")
+    return float(m.group(1)), float(m.group(2))
+
+
+def nvme_msis(g):
+    """The nvme's MSIs so far, all vectors and CPUs (/proc/interrupts)."""
+    return int(g.run("echo msis $(grep nvme /proc/interrupts | awk '{ s += $2 + $3 } "
+                     "END { print s + 0 }')", r"msis (\d+)").group(1))
+
+
+def nvme_run(g, name, reads):
+    """diskbench on the nvme: (seq MiB/s, random KiB/s, MSIs per second of the whole
+    run, in guest time: the time diskbench's rates imply), or zeros after a storm."""
+    before = nvme_msis(g)
+    r = diskbench(g, name, NVME_DEV, reads)
+    if not r:
+        return 0.0, 0.0, 0.0
+    seconds = DISK_MIB / r[0] + reads * 4 / r[1]
+    return r[0], r[1], (nvme_msis(g) - before) / seconds
+
+
 def measure_wall_clock(name, disk, kernel, initramfs, runs, reads):
-    """Wall clock, THREADS vCPUs: the medians of runs diskbench runs and of runs
-    dma_map_benchmark runs with one thread and with THREADS threads."""
+    """Wall clock, THREADS vCPUs: the medians of runs diskbench runs (virtio-blk, then
+    nvme) and of runs dma_map_benchmark runs with one thread and with THREADS threads."""
     g = boot(name, disk, kernel, initramfs, False)
     try:
         bind_edu(g)
@@ -178,21 +221,18 @@ def measure_wall_clock(name, disk, kernel, initramfs, runs, reads):
         mt = [dma_map(g, 1, 1, THREADS) for _ in range(runs)]
         got = []
         for _ in range(runs):
-            try:
-                m = g.run(f"diskbench {DISK_DEV} {reads}", r"diskbench seq_mib_s ([0-9.]+) "
-                          r"rand_kib_s ([0-9.]+) bytes (\d+) reads \d+\s", DISK_TIMEOUT)
-            except AssertionError:
-                if not re.search(r"Disabling IRQ #\d+", g.output):
-                    raise
-                got.append((0.0, 0.0))  # crawling on a disabled interrupt line
+            r = diskbench(g, name, DISK_DEV, reads)
+            got.append(r or (0.0, 0.0))
+            if not r:
                 break
-            if int(m.group(3)) != DISK_MIB << 20:
-                raise RuntimeError(f"{name}: diskbench read {m.group(3)} bytes")
-            got.append((float(m.group(1)), float(m.group(2))))
+        nvme = [nvme_run(g, name, reads) for _ in range(runs)]
         # A storm of interrupts with nothing to handle makes Linux disable the nvme's line
         # and poll: such figures measure that, not the DMA path (docs/performance.md).
         storm = re.search(r"irq (\d+): nobody cared|Disabling IRQ #\d+", g.output)
         return {"seq": median([x[0] for x in got]), "rand": median([x[1] for x in got]),
+                "nvme_seq": median([x[0] for x in nvme]),
+                "nvme_rand": median([x[1] for x in nvme]),
+                "nvme_msi_s": round(median([x[2] for x in nvme])),
                 "map4k_wall": median([x[0] for x in one]),
                 "unmap4k_wall": median([x[1] for x in one]),
                 "map4k_mt": median([x[0] for x in mt]), "unmap4k_mt": median([x[1] for x in mt]),
@@ -260,6 +300,20 @@ def measure_guest_costs():
     return r
 
 
+def measure_msi_latency():
+    """Our bare-metal guest (role=msi, tests/guest/msi.c) in isolation mode, deterministic:
+    edu's MSI to the guest's LPI handler, averaged over 100 raises."""
+    q = Qemu(["-machine", CONFIGS["P-iso"][1], "-cpu", "max", "-smp", "4", "-m", "2G",
+              *GUEST_ICOUNT], [*EDU_AT("2.0"), *EDU_AT("3.0")], image="msi")
+    try:
+        m = q.wait_for(r"GUEST: msi: MSI latency ns (\d+)", 600)
+    except AssertionError as e:
+        raise RuntimeError(f"msi: {e}") from None
+    finally:
+        q.kill()
+    return int(m.group(1))
+
+
 def measure_footprint(tmp):
     """Image sections, and the default config's two Linux VMs: the hypervisor's allocations
     and the exits of idle vCPUs over 5 s of wall-clock time (no -icount here)."""
@@ -300,6 +354,9 @@ def costs_table(c, f, p):
             f"| virtual timer deadline to guest handler (guest in WFI) | {c['vtimer_ns']} ns "
             "| deterministic |",
         ]
+        if "msi_ns" in c:
+            lines.append(f"| device MSI (edu) to guest LPI handler, through the ITS (guest "
+                         f"spinning) | {c['msi_ns']} ns | deterministic, bare-metal guest |")
         for (live, eps), ns in sorted(c["scale"].items()):
             lines.append(f"| MAP+UNMAP round trip, {live} live mappings, {eps} endpoint(s) | "
                          f"{ns} ns | deterministic, bare-metal guest |")
@@ -334,10 +391,13 @@ def ratio(value, peer):
     return f"{value / peer:.2f}"
 
 
+STORM_METRICS = ("seq", "rand", "nvme_seq", "nvme_rand", "nvme_msi_s")
+
+
 def table(results):
     names = list(results)
     head = ["configuration"] + [METRICS[k] for k in METRICS]
-    rows = [[n] + [f"{results[n][k]:g}" + (" (INTx storm)" if k in ("seq", "rand") and
+    rows = [[n] + [f"{results[n][k]:g}" + (" (INTx storm)" if k in STORM_METRICS and
                                            results[n].get("storm") else "")
                    for k in METRICS] for n in names]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -399,6 +459,7 @@ def main():
     text = table(results)
     if not args.smoke and not args.only:
         costs = measure_guest_costs()
+        costs["msi_ns"] = measure_msi_latency()
         print(f"bench: guest costs: {costs}", flush=True)
         foot = measure_footprint(OUT)
         print(f"bench: footprint: {foot}", flush=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 OUT = HERE.parents[1] / "build" / "bench"
 METRICS = ["map4k", "unmap4k", "map64k", "unmap64k", "seq", "rand", "map4k_wall",
-           "unmap4k_wall", "map4k_mt", "unmap4k_mt"]
+           "unmap4k_wall", "map4k_mt", "unmap4k_mt", "nvme_seq", "nvme_rand", "nvme_msi_s"]
 
 
 def test_bench_smoke_runs_and_parses():
@@ -23,6 +23,9 @@ def test_bench_smoke_runs_and_parses():
         for m in METRICS:
             float(row[m])  # a number, whatever its value
         assert float(row["seq"]) > 0 and float(row["rand"]) > 0, row
+        # nvme on MSI-X in both (issue 16): it read, and its MSIs were counted.
+        assert float(row["nvme_seq"]) > 0 and float(row["nvme_msi_s"]) > 0, row
+        assert row["intx_storm"] == "0", row
     # The hypervisor's own counters came back from the prompt: linux0's DMA went through it.
     p = rows["P-viommu"]
     assert int(p["maps"]) > 0 and int(p["unmaps"]) > 0

@@ -8,6 +8,7 @@
 volatile uint32_t gic_seen[GUEST_MAX_VCPUS][GIC_TRACKED];
 volatile uint32_t gic_stray[GUEST_MAX_VCPUS];
 volatile uint32_t gic_lpis[GUEST_MAX_VCPUS];
+volatile uint64_t gic_lpi_at[GUEST_MAX_VCPUS];
 static gic_handler_t handlers[GIC_TRACKED];
 
 uint32_t gic_dist_init(void)
@@ -101,6 +102,7 @@ void guest_irq(void)
 			gic_seen[cpu][intid]++;
 			handlers[intid](intid, cpu);
 		} else if (intid >= GIC_LPI_BASE) {
+			gic_lpi_at[cpu] = counter();
 			gic_lpis[cpu]++;
 		} else {
 			gic_stray[cpu]++;

@@ -49,6 +49,8 @@ extern volatile uint32_t gic_stray[];
 /* LPIs (INTIDs from 8192) each vCPU acknowledged, whichever. */
 #define GIC_LPI_BASE 8192
 extern volatile uint32_t gic_lpis[];
+/* The counter when this vCPU last acknowledged an LPI. */
+extern volatile uint64_t gic_lpi_at[];
 
 /* Once per VM: GICD_CTLR = ARE | EnableGrp1. Returns what GICD_CTLR reads afterwards. */
 uint32_t gic_dist_init(void);
