@@ -25,6 +25,8 @@ STATUSES = [
     ("map outside RAM", 5),          # RANGE: not the VM's RAM
     ("map hypervisor", 5),           # RANGE: just past the VM's RAM
     ("map 8K", 0),
+    ("map over the MSI doorbell", 4),        # INVAL: the endpoint's RESV_MEM MSI region
+    ("map around the MSI doorbell", 4),
     ("unmap splitting", 5),          # RANGE, nothing removed
     ("unmap dst", 0),
     ("detach", 0),
@@ -67,6 +69,14 @@ def test_device_probes(run):
     printed(run, r"\[viommu\] GUEST: viommu: device 23 version 2 magic ok")
     printed(run, r"vm 'viommu': virtio-iommu with 1 endpoint\(s\), domains " +
             ("nested over stage 2" if run.flavour == "stage2" else "stage 1 only"))
+
+
+def test_probe_reports_the_msi_doorbell(run):
+    """PROBE's first property: RESV_MEM (type 1, length 20), subtype MSI (1), the page of
+    the virtual ITS's GITS_TRANSLATER (docs/msi.md); the two MAPs over it above are
+    refused."""
+    printed(run, r"\[viommu\] GUEST: viommu: probe: type 1 length 20 subtype 1 start "
+                 r"0x8090000 end 0x8090fff$")
 
 
 @pytest.mark.parametrize("case,status", STATUSES)

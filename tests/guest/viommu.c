@@ -37,6 +37,7 @@
 #define T_DETACH 2
 #define T_MAP 3
 #define T_UNMAP 4
+#define MSI_DOORBELL 0x08090000ULL /* the ITS's GITS_TRANSLATER page (docs/msi.md) */
 #define T_PROBE 5
 #define MAP_RW 3U
 
@@ -266,6 +267,8 @@ static void conformance(uint64_t bar)
 	say("map outside RAM", map(0x300000, PAGE, 0x40000000));
 	say("map hypervisor", map(0x300000, PAGE, GUEST_RAM_BASE + GUEST_RAM_SIZE));
 	say("map 8K", map(0x400000, 2 * PAGE, SRC_PAGE));
+	say("map over the MSI doorbell", map(MSI_DOORBELL, PAGE, SRC_PAGE));
+	say("map around the MSI doorbell", map(MSI_DOORBELL - PAGE, 3 * PAGE, SRC_PAGE));
 	say("unmap splitting", unmap(0x400000, PAGE));
 	say("unmap dst", unmap(IOVA_DST, PAGE));
 	say_dma("dst unmapped", copy_through(bar, IOVA_SRC, IOVA_DST, 4));
@@ -378,6 +381,24 @@ void viommu_secondary(void)
 	psci(PSCI_CPU_OFF, 0, 0, 0);
 }
 
+/* PROBE's answer (virtio 1.2, 5.13.6.8): its first property, as the guest reads it. */
+static void say_probe_property(void)
+{
+	uint64_t out = REQ_BUF + 0x100;
+
+	puts("GUEST: viommu: probe: type ");
+	putdec(mmio_read32(out) & 0xffff);
+	puts(" length ");
+	putdec(mmio_read32(out) >> 16);
+	puts(" subtype ");
+	putdec(mmio_read32(out + 4) & 0xff);
+	puts(" start ");
+	puthex(mmio_read32(out + 8) | (uint64_t)mmio_read32(out + 12) << 32);
+	puts(" end ");
+	puthex(mmio_read32(out + 16) | (uint64_t)mmio_read32(out + 20) << 32);
+	puts("\n");
+}
+
 static void race(void)
 {
 	uint32_t probe_req[2 + 16] = { T_PROBE, EDU_SID };
@@ -392,6 +413,7 @@ static void race(void)
 	puts("\n");
 	start_device();
 	say("after race, probe", request(probe_req, 72, 64 + 4));
+	say_probe_property();
 }
 
 /* A driver that breaks its queues: the device stops (DEVICE_NEEDS_RESET) and a reset

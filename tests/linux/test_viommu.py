@@ -58,7 +58,7 @@ def test_linux_programs_the_virtio_iommu(tmp_path, case, linux):
                       r"(0x\S+ 0x\S+ \S+ ?)+\n").group(0)
         assert regions.count("0x0000000008090000 0x0000000008090fff msi") == 2, regions
         got = use_three_disks(q)
-        assert_disks_interrupt_by_msi(got)
+        assert_disks_interrupt_by_msi(q, got)
         stats = hypervisor_stats(q)
         print(f"{case}: {stats}")
         assert "SMMU: " not in q.output, "a device faulted"
