@@ -26,7 +26,7 @@
 #define ITS_CMD_TIMEOUT_US 100000
 #define ITS_TABLE_MAX_BYTES (4ULL << 20)
 #define SELFTEST_LPI GIC_LPI_BASE
-#define SELFTEST_WAIT_US 100000
+#define SELFTEST_WAIT_US 1000000 /* generous: a loaded host may not run the target CPU for a while */
 
 static struct {
 	u64 base;

@@ -188,15 +188,26 @@ def run(q, vm, command, expect, timeout=30):
     return q.wait_for(rf"^\[{vm}\] {expect}", timeout, since)
 
 
+def msi_function(chip):
+    """The PCI function an MSI line of /proc/interrupts names: "ITS-PCI-MSIX-0000:00:02.0"
+    (Linux 6.12 on), or "ITS-MSI 32769" (6.1: the hwirq, requester ID << 11 | vector)."""
+    m = re.fullmatch(r"ITS-PCI-MSIX?-(\S+)|ITS-MSI (\d+)", chip)
+    if m.group(1):
+        return m.group(1)
+    rid = int(m.group(2)) >> 11
+    return f"0000:{rid >> 8:02x}:{(rid >> 3) & 0x1f:02x}.{rid & 7:x}"
+
+
 def msi_counts(q, vm):
     """The focused Linux VM's MSIs from /proc/interrupts: by PCI function ("0000:00:02.0"),
-    the interrupts taken over all its vectors and CPUs (ITS-PCI-MSI and -MSIX lines)."""
+    the interrupts taken over all its vectors and CPUs."""
     since = len(q.output)
     run(q, vm, "cat /proc/interrupts; echo PORTCULLIS-IRQS-END", "PORTCULLIS-IRQS-END")
     counts = {}
-    for m in re.finditer(rf"^\[{vm}\]\s+\d+:([\d ]+) ITS-PCI-MSIX?-(\S+)\s", q.output[since:],
-                         re.M):
-        counts[m.group(2)] = counts.get(m.group(2), 0) + sum(map(int, m.group(1).split()))
+    for m in re.finditer(rf"^\[{vm}\]\s+\d+:([\d ]+) +(ITS-PCI-MSIX?-\S+|ITS-MSI \d+)\s",
+                         q.output[since:], re.M):
+        fn = msi_function(m.group(2))
+        counts[fn] = counts.get(fn, 0) + sum(map(int, m.group(1).split()))
     return counts
 
 

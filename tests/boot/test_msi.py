@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from qemu import Qemu, assert_clean, board_settings, machine_args, printed
+from qemu import Qemu, assert_clean, machine_args, printed
 from test_dma import EDU, FLAVOURS, assert_canary_after
 
 DONE = r"\[msi\] GUEST: msi: done after reset$"

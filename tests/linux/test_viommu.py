@@ -56,7 +56,9 @@ def test_linux_programs_the_virtio_iommu(tmp_path, case, linux):
         q.wait_for(prompt("linux0"), 30)
         regions = run(q, "linux0", "echo $(cat /sys/kernel/iommu_groups/*/reserved_regions)",
                       r"(0x\S+ 0x\S+ \S+ ?)+\n").group(0)
-        assert regions.count("0x0000000008090000 0x0000000008090fff msi") == 2, regions
+        its_lines = [x for x in q.output.splitlines() if "ITS" in x or "MSI" in x]
+        assert regions.count("0x0000000008090000 0x0000000008090fff msi") == 2, \
+            "\n".join([regions, *its_lines])
         got = use_three_disks(q)
         assert_disks_interrupt_by_msi(q, got)
         stats = hypervisor_stats(q)
