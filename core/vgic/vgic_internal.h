@@ -10,6 +10,7 @@
 #include "core/vgic/vgic.h"
 #include "core/vm/emul.h"
 #include "core/vm/vm.h"
+#include "drivers/gic/gicv3_regs.h"
 
 /* A VM whose vGIC lock (vm->vgic->lock) is held: functions taking it need the lock
  * (style.md 6). flags is the caller's interrupt mask, restored when it unlocks. */
@@ -71,6 +72,18 @@ u64 vgic_fill_lrs(struct vgic_locked g, struct vcpu *v);
 void vgic_fold_lrs(struct vgic_locked g, struct vcpu *v, const u64 *now);
 
 /* ---- register emulation (core/vgic/vgic_mmio.c) ---- */
+
+/* IIDR of every frame: Arm's JEP106 code with product 'P' (KVM's vGIC uses 'K'), so no
+ * guest driver quirk matches it; PIDR2: the GICv3 architecture. */
+#define VGIC_IIDR (FIELD_PREP(GICD_IIDR_PRODUCT_ID, 'P') | FIELD_PREP(GICD_IIDR_IMPLEMENTER, 0x43b))
+#define VGIC_PIDR2 FIELD_PREP(GIC_PIDR2_ARCH_REV, 3)
+
+/* A 32-bit register that reads value and ignores writes. False: not a word access. */
+bool vgic_reg_ro32(struct mmio_access *a, u32 value);
+/* A 64-bit register accessed whole or by either 32-bit half (off % 8 says which): a read
+ * gets its part of reg; a write gives *written, reg with that part replaced, for the
+ * caller to take or not. False: neither a word nor a doubleword access. */
+bool vgic_reg64(struct mmio_access *a, u64 off, u64 reg, u64 *written);
 
 /* An access to the distributor (offset within GICD) or to the redistributors (offset
  * within the region of every vCPU's frames). False: a size the register does not have. */

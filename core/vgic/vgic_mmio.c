@@ -10,10 +10,6 @@
 #include "core/vm/guest_layout.h"
 #include "drivers/gic/gicv3_regs.h"
 
-/* Arm's JEP106 code with product 'P' (KVM's vGIC uses 'K'): no guest driver quirk
- * matches it. */
-#define VGIC_IIDR (FIELD_PREP(GICD_IIDR_PRODUCT_ID, 'P') | FIELD_PREP(GICD_IIDR_IMPLEMENTER, 0x43b))
-#define VGIC_PIDR2 FIELD_PREP(GIC_PIDR2_ARCH_REV, 3)
 /* VGIC_NR_IRQS INTIDs below 1024, no 1 of N routing; with an ITS, LPIs below
  * 2^VGIC_LPI_IDBITS. */
 #define VGIC_GICD_TYPER                                                 \
@@ -26,17 +22,26 @@
 	(GICD_IROUTER_AFF0 | GICD_IROUTER_AFF1 | GICD_IROUTER_AFF2 | GICD_IROUTER_AFF3)
 #define VGIC_ARCH_INTIDS 1024 /* the span of every per-interrupt register block */
 
-static u64 size_mask(unsigned size)
-{
-	return size == 8 ? ~ULL(0) : GENMASK(size * 8 - 1, 0);
-}
-
-static bool read_only32(struct mmio_access *a, u32 value)
+bool vgic_reg_ro32(struct mmio_access *a, u32 value)
 {
 	if (a->size != 4)
 		return false;
 	if (!a->write)
 		a->value = value;
+	return true;
+}
+
+bool vgic_reg64(struct mmio_access *a, u64 off, u64 reg, u64 *written)
+{
+	unsigned shift = (unsigned)(off % 8) * 8;
+	u64 mask = (a->size == 8 ? ~ULL(0) : GENMASK(31, 0)) << shift;
+
+	if (a->size != 4 && a->size != 8)
+		return false;
+	if (!a->write)
+		a->value = (reg & mask) >> shift;
+	else
+		*written = (reg & ~mask) | ((a->value << shift) & mask);
 	return true;
 }
 
@@ -268,15 +273,12 @@ static void set_irouter(struct vgic_locked g, struct virq *irq, u64 value)
 static bool irouter_access(struct vgic_locked g, struct mmio_access *a)
 {
 	struct virq *irq = vgic_get_irq(g.vm, NULL, (unsigned)(a->offset - GICD_IROUTER(0)) / 8);
-	unsigned shift = (a->offset % 8) * 8;
-	u64 mask = size_mask(a->size) << shift;
+	u64 written;
 
-	if (a->size != 4 && a->size != 8)
+	if (!vgic_reg64(a, a->offset, irq ? irq->irouter : 0, &written))
 		return false;
-	if (!a->write)
-		a->value = irq ? (irq->irouter & mask) >> shift : 0;
-	else if (irq)
-		set_irouter(g, irq, (irq->irouter & ~mask) | ((a->value << shift) & mask));
+	if (a->write && irq)
+		set_irouter(g, irq, written);
 	return true;
 }
 
@@ -286,11 +288,11 @@ static bool dist_reg(struct vgic_locked g, struct mmio_access *a)
 	case GICD_CTLR:
 		return ctlr_access(g, a);
 	case GICD_TYPER:
-		return read_only32(a, g.vm->vgic->its ? VGIC_GICD_TYPER_LPIS : VGIC_GICD_TYPER);
+		return vgic_reg_ro32(a, g.vm->vgic->its ? VGIC_GICD_TYPER_LPIS : VGIC_GICD_TYPER);
 	case GICD_IIDR:
-		return read_only32(a, VGIC_IIDR);
+		return vgic_reg_ro32(a, VGIC_IIDR);
 	case GICD_PIDR2:
-		return read_only32(a, VGIC_PIDR2);
+		return vgic_reg_ro32(a, VGIC_PIDR2);
 	default:
 		return unknown(g, "GICD", a);
 	}
@@ -326,11 +328,9 @@ static u64 redist_typer(const struct vm *vm, const struct vcpu *v)
 /* GICR_TYPER: 64-bit, or either 32-bit half; read-only. */
 static bool typer_access(struct vgic_locked g, struct vcpu *owner, u64 off, struct mmio_access *a)
 {
-	if (a->size != 4 && a->size != 8)
-		return false;
-	if (!a->write)
-		a->value = (redist_typer(g.vm, owner) >> ((off - GICR_TYPER) * 8)) & size_mask(a->size);
-	return true;
+	u64 ignored;
+
+	return vgic_reg64(a, off, redist_typer(g.vm, owner), &ignored);
 }
 
 /* GICR_WAKER: ChildrenAsleep follows ProcessorSleep at once. */
@@ -371,20 +371,12 @@ static bool lpi_base_access(struct vgic_locked g, struct vcpu *owner, u64 off,
 			    struct mmio_access *a)
 {
 	u64 *reg = off < GICR_PENDBASER ? &g.vm->vgic->propbaser : &owner->vgic->pendbaser;
-	unsigned shift = (unsigned)(off % 8) * 8;
-	u64 mask = size_mask(a->size) << shift;
+	u64 written;
 
-	if (a->size != 4 && a->size != 8)
+	if (!vgic_reg64(a, off, g.vm->vgic->its ? *reg : 0, &written))
 		return false;
-	if (!g.vm->vgic->its) {
-		if (!a->write)
-			a->value = 0;
-		return true;
-	}
-	if (!a->write)
-		a->value = (*reg & mask) >> shift;
-	else if (!owner->vgic->lpis_enabled)
-		*reg = ((*reg & ~mask) | ((a->value << shift) & mask)) & ~GICR_PENDBASER_PTZ;
+	if (a->write && g.vm->vgic->its && !owner->vgic->lpis_enabled)
+		*reg = written & ~GICR_PENDBASER_PTZ;
 	return true;
 }
 
@@ -400,14 +392,14 @@ static bool rd_frame_access(struct vgic_locked g, struct vcpu *owner, u64 off,
 	case GICR_PENDBASER + 4:
 		return lpi_base_access(g, owner, off, a);
 	case GICR_IIDR:
-		return read_only32(a, VGIC_IIDR);
+		return vgic_reg_ro32(a, VGIC_IIDR);
 	case GICR_TYPER:
 	case GICR_TYPER + 4:
 		return typer_access(g, owner, off, a);
 	case GICR_WAKER:
 		return waker_access(owner, a);
 	case GICR_PIDR2:
-		return read_only32(a, VGIC_PIDR2);
+		return vgic_reg_ro32(a, VGIC_PIDR2);
 	default:
 		return unknown(g, "GICR RD_base", a);
 	}

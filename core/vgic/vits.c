@@ -13,9 +13,6 @@
 #include "drivers/gic/gicv3_regs.h"
 
 #define CMD_BYTES 32
-/* GITS_IIDR as the vGIC's (vgic_mmio.c), and the GICv3 architecture in GITS_PIDR2. */
-#define VITS_IIDR (FIELD_PREP(GICD_IIDR_PRODUCT_ID, 'P') | FIELD_PREP(GICD_IIDR_IMPLEMENTER, 0x43b))
-#define VITS_PIDR2 FIELD_PREP(GIC_PIDR2_ARCH_REV, 3)
 /* The fields of GITS_CBASER the guest sets (12.19.5); the rest read as zero. */
 #define CBASER_WRITABLE (GITS_CBASER_VALID | GENMASK(61, 59) | GENMASK(55, 53) | \
 			 GITS_CBASER_ADDR | GENMASK(11, 10) | GITS_CBASER_SIZE)
@@ -409,35 +406,11 @@ static void write_cbaser(struct vgic_locked g, u64 value)
 
 /* ---- registers ---- */
 
-/* A 64-bit register read or written whole or by either 32-bit half. */
-static bool reg64(struct mmio_access *a, u64 off, u64 *value, u64 *written)
-{
-	unsigned shift = (unsigned)(off % 8) * 8;
-	u64 mask = (a->size == 8 ? ~0ULL : GENMASK(31, 0)) << shift;
-
-	if (a->size != 4 && a->size != 8)
-		return false;
-	if (!a->write)
-		a->value = (*value & mask) >> shift;
-	else
-		*written = (*value & ~mask) | ((a->value << shift) & mask);
-	return true;
-}
-
-static bool reg32(struct mmio_access *a, u32 value)
-{
-	if (a->size != 4)
-		return false;
-	if (!a->write)
-		a->value = value;
-	return true;
-}
-
 static bool ctlr_access(struct vgic_locked g, struct mmio_access *a)
 {
 	struct vits *its = g.vm->vgic->its;
 
-	if (!reg32(a, its->ctlr | GITS_CTLR_QUIESCENT))
+	if (!vgic_reg_ro32(a, its->ctlr | GITS_CTLR_QUIESCENT))
 		return false;
 	if (a->write) {
 		its->ctlr = (u32)a->value & GITS_CTLR_ENABLED;
@@ -458,7 +431,7 @@ static bool queue_reg(struct vgic_locked g, struct mmio_access *a, u64 off)
 		value = its->cwriter;
 	else
 		value = its->creadr;
-	ok = reg64(a, off, &value, &written);
+	ok = vgic_reg64(a, off, value, &written);
 	if (ok && a->write && base == GITS_CBASER)
 		write_cbaser(g, written);
 	else if (ok && a->write && base == GITS_CWRITER)
@@ -483,20 +456,20 @@ static bool translater_access(struct vgic_locked g, struct mmio_access *a)
 
 bool vits_access(struct vgic_locked g, struct mmio_access *a)
 {
-	u64 off = a->offset, typer = vits_typer, ignored;
+	u64 off = a->offset, ignored;
 
 	if (!IS_ALIGNED(off, a->size))
 		return false;
 	if (off >= GITS_TRANSLATION_FRAME)
-		return off == GITS_TRANSLATER ? translater_access(g, a) : reg32(a, 0);
+		return off == GITS_TRANSLATER ? translater_access(g, a) : vgic_reg_ro32(a, 0);
 	switch (off) {
 	case GITS_CTLR:
 		return ctlr_access(g, a);
 	case GITS_IIDR:
-		return reg32(a, VITS_IIDR);
+		return vgic_reg_ro32(a, VGIC_IIDR);
 	case GITS_TYPER:
 	case GITS_TYPER + 4:
-		return reg64(a, off, &typer, &ignored);
+		return vgic_reg64(a, off, vits_typer, &ignored);
 	case GITS_CBASER:
 	case GITS_CBASER + 4:
 	case GITS_CWRITER:
@@ -505,7 +478,7 @@ bool vits_access(struct vgic_locked g, struct mmio_access *a)
 	case GITS_CREADR + 4:
 		return queue_reg(g, a, off);
 	case GITS_PIDR2:
-		return reg32(a, VITS_PIDR2);
+		return vgic_reg_ro32(a, VGIC_PIDR2);
 	default:
 		/* GITS_BASER<n> read as type None: no table in guest memory (12.19.1). */
 		if (a->size != 4 && a->size != 8)

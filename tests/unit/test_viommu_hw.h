@@ -228,6 +228,11 @@ static inline void hw_defer(struct fake_hw *hw, pa_t *list, bool leak)
 	hw_chain(leak ? &hw->leaked : &hw->freed, list);
 }
 
+static inline bool hw_entry_overlaps(const struct hw_entry *e, u64 iova, u64 last)
+{
+	return e->iova <= last && iova <= e->iova + (e->size - 1);
+}
+
 static inline int hw_unmap(void *fake, const struct viommu_op *op)
 {
 	struct fake_hw *hw = fake;
@@ -239,25 +244,16 @@ static inline int hw_unmap(void *fake, const struct viommu_op *op)
 	if (!d || d->bypass)
 		return HW_BROKEN(hw, "UNMAP in domain %u that has no table in slot %u", op->domain,
 				 op->slot);
-	for (unsigned i = 0; i < d->n;) {
-		struct hw_entry *e = &d->e[i];
-		u64 elast = e->iova + (e->size - 1);
-
-		if (elast < iova || e->iova > last) {
-			i++;
-			continue;
-		}
-		if (e->iova < iova || elast > last)
+	for (unsigned i = 0; i < d->n; i++)
+		if (hw_entry_overlaps(&d->e[i], iova, last) &&
+		    (d->e[i].iova < iova || d->e[i].iova + (d->e[i].size - 1) > last))
 			return HW_BROKEN(hw, "UNMAP would split an entry");
-		i++;
-	}
 	/* A failed invalidation clears the entries all the same; their tables are leaked. */
 	fail = hw_fires(&hw->fail_unmap_in);
 	for (unsigned i = 0; i < d->n;) {
 		struct hw_entry *e = &d->e[i];
-		u64 elast = e->iova + (e->size - 1);
 
-		if (elast < iova || e->iova > last) {
+		if (!hw_entry_overlaps(e, iova, last)) {
 			i++;
 			continue;
 		}
