@@ -271,7 +271,7 @@ FUZZ_ARGS := -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus-viommu
 BENCH_LINUX ?= 6.12-src
 BENCH_CONFIGS := $(wildcard tests/bench/*.dts)
 .PHONY: bench bench-images bench-test
-bench-images: all test-images | $(DEPS_STAMP)
+bench-images: all test-images $(GUEST_BUILD)/test-guest-qemu.bin | $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory linux-images LINUX_VERSIONS=$(LINUX) \
 		LINUX_CONFIGS=board/$(BOARD)/default.dts
 	@set -e; set -- $$(tests/linux/guest.sh $(BENCH_LINUX) $$(tests/bench/tools.sh)); \

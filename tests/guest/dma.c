@@ -105,6 +105,16 @@ static int scan_bus0(void)
 	return edu_found;
 }
 
+int edu_bar_assigned(void)
+{
+	return (cfg_read32(EDU_DEVFN, PCI_BAR0) & PCI_BAR_MEM_ADDR) != 0;
+}
+
+void edu_assign_bar(uint32_t addr)
+{
+	cfg_write32(EDU_DEVFN, PCI_BAR0, addr);
+}
+
 /* BAR0 sizing through the emulated ECAM, then memory decoding and bus mastering on. */
 uint64_t edu_setup(void)
 {

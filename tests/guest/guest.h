@@ -61,6 +61,11 @@ int probe(uint64_t ipa);
 #define EDU_DMA_TO_RAM (1U << 1) /* device buffer -> RAM; clear: RAM -> device buffer */
 #define EDU_DMA_BUF 0x40000ULL   /* the device buffer's device address */
 uint64_t edu_setup(void);
+/* Whether edu's BAR0 has an address (Portcullis assigns every BAR; straight on QEMU no
+ * firmware does), and giving it one: QEMU virt's 32-bit PCI window starts there. */
+#define EDU_BAR_DEFAULT 0x10000000U
+int edu_bar_assigned(void);
+void edu_assign_bar(uint32_t addr);
 int edu_dma(uint64_t bar, uint64_t src, uint64_t dst, uint32_t count, uint32_t dir);
 
 /* Roles, chosen by the bootargs (main.c). */
@@ -70,6 +75,7 @@ void watcher(void);
 void rtc(void);
 void dma(void);
 void msi(void);
+void msi_bench(void);
 void viommu(void);
 /* PSCI CPU_ON context_id that starts vCPU 1 of role=viommu as its racing partner. */
 #define VIOMMU_RACE_TASK 0x7aceULL

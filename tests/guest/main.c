@@ -12,7 +12,8 @@
  * - "role=dma" (dma.c): a passed-through PCI device (QEMU's edu) found through the emulated
  *   ECAM, and its DMA, inside and outside the VM's RAM.
  * - "role=msi" (msi.c): edu's MSI through the VM's virtual ITS, and what a hostile guest
- *   can try with its MSI and its ITS.
+ *   can try with its MSI and its ITS; "role=msibench": the MSI's latency alone (make
+ *   bench, also straight on QEMU).
  */
 #include "guest.h"
 
@@ -37,6 +38,8 @@ void guest_main(const uint8_t *dtb)
 		viommu();
 	else if (has_arg(args, "role=dma"))
 		dma();
+	else if (has_arg(args, "role=msibench"))
+		msi_bench();
 	else if (has_arg(args, "role=msi"))
 		msi();
 }
