@@ -1,15 +1,16 @@
 """Two Linux VMs side by side under Portcullis, with the board's default config (the one
-`make run` boots): each reaches init, sees the CPUs and memory its config gives it, and runs
-commands typed on its multiplexed console (issue: guests)."""
+`make run` boots): each reaches init, sees the CPUs and memory its config gives it, runs
+commands typed on its multiplexed console (issue: guests), and its disks interrupt by MSI-X
+(issue 16)."""
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "boot"))
 from qemu import (FOCUS_KEY, LINUX_VERSIONS, Qemu, focus_next, kernel_image_size,  # noqa
-                  kernel_line, linux_guest, machine_args, prompt, ready, run, run_devices)
+                  kernel_line, linux_guest, machine_args, msi_counts, prompt, ready, run,
+                  run_devices)
 
 VM_RAM_KIB = 256 * 1024  # board/qemu-virt/default.dts
 
@@ -44,9 +45,14 @@ def test_two_linux_vms_side_by_side(qemu, linux):
         q.wait_for(kernel_line("linux0", rf"\S+ {bdf}: Adding to iommu group \d"), 30)
     q.wait_for(prompt("linux0"), timeout=30)
     run(q, "linux0", "echo vm0 $((6*7)) $(nproc)", r"vm0 42 2\n")
+    # Every disk of make run's VMs on MSI-X, through their virtual ITSs.
+    msis = msi_counts(q, "linux0")
+    assert msis.get("0000:00:02.0") and msis.get("0000:00:03.0"), msis
     # Input moves to the next VM; its shell answers there, not in linux0.
     focus_next(q, "linux1")
     run(q, "linux1", "echo vm1 $((7*7)) $(grep -c ^processor /proc/cpuinfo)", r"vm1 49 2\n")
+    msis = msi_counts(q, "linux1")
+    assert msis.get("0000:00:04.0"), msis
     # And once more to the hypervisor prompt, which lists both VMs running.
     since = len(q.output)
     q.send(FOCUS_KEY)
