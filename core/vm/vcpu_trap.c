@@ -105,28 +105,42 @@ static bool emulate_mmio(struct vcpu *v, const struct emul_region *r, u64 ipa, u
 	return true;
 }
 
+/* Whether to log this fault of v's guest, and how many its VM had so far (sampled per VM:
+ * the first LOG_SAMPLE_FULL, then one in LOG_SAMPLE_EVERY). */
+static bool log_guest_fault(struct vcpu *v, unsigned long *n)
+{
+	*n = __atomic_fetch_add(&v->vm->guest_faults, 1, __ATOMIC_RELAXED) + 1;
+	return log_sampled(*n - 1);
+}
+
 static void data_abort(struct vcpu *v, u64 esr)
 {
 	u64 far = read_sysreg(far_el2), ipa = fault_ipa(far);
 	const struct emul_region *r = emul_find(v->vm, ipa);
+	unsigned long n;
 
 	v->stats.mmio++;
 	/* Emulation needs the syndrome (ISV); a fault on a stage-1 walk is never MMIO. */
 	if (r && (esr & ISS_DABT_ISV) && !(esr & ISS_DABT_S1PTW) && emulate_mmio(v, r, ipa, esr))
 		return;
-	log_warn("vm '%s' vCPU %u: %s at IPA %lx (VA %lx, PC %lx) %s: external abort injected\n",
-		 v->vm->cfg->name, v->id, (esr & ISS_DABT_WNR) ? "write" : "read", ipa, far,
-		 v->regs.pc, r ? (esr & ISS_DABT_ISV ? "refused by its device" : "without syndrome") :
-				 "outside the VM's memory and devices");
+	if (log_guest_fault(v, &n))
+		log_warn("vm '%s' vCPU %u: %s at IPA %lx (VA %lx, PC %lx) %s: external abort "
+			 "injected (%lu so far)\n", v->vm->cfg->name, v->id,
+			 (esr & ISS_DABT_WNR) ? "write" : "read", ipa, far, v->regs.pc,
+			 r ? (esr & ISS_DABT_ISV ? "refused by its device" : "without syndrome") :
+			     "outside the VM's memory and devices", n);
 	vcpu_inject_abort(v, esr, far);
 }
 
 static void instruction_abort(struct vcpu *v, u64 esr)
 {
 	u64 far = read_sysreg(far_el2);
+	unsigned long n;
 
-	log_warn("vm '%s' vCPU %u: instruction fetch at IPA %lx (VA %lx) outside its memory: "
-		 "external abort injected\n", v->vm->cfg->name, v->id, fault_ipa(far), far);
+	if (log_guest_fault(v, &n))
+		log_warn("vm '%s' vCPU %u: instruction fetch at IPA %lx (VA %lx) outside its "
+			 "memory: external abort injected (%lu so far)\n", v->vm->cfg->name, v->id,
+			 fault_ipa(far), far, n);
 	vcpu_inject_abort(v, esr, far);
 }
 
@@ -135,6 +149,7 @@ static void sysreg_trap(struct vcpu *v, u64 esr)
 	u64 id = esr & ISS_SYS_ID_MASK, val;
 	unsigned rt = FIELD_GET(ISS_SYS_RT, esr);
 	bool read = esr & ISS_SYS_READ;
+	unsigned long n;
 
 	v->stats.sysreg++;
 	if (id == ICC_SGI1R_EL1 && !read) {
@@ -150,11 +165,13 @@ static void sysreg_trap(struct vcpu *v, u64 esr)
 		/* Set/way cache maintenance (HCR_EL2.TSW): meaningless on memory the guest
 		 * shares with nobody through caches that stage 2 keeps coherent. */
 	} else {
-		log_warn("vm '%s' vCPU %u: %s of system register op0=%lu op1=%lu CRn=%lu CRm=%lu "
-			 "op2=%lu at PC %lx: undefined instruction injected\n", v->vm->cfg->name,
-			 v->id, read ? "read" : "write", FIELD_GET(ISS_SYS_OP0, id),
-			 FIELD_GET(ISS_SYS_OP1, id), FIELD_GET(ISS_SYS_CRN, id),
-			 FIELD_GET(ISS_SYS_CRM, id), FIELD_GET(ISS_SYS_OP2, id), v->regs.pc);
+		if (log_guest_fault(v, &n))
+			log_warn("vm '%s' vCPU %u: %s of system register op0=%lu op1=%lu CRn=%lu "
+				 "CRm=%lu op2=%lu at PC %lx: undefined instruction injected (%lu so "
+				 "far)\n", v->vm->cfg->name, v->id, read ? "read" : "write",
+				 FIELD_GET(ISS_SYS_OP0, id), FIELD_GET(ISS_SYS_OP1, id),
+				 FIELD_GET(ISS_SYS_CRN, id), FIELD_GET(ISS_SYS_CRM, id),
+				 FIELD_GET(ISS_SYS_OP2, id), v->regs.pc, n);
 		vcpu_inject_undef(v);
 		return;
 	}
@@ -164,6 +181,7 @@ static void sysreg_trap(struct vcpu *v, u64 esr)
 bool vcpu_handle_sync(struct vcpu *v)
 {
 	u64 esr = read_sysreg(esr_el2);
+	unsigned long n;
 
 	switch (FIELD_GET(ESR_EC, esr)) {
 	case EC_HVC64:
@@ -188,9 +206,10 @@ bool vcpu_handle_sync(struct vcpu *v)
 		return true;
 	default:
 		/* SVE/SME (not offered), or anything else a guest can provoke. */
-		log_warn("vm '%s' vCPU %u: trap EC 0x%lx (%s) at PC %lx: undefined instruction "
-			 "injected\n", v->vm->cfg->name, v->id, FIELD_GET(ESR_EC, esr),
-			 esr_class_name(esr), v->regs.pc);
+		if (log_guest_fault(v, &n))
+			log_warn("vm '%s' vCPU %u: trap EC 0x%lx (%s) at PC %lx: undefined "
+				 "instruction injected (%lu so far)\n", v->vm->cfg->name, v->id,
+				 FIELD_GET(ESR_EC, esr), esr_class_name(esr), v->regs.pc, n);
 		vcpu_inject_undef(v);
 		return true;
 	}

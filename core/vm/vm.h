@@ -72,6 +72,9 @@ struct vm {
 	bool restart;         /* ... and the VM boots again when every vCPU has stopped */
 	unsigned stopped;     /* vCPUs that acknowledged the stop */
 	unsigned resets;
+	/* Aborts and undefined instructions its vCPUs were given: their log lines are
+	 * sampled (log_sampled), so a guest looping on one cannot flood the shared console. */
+	unsigned long guest_faults;
 };
 
 /* The VMID tagging the VM's TLB entries, in the CPUs and the SMMU alike (0 is never a

@@ -232,9 +232,11 @@ static void set_irq(void *ctx, bool level)
 static void report(void *ctx, unsigned queue, enum vq_status why)
 {
 	struct viommu_dev *d = ctx;
+	unsigned long n = d->queue_errors++;
 
-	log_warn("vm '%s': virtio-iommu: queue %u: %s: device needs reset\n", d->vm->cfg->name,
-		 queue, vq_status_name(why));
+	if (log_sampled(n))
+		log_warn("vm '%s': virtio-iommu: queue %u: %s: device needs reset (%lu so far)\n",
+			 d->vm->cfg->name, queue, vq_status_name(why), n + 1);
 }
 
 static bool mmio_access(struct vcpu *v, void *dev, struct mmio_access *a)

@@ -92,6 +92,7 @@ struct viommu_dev {
 	/* The notification being served: its requests, and where each one's status lies. */
 	struct viommu_batch batch;
 	unsigned long refusals;
+	unsigned long queue_errors; /* broken queues (sampled in the log) */
 	struct viommu_stats stats;
 };
 
