@@ -197,7 +197,7 @@ def diskbench(g, name, dev, reads):
 def nvme_msis(g):
     """The nvme's MSIs so far, all vectors and CPUs (/proc/interrupts)."""
     return int(g.run("echo msis $(grep nvme /proc/interrupts | awk '{ s += $2 + $3 } "
-                     "END { print s + 0 }')", r"msis (\d+)").group(1))
+                     "END { print s + 0 }')", r"msis (\d+)\s").group(1))
 
 
 def nvme_run(g, name, reads):
@@ -316,7 +316,7 @@ class BareGuest(Qemu):
 
 def msi_latency(q):
     try:
-        return int(q.wait_for(r"GUEST: msi: MSI latency ns (\d+)", 600).group(1))
+        return int(q.wait_for(r"GUEST: msi: MSI latency ns (\d+)\s", 600).group(1))
     except AssertionError as e:
         raise RuntimeError(f"msi latency: {e}") from None
     finally:
