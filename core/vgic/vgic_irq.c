@@ -74,11 +74,11 @@ bool vgic_is_lpi(const struct virq *irq)
  * its slot. */
 static void mark_maybe_lr(struct vm *vm, const struct virq *irq)
 {
-	unsigned slot = (unsigned)(irq - vm->vgic->lpi);
+	if (vgic_is_lpi(irq)) {
+		unsigned slot = (unsigned)(irq - vm->vgic->lpi);
 
-	if (vgic_is_lpi(irq))
 		vm->vgic->lpi_maybe_lr[slot / 64] |= BIT(slot % 64);
-	else if (irq->intid < VGIC_NR_PRIVATE)
+	} else if (irq->intid < VGIC_NR_PRIVATE)
 		vm->vcpus[irq->target].vgic->maybe_lr |= BIT(irq->intid);
 	else
 		vm->vgic->maybe_lr[irq->intid / 64] |= BIT(irq->intid % 64);
