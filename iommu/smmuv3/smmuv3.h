@@ -4,8 +4,10 @@
  * of these states, and moves only between them, never through bypass:
  *   unconfigured  STE invalid (V = 0), or no level-2 table: terminated, and recorded as
  *                 C_BAD_STE / C_BAD_STREAMID, so stray DMA from a device nobody owns is seen;
+ *                 smmu_set_unconfigured() puts a stream back there (a virtio-iommu endpoint
+ *                 in no domain, whose VM hears of each access as a DOMAIN fault);
  *   abort         smmu_set_abort(): terminated silently (STE.Config = abort);
- *   stage 2       smmu_set_s2(): translated by a VM's own stage-2 table (the one its CPUs use);
+ *   stage 2       smmu_set_s2(): translated by a stage-2 table of a VM's (its devices' own);
  *   stage 1       smmu_set_s1(): translated by a hypervisor-owned stage-1 table (SMMUs without
  *                 stage 2).
  * Knows the hardware and the table engine, never a VM: callers name VMIDs, ASIDs, tables.
@@ -39,8 +41,9 @@ bool smmu_walk_coherent(void);
  * ASID/VMID too wide, a table the SMMU cannot walk), -E_INVAL, -E_NOMEM, -E_TIMEOUT,
  * -E_IO. On failure the stream is left aborting. */
 int smmu_set_abort(u32 sid);
+int smmu_set_unconfigured(u32 sid);
 /* vmid 1..65535 (0 is reserved for hypervisor-owned stage-1 contexts): the VMID tagging
- * this stream's TLB entries, the same the CPU uses for that VM. */
+ * this stream's TLB entries (the VM's, on a table of its devices' own). */
 int smmu_set_s2(u32 sid, u16 vmid, const struct pgtable *s2);
 int smmu_set_s1(u32 sid, u16 asid, const struct pgtable *s1);
 /* Write the context descriptor (5.4) of a stage-1 table into slot (64 bytes, aligned) and

@@ -160,18 +160,34 @@ static void cd_for(struct smmu_cd *cd, u16 asid, const struct pgtable *s1)
 	smmu_cd_build(cd, &cdc);
 }
 
-int smmu_set_abort(u32 sid)
+/* A stream that terminates everything: silently (abort), or recording C_BAD_STE for each
+ * transaction (an invalid STE, SMMUv3 5.2: V = 0). */
+static int set_terminating(u32 sid, bool recorded)
 {
+	const char *what = recorded ? "unconfigured" : "abort";
 	struct smmu_ste tgt;
 	int ret;
 
-	if (!sid_ok(sid, "abort"))
+	if (!sid_ok(sid, what))
 		return smmu.enabled ? -E_RANGE : -E_NODEV;
-	smmu_ste_abort(&tgt);
+	if (recorded)
+		smmu_ste_invalid(&tgt);
+	else
+		smmu_ste_abort(&tgt);
 	ret = ste_set(sid, &tgt, NULL);
 	if (ret)
-		log_err("SMMUv3: StreamID %x: setting abort failed (%s)\n", sid, err_name(ret));
+		log_err("SMMUv3: StreamID %x: setting %s failed (%s)\n", sid, what, err_name(ret));
 	return ret;
+}
+
+int smmu_set_abort(u32 sid)
+{
+	return set_terminating(sid, false);
+}
+
+int smmu_set_unconfigured(u32 sid)
+{
+	return set_terminating(sid, true);
 }
 
 /* Checks common to both stages' tables; 0 or the error to return (logged). */

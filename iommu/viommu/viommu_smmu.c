@@ -246,10 +246,13 @@ static int abort_after(struct viommu_dev *d, u32 sid, int err)
 	return err;
 }
 
-/* An endpoint in no domain: identity over the VM's RAM, or nothing. */
+/* An endpoint in no domain: identity over the VM's RAM, or nothing, each access then a
+ * C_BAD_STE event that reaches the guest as a DOMAIN fault (virtio 1.2, 5.13.6.9:
+ * VIRTIO_IOMMU_FAULT_R_DOMAIN, "not attached to any domain"). */
 int viommu_unattached(struct viommu_dev *d, unsigned ep, bool bypass)
 {
-	return bypass ? vm_iommu_identity(d->vm, d->ep_sid[ep]) : smmu_set_abort(d->ep_sid[ep]);
+	return bypass ? vm_iommu_identity(d->vm, d->ep_sid[ep])
+		      : smmu_set_unconfigured(d->ep_sid[ep]);
 }
 
 static int attach(void *hw, const struct viommu_op *op)
