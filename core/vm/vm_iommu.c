@@ -18,10 +18,72 @@ static bool uses_stage1(void)
 	return !smmu_has_s2();
 }
 
+static void add_bar_range(struct vm_bar_range *r, unsigned *n, u64 base, u64 size)
+{
+	unsigned i = (*n)++;
+
+	for (; i > 0 && r[i - 1].base > base; i--)
+		r[i] = r[i - 1];
+	r[i] = (struct vm_bar_range){ base, size };
+}
+
+/* Join ranges that overlap or touch (two small BARs in one page). */
+static unsigned merge_bar_ranges(struct vm_bar_range *r, unsigned n)
+{
+	unsigned out = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct vm_bar_range *last = out ? &r[out - 1] : NULL;
+
+		if (last && r[i].base <= last->base + last->size)
+			last->size = MAX(last->size, r[i].base + r[i].size - last->base);
+		else
+			r[out++] = r[i];
+	}
+	return out;
+}
+
+unsigned vm_pci_bar_ranges(const struct vm *vm, struct vm_bar_range *r)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < vm->cfg->n_pci; i++) {
+		const struct pci_dev *d = vm_pci_dev(vm, i);
+
+		for (unsigned b = 0; d && b < PCI_NUM_BARS; b++) {
+			const struct pci_bar *bar = &d->bar[b];
+			u64 base = ALIGN_DOWN(bar->pa.v, PAGE_SIZE);
+
+			if (!bar->size || (bar->flags & PCI_BAR_F_IO) ||
+			    !(bar->flags & PCI_BAR_F_ASSIGNED))
+				continue;
+			add_bar_range(r, &n, base, ALIGN_UP(bar->pa.v + bar->size, PAGE_SIZE) - base);
+		}
+	}
+	return merge_bar_ranges(r, n);
+}
+
+/* What a device may reach beside the VM's RAM, at the addresses the VM sees it: its MMIO
+ * regions and its devices' BARs (peer to peer), as its CPUs do. */
+static int map_device_memory(struct vm *vm)
+{
+	struct vm_bar_range bars[VM_MAX_BAR_RANGES];
+	unsigned n = vm_pci_bar_ranges(vm, bars);
+	int ret = 0;
+
+	for (unsigned i = 0; i < vm->cfg->n_mmio && !ret; i++)
+		ret = pgt_map(&vm->dma, vm->cfg->mmio[i].ipa.v, vm->cfg->mmio[i].pa,
+			      vm->cfg->mmio[i].size, PGT_READ | PGT_WRITE | PGT_DEVICE);
+	for (unsigned i = 0; i < n && !ret; i++)
+		ret = pgt_map(&vm->dma, bars[i].base, pa(bars[i].base), bars[i].size,
+			      PGT_READ | PGT_WRITE | PGT_DEVICE);
+	return ret;
+}
+
 /* The devices' own table, never the CPUs' (a CPU must not reach the doorbell: on hardware
- * its writes there carry an IMPLEMENTATION DEFINED DeviceID): the VM's RAM at its
- * guest-physical addresses and, when the ITS is up, the doorbell page. Stage 2 if the SMMU
- * has it, else a hypervisor-owned stage 1. */
+ * its writes there carry an IMPLEMENTATION DEFINED DeviceID): the VM's RAM, MMIO and BARs
+ * at its guest-physical addresses and, when the ITS is up, the doorbell page. Stage 2 if
+ * the SMMU has it, else a hypervisor-owned stage 1. */
 static int build_dma_table(struct vm *vm)
 {
 	bool s1 = uses_stage1();
@@ -34,6 +96,8 @@ static int build_dma_table(struct vm *vm)
 	for (unsigned i = 0; i < vm->cfg->n_ram && !ret; i++)
 		ret = pgt_map(&vm->dma, vm->cfg->ram[i].ipa.v, vm->ram_pa[i], vm->cfg->ram[i].size,
 			      PGT_READ | PGT_WRITE);
+	if (!ret)
+		ret = map_device_memory(vm);
 	if (!ret && its_ready())
 		ret = pgt_map(&vm->dma, GUEST_ITS_DOORBELL, its_doorbell(), PAGE_SIZE,
 			      PGT_WRITE | PGT_DEVICE);

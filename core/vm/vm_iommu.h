@@ -10,6 +10,7 @@
 #define CORE_VM_IOMMU_H
 
 #include "core/lib/types.h"
+#include "core/vm/vmconfig.h"
 
 /* Table pages of a VM's devices' table (RAM mapped with blocks). */
 #define DMA_TABLE_PAGES 1024
@@ -20,13 +21,23 @@ struct pci_dev;
 /* The VM's i-th passed-through PCI device (cfg->pci_bdf[i]; vpci_check_configs saw that it
  * exists, NULL only if enumeration lost it). */
 const struct pci_dev *vm_pci_dev(const struct vm *vm, unsigned i);
+/* A range of the VM's device memory its devices may reach too (peer to peer): a page
+ * range of its PCI devices' memory BARs, which it sees at their physical addresses. */
+struct vm_bar_range {
+	u64 base, size;
+};
+#define VM_MAX_BAR_RANGES (VM_MAX_PCI * 6)
+/* The VM's devices' memory BARs as page ranges, sorted, those that share or touch pages
+ * merged; returns how many (at most VM_MAX_BAR_RANGES). */
+unsigned vm_pci_bar_ranges(const struct vm *vm, struct vm_bar_range *r);
 /* Build what the VM's streams translate with, and check the SMMU is there for a VM that has
  * devices. Returns 0 or -E_*. */
 int vm_iommu_init(struct vm *vm);
 /* Point every stream of the VM at its translation, then let the devices master. */
 int vm_iommu_attach(struct vm *vm);
-/* Point one of the VM's streams at the isolation-mode translation (identity over its RAM):
- * also what a virtio-iommu bypass domain is. 0 or -E_*. */
+/* Point one of the VM's streams at the isolation-mode translation (identity over its RAM,
+ * its MMIO and its devices' BARs, and the MSI doorbell): also what a virtio-iommu bypass
+ * domain is. 0 or -E_*. */
 int vm_iommu_identity(struct vm *vm, u32 sid);
 /* Stop the devices mastering and make their streams abort (VM stop or reset). */
 void vm_iommu_detach(struct vm *vm);

@@ -273,6 +273,22 @@ static void deliver_faults(struct handoff *h)
 
 /* ---- creation ---- */
 
+/* The VM's devices' BARs are MMIO a MAP may target (peer to peer), at their physical
+ * addresses, as the VM sees them; the doorbell keeps the last place. */
+static void describe_bars(struct viommu_dev *d)
+{
+	struct vm_bar_range bars[VM_MAX_BAR_RANGES];
+	unsigned n = vm_pci_bar_ranges(d->vm, bars), i;
+
+	for (i = 0; i < n && d->ctx.n_mmio < VIOMMU_MAX_REGIONS - 1; i++) {
+		d->mmio[d->ctx.n_mmio] = (struct viommu_region){ ipa(bars[i].base), bars[i].size };
+		d->mmio_pa[d->ctx.n_mmio++] = pa(bars[i].base);
+	}
+	if (i < n)
+		log_warn("vm '%s': virtio-iommu: more BAR ranges than MMIO regions: the last not "
+			 "reachable peer to peer\n", d->vm->cfg->name);
+}
+
 static void describe_vm(struct viommu_dev *d)
 {
 	const struct vm_config *cfg = d->vm->cfg;
@@ -288,6 +304,7 @@ static void describe_vm(struct viommu_dev *d)
 	d->msi_resv = (struct viommu_resv){ VIRTIO_IOMMU_RESV_MEM_T_MSI, iova(GUEST_ITS_DOORBELL),
 					    iova(GUEST_ITS_DOORBELL + PAGE_SIZE - 1) };
 	d->ctx.n_mmio = cfg->n_mmio;
+	describe_bars(d);
 	/* A guest driver that ignores the RESV_MEM region maps its MSI doorbell itself, MMIO
 	 * and write, elsewhere (Linux does without the region): the doorbell is MMIO of the
 	 * VM's for that. */

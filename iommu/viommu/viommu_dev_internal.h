@@ -66,9 +66,10 @@ struct viommu_dev {
 	 * (at its guest-physical address) and no MAP or UNMAP of the guest's may touch */
 	struct viommu_resv msi_resv;
 	u32 ep_sid[VIOMMU_MAX_ENDPOINTS];
-	/* The VM's MMIO regions, and last, with MSIs, the doorbell page (describe_vm) */
-	struct viommu_region ram[VM_MAX_RAM], mmio[VM_MAX_MMIO + 1];
-	pa_t ram_pa[VM_MAX_RAM], mmio_pa[VM_MAX_MMIO + 1];
+	/* The VM's MMIO regions, its devices' BARs (peer to peer), and, with MSIs, the
+	 * doorbell page (describe_vm) */
+	struct viommu_region ram[VM_MAX_RAM], mmio[VIOMMU_MAX_REGIONS];
+	pa_t ram_pa[VM_MAX_RAM], mmio_pa[VIOMMU_MAX_REGIONS];
 	struct hw_domain dom[VIOMMU_MAX_ENDPOINTS];
 	/* Table pages: one physically contiguous arena. Page 0 holds the domains' context
 	 * descriptors (nested), the others the tables, handed out by `taken`. */

@@ -27,6 +27,9 @@ STATUSES = [
     ("map 8K", 0),
     ("map over the MSI doorbell", 4),        # INVAL: the endpoint's RESV_MEM MSI region
     ("map around the MSI doorbell", 4),
+    ("map its edu's BAR as MMIO", 0),        # peer to peer: a BAR of the VM's is its MMIO
+    ("map its edu's BAR as RAM", 5),         # RANGE: without the MMIO flag, RAM only
+    ("unmap the BAR", 0),
     ("unmap splitting", 5),          # RANGE, nothing removed
     ("unmap dst", 0),
     ("detach", 0),

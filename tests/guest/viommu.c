@@ -31,6 +31,7 @@
 #define S_NEEDS_RESET 0x40U
 #define F_MAP_UNMAP (1U << 2)
 #define F_PROBE (1U << 4)
+#define F_MMIO (1U << 5)
 #define F_VERSION_1_HI 1U /* bit 32 */
 
 #define T_ATTACH 1
@@ -40,6 +41,7 @@
 #define MSI_DOORBELL 0x08090000ULL /* the ITS's GITS_TRANSLATER page (docs/msi.md) */
 #define T_PROBE 5
 #define MAP_RW 3U
+#define MAP_MMIO 4U   /* VIRTIO_IOMMU_MAP_F_MMIO */
 
 #define QSIZE 8U
 #define EDU_SID 0x10     /* 00:02.0, the VM's */
@@ -126,7 +128,7 @@ static int start_device(void)
 	reqq.avail_idx = reqq.used_seen = evtq.avail_idx = evtq.used_seen = 0;
 	set_reg(R_STATUS, S_ACK | S_DRIVER);
 	set_reg(R_DRV_FEATURES_SEL, 0);
-	set_reg(R_DRV_FEATURES, F_MAP_UNMAP | F_PROBE);
+	set_reg(R_DRV_FEATURES, F_MAP_UNMAP | F_PROBE | F_MMIO);
 	set_reg(R_DRV_FEATURES_SEL, 1);
 	set_reg(R_DRV_FEATURES, F_VERSION_1_HI);
 	set_reg(R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
@@ -169,13 +171,18 @@ static int request(const uint32_t *in, unsigned in_len, unsigned out_len)
 static int attach(uint32_t ep) { uint32_t r[] = { T_ATTACH, DOMAIN, ep, 0, 0 }; return request(r, 20, 4); }
 static int detach(uint32_t ep) { uint32_t r[] = { T_DETACH, DOMAIN, ep, 0, 0 }; return request(r, 20, 4); }
 
-static int map(uint64_t iova, uint64_t size, uint64_t phys)
+static int map_flags(uint64_t iova, uint64_t size, uint64_t phys, uint32_t flags)
 {
 	uint64_t last = iova + size - 1;
 	uint32_t r[] = { T_MAP, DOMAIN, (uint32_t)iova, (uint32_t)(iova >> 32), (uint32_t)last,
-			 (uint32_t)(last >> 32), (uint32_t)phys, (uint32_t)(phys >> 32), MAP_RW };
+			 (uint32_t)(last >> 32), (uint32_t)phys, (uint32_t)(phys >> 32), flags };
 
 	return request(r, 36, 4);
+}
+
+static int map(uint64_t iova, uint64_t size, uint64_t phys)
+{
+	return map_flags(iova, size, phys, MAP_RW);
 }
 
 static int unmap(uint64_t iova, uint64_t size)
@@ -269,6 +276,9 @@ static void conformance(uint64_t bar)
 	say("map 8K", map(0x400000, 2 * PAGE, SRC_PAGE));
 	say("map over the MSI doorbell", map(MSI_DOORBELL, PAGE, SRC_PAGE));
 	say("map around the MSI doorbell", map(MSI_DOORBELL - PAGE, 3 * PAGE, SRC_PAGE));
+	say("map its edu's BAR as MMIO", map_flags(0x500000, PAGE, bar, MAP_RW | MAP_MMIO));
+	say("map its edu's BAR as RAM", map(0x501000, PAGE, bar));
+	say("unmap the BAR", unmap(0x500000, PAGE));
 	say("unmap splitting", unmap(0x400000, PAGE));
 	say("unmap dst", unmap(IOVA_DST, PAGE));
 	say_dma("dst unmapped", copy_through(bar, IOVA_SRC, IOVA_DST, 4));
