@@ -38,6 +38,18 @@ static void cmdq_skip_error(void)
 	smmu.st.cmd_errors++;
 }
 
+/* A device faulting in a loop fills the event queue at will (QEMU's SMMU reports that as
+ * EVENTQ_ABT_ERR): that is what a guest can provoke, a warning, where the other global
+ * errors are the SMMU's own. Sampled, with its count. */
+static void log_gerror(u32 bit, u64 count)
+{
+	if (bit & (GERROR_EVENTQ_ABT_ERR | GERROR_PRIQ_ABT_ERR))
+		log_warn("SMMUv3: global error %s (%lu so far): records were lost\n",
+			 smmu_gerror_name(bit), count);
+	else
+		log_err("SMMUv3: global error %s (%lu so far)\n", smmu_gerror_name(bit), count);
+}
+
 /* Handle every active global error (GERROR ^ GERRORN) and acknowledge them in one GERRORN
  * write. Called with smmu.lock held. Returns the bits handled. */
 u32 smmu_gerror_handle_locked(void)
@@ -54,12 +66,7 @@ u32 smmu_gerror_handle_locked(void)
 		if (BIT(b) == GERROR_CMDQ_ERR)
 			cmdq_skip_error();
 		else if (log_sampled(smmu.gerror_counts[b]++))
-			/* A device faulting in a loop can fill the event queue at will (QEMU's SMMU
-			 * reports that as EVENTQ_ABT_ERR): sampled, with its count. */
-			log_err("SMMUv3: global error %s (%lu so far)%s\n", smmu_gerror_name(BIT(b)),
-				smmu.gerror_counts[b],
-				BIT(b) & (GERROR_EVENTQ_ABT_ERR | GERROR_PRIQ_ABT_ERR) ?
-				": records were lost" : "");
+			log_gerror(BIT(b), smmu.gerror_counts[b]);
 	}
 	dsb(st); /* the replaced command is visible before the SMMU resumes */
 	smmu_wr32(ARM_SMMU_GERRORN, gerrorn ^ active);

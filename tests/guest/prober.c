@@ -217,3 +217,12 @@ void prober(void)
 	puts("GUEST: prober resetting its VM\n");
 	psci(PSCI_SYSTEM_RESET, 0, 0, 0);
 }
+
+/* role=resetter (make soak): up, two seconds, then PSCI SYSTEM_RESET: its VM restarts
+ * again and again beside the others. */
+void resetter(void)
+{
+	puts("GUEST: resetter: up\n");
+	delay_ms(2000);
+	psci(PSCI_SYSTEM_RESET, 0, 0, 0);
+}
