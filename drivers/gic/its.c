@@ -36,6 +36,7 @@ static struct {
 	unsigned itt_entry;     /* bytes per ITT entry */
 	u64 (*cmdq)[ITS_CMD_WORDS];
 	u32 cwriter;            /* byte offset of the next command */
+	bool stuck;             /* a command stalled or timed out: no more are sent */
 	spinlock_t lock;
 } its = { .lock = SPINLOCK_INIT };
 
@@ -62,13 +63,18 @@ static int its_wait(void)
 	return -E_TIMEOUT;
 }
 
-/* Queue one command and wait until the ITS has read it. */
+/* Queue one command and wait until the ITS has read it. An ITS that once stalled or timed
+ * out gets no more commands: each would wait as long again, with a VM's vGIC lock held. */
 static int its_send(const u64 cmd[ITS_CMD_WORDS])
 {
 	u64 *slot;
 	int ret;
 
 	spin_lock(&its.lock);
+	if (its.stuck) {
+		spin_unlock(&its.lock);
+		return -E_IO;
+	}
 	slot = its.cmdq[its.cwriter / (ITS_CMD_WORDS * 8)];
 	for (unsigned i = 0; i < ITS_CMD_WORDS; i++)
 		slot[i] = cmd[i];
@@ -76,6 +82,11 @@ static int its_send(const u64 cmd[ITS_CMD_WORDS])
 	its.cwriter = (its.cwriter + ITS_CMD_WORDS * 8) % ITS_CMDQ_BYTES;
 	mmio_write64(its.base + GITS_CWRITER, its.cwriter);
 	ret = its_wait();
+	if (ret && !its.stuck) {
+		its.stuck = true;
+		log_err("ITS: no more commands are sent: MSIs mapped so far keep working, new "
+			"mappings fail\n");
+	}
 	spin_unlock(&its.lock);
 	return ret;
 }
