@@ -216,6 +216,9 @@ livelock-images: $(GUEST_BUILD)/test-guest.bin | $(DEPS_STAMP)
 		VM0_KERNEL=$$1 VM0_INITRD=$$2 VM1_KERNEL=$$3 VM1_INITRD=$$4; \
 	$(MAKE) --no-print-directory -s image IMAGE_NAME=livelock-flood \
 		CONFIG=tests/linux/livelock/flood.dts \
+		VM0_KERNEL=$(GUEST_BUILD)/test-guest.bin VM1_KERNEL=$$1 VM1_INITRD=$$2; \
+	$(MAKE) --no-print-directory -s image IMAGE_NAME=livelock-spin \
+		CONFIG=tests/linux/livelock/flood.dts CONFIG_DEFS=-DFLOOD_SPIN \
 		VM0_KERNEL=$(GUEST_BUILD)/test-guest.bin VM1_KERNEL=$$1 VM1_INITRD=$$2
 
 # The soak (tests/soak/soak.py, not part of make test): a Linux VM checksumming its disks
@@ -237,8 +240,9 @@ livelock-repro: all livelock-images
 		$(PYTHON) -m pytest -v tests/linux/test_livelock.py
 
 # Linux guests: directly on QEMU, and under Portcullis with the default config.
+# -rP: what each passing test printed (figures: the longest exits, the flood's cost).
 linux-test: all linux-images livelock-images
-	BOARD=$(BOARD) $(PYTHON) -m pytest -v tests/linux
+	BOARD=$(BOARD) $(PYTHON) -m pytest -v -rP tests/linux
 
 test: unit boot-test linux-test
 

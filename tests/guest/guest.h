@@ -71,6 +71,7 @@ int edu_dma(uint64_t bar, uint64_t src, uint64_t dst, uint32_t count, uint32_t d
 /* Roles, chosen by the bootargs (main.c). */
 void prober(void);
 void resetter(void);
+void spin(void);
 void prober_secondary(unsigned cpu, uint64_t task);
 void watcher(void);
 void rtc(void);

@@ -4,7 +4,8 @@
  * - "role=prober" (prober.c): every access outside its RAM is an external abort; PSCI
  *   CPU_ON/AFFINITY_INFO/CPU_OFF on its vCPUs; the virtual timer; SGIs between its two
  *   vCPUs; PSCI SYSTEM_RESET restarts only its VM, with its vGIC reset.
- * - "role=resetter" (prober.c): resets its VM every two seconds (make soak).
+ * - "role=resetter" (prober.c): resets its VM every two seconds (make soak); "role=spin":
+ *   only spins (the flood's baseline in tests/linux/test_livelock.py).
  * - "role=watcher" (watcher.c): what it was not given is out of reach; a canary in its RAM
  *   and the interrupts it gets, reported every 200 ms.
  * - "role=rtc" (rtc.c): a passed-through device and its forwarded interrupt.
@@ -29,6 +30,8 @@ void guest_main(const uint8_t *dtb)
 		prober();
 	else if (has_arg(args, "role=resetter"))
 		resetter();
+	else if (has_arg(args, "role=spin"))
+		spin();
 	else if (has_arg(args, "role=watcher"))
 		watcher();
 	else if (has_arg(args, "role=rtc"))

@@ -226,3 +226,12 @@ void resetter(void)
 	delay_ms(2000);
 	psci(PSCI_SYSTEM_RESET, 0, 0, 0);
 }
+
+/* role=spin (tests/linux/test_livelock.py's baseline for the flood): as busy as the flood,
+ * without a DMA or a fault. */
+void spin(void)
+{
+	puts("GUEST: spin: started\n");
+	for (;;)
+		(void)counter();
+}
