@@ -40,18 +40,28 @@ def devices(disk_dir):
     return args
 
 
+# One round on disk $1 at 4 KiB block $2, defined once in the guest so that each round types
+# a short line: a fresh pattern written there, the caches dropped, read back and compared;
+# on a difference, read once more, to tell a write that went wrong (the disk holds other
+# data) from a read that did (it holds the pattern).
+ROUND_FN = (
+    "soak_round() { dd if=/dev/urandom of=/p bs=4096 count=%d 2>/dev/null; "
+    "dd if=/p of=$1 bs=4096 seek=$2 conv=fsync 2>/dev/null; "
+    "echo 3 > /proc/sys/vm/drop_caches; a=$(sha256sum < /p); "
+    "b=$(dd if=$1 bs=4096 skip=$2 count=%d 2>/dev/null | sha256sum); "
+    "[ \"$a\" = \"$b\" ] && { echo SOAK-SAME; return; }; "
+    "echo 3 > /proc/sys/vm/drop_caches; "
+    "c=$(dd if=$1 bs=4096 skip=$2 count=%d 2>/dev/null | sha256sum); "
+    "[ \"$a\" = \"$c\" ] && echo SOAK-DIFF $1 $2: the read was wrong || "
+    "echo SOAK-DIFF $1 $2: the write was wrong; }" % (BLOCKS, BLOCKS, BLOCKS))
+
+
 def one_round(q, n, dev):
-    """Write a fresh pattern at a place of its own, drop the caches, read it back: True if
-    the device gave back what was written."""
+    """soak_round on dev at a place of its own: None if the device gave back what was
+    written, else what went wrong."""
     seek = (n * 4099) % (DISK_MIB * 256 - BLOCKS)
-    m = run(q, "linux",
-            f"dd if=/dev/urandom of=/p bs=4096 count={BLOCKS} 2>/dev/null; "
-            f"dd if=/p of={dev} bs=4096 seek={seek} conv=fsync 2>/dev/null; "
-            "echo 3 > /proc/sys/vm/drop_caches; "
-            f"a=$(sha256sum < /p); b=$(dd if={dev} bs=4096 skip={seek} count={BLOCKS} "
-            "2>/dev/null | sha256sum); [ \"$a\" = \"$b\" ] && echo SOAK-SAME || echo SOAK-DIFF",
-            r"SOAK-(SAME|DIFF)\s", ROUND_TIMEOUT)
-    return m.group(1) == "SAME"
+    m = run(q, "linux", f"soak_round {dev} {seek}", r"SOAK-(SAME|DIFF .*)\n", ROUND_TIMEOUT)
+    return None if m.group(1) == "SAME" else m.group(1)
 
 
 def prompt_stats(q):
@@ -72,14 +82,18 @@ def prompt_stats(q):
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     q = Qemu(machine_args(smp=4, mem="2G"), devices(OUT), image="soak-linux-7.3")
-    rounds = mismatches = 0
+    rounds = 0
+    mismatches = []
     start = time.monotonic()
     try:
         q.wait_for(ready("linux"), 300)
         focus_next(q, "linux")
+        run(q, "linux", ROUND_FN + "; echo SOAK-DEFINED", "SOAK-DEFINED")
         while time.monotonic() - start < SOAK_TIME:
             for dev in DISKS:
-                mismatches += not one_round(q, rounds, dev)
+                wrong = one_round(q, rounds, dev)
+                if wrong:
+                    mismatches.append(f"round {rounds}: {wrong}")
             rounds += 1
         stats = prompt_stats(q)
     finally:
@@ -88,12 +102,12 @@ def main():
     linux, flood = viommu_counters(stats, "linux"), viommu_counters(stats, "flood")
     resets = len(re.findall(r"^vm 'resetter' restarted", q.output, re.M))
     errors = re.findall(r"^ERROR: .*$", q.output, re.M)
-    print(f"soak: {hours:.2f} h, {rounds} rounds of both disks, {mismatches} checksum "
+    print(f"soak: {hours:.2f} h, {rounds} rounds of both disks, {len(mismatches)} checksum "
           f"mismatches, {linux['map'] + linux['unmap']} virtio-iommu requests served, "
           f"{resets} resets, {flood['faults']} faults sent to the flooding guest "
           f"({flood['dropped']} dropped), {len(errors)} hypervisor errors")
-    for e in errors[:10]:
-        print(e)
+    for line in [*mismatches, *errors][:20]:
+        print(line)
     sys.exit(1 if mismatches or errors else 0)
 
 
