@@ -48,8 +48,6 @@ int vgic_claim_hw_spi(struct vgic_locked g, unsigned intid);
 /* The interrupt intid as v sees it: v's SGI/PPI, or an SPI the VM owns; else NULL. */
 struct virq *vgic_get_irq(struct vm *vm, struct vcpu *v, unsigned intid);
 bool vgic_irq_pending(const struct virq *irq);
-/* An LPI: one of vgic_dist.lpi[]. */
-bool vgic_is_lpi(const struct virq *irq);
 /* After a change to irq's state: make the vCPU concerned look at it again. */
 void vgic_notify(struct vgic_locked g, struct virq *irq);
 /* Release a forwarded interrupt the guest no longer has pending or active. */

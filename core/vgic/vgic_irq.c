@@ -65,7 +65,8 @@ static struct vcpu *irq_home(struct vm *vm, const struct virq *irq)
 	return id < vm->n_vcpus ? &vm->vcpus[id] : NULL;
 }
 
-bool vgic_is_lpi(const struct virq *irq)
+/* An LPI: one of vgic_dist.lpi[]. */
+static bool vgic_is_lpi(const struct virq *irq)
 {
 	return irq->intid >= VGIC_LPI_BASE;
 }

@@ -1,6 +1,6 @@
 # The bare-metal test guest (tests/guest), linked for RAM at GUEST_RAM_BASE: where the
 # test configs put a VM's RAM. test-guest-qemu.bin is the same guest linked where QEMU virt
-# loads an arm64 Image whose text_offset is 0 (2 MiB into its RAM, past its boot stub), for
+# loads an arm64 Image whose text_offset is 0 (2 MiB into its RAM, past QEMU's boot code), for
 # make bench to run it straight on QEMU as well (role=msibench).
 GUEST_BUILD := build/guest
 GUEST_RAM_BASE := 0x80000000
