@@ -222,16 +222,17 @@ livelock-images: $(GUEST_BUILD)/test-guest.bin | $(DEPS_STAMP)
 		VM0_KERNEL=$(GUEST_BUILD)/test-guest.bin VM1_KERNEL=$$1 VM1_INITRD=$$2
 
 # The soak (tests/soak/soak.py, not part of make test): a Linux VM checksumming its disks
-# beside a guest flooding SMMU faults and one resetting itself, for SOAK_TIME seconds.
+# beside a guest flooding SMMU faults and one resetting itself, for SOAK_TIME seconds, while
+# the livelock issue's two configurations boot again and again beside it.
 .PHONY: soak soak-images
 SOAK_TIME ?= 600
-soak-images: all $(GUEST_BUILD)/test-guest.bin | $(DEPS_STAMP)
+soak-images: all livelock-images $(GUEST_BUILD)/test-guest.bin | $(DEPS_STAMP)
 	@set -e; set -- $$(tests/linux/guest.sh 7.3); \
 	$(MAKE) --no-print-directory -s image IMAGE_NAME=soak-linux-7.3 \
 		CONFIG=tests/soak/soak.dts VM0_KERNEL=$(GUEST_BUILD)/test-guest.bin \
 		VM1_KERNEL=$$1 VM1_INITRD=$$2
 soak: soak-images
-	SOAK_TIME=$(SOAK_TIME) $(PYTHON) tests/soak/soak.py
+	BOARD=$(BOARD) SOAK_TIME=$(SOAK_TIME) $(PYTHON) tests/soak/soak.py
 
 # The livelock issue's reproduction (docs/livelock.md): every case, six boots each.
 .PHONY: livelock-repro
