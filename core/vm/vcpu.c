@@ -18,6 +18,7 @@
 #include "core/vm/guest_layout.h"
 #include "core/vm/stage2.h"
 #include "core/vm/vm_device.h"
+#include "core/vm/vm_iommu.h"
 #include "drivers/gic/gicv3.h"
 #include "drivers/timer/timer.h"
 
@@ -132,6 +133,7 @@ static void vcpu_run(struct vcpu *v)
 		irqchip->sync(v);
 		bool more = handle_exit(v, kind);
 
+		vm_iommu_storm_check(v->vm);
 		note_exit_time(v, kind, counter_read() - left);
 		if (v->exit_cost_sum) {
 			__atomic_fetch_add(v->exit_cost_sum, (cost_t)(cost_now() - start),

@@ -75,6 +75,15 @@ struct vm {
 	/* Aborts and undefined instructions its vCPUs were given: their log lines are
 	 * sampled (log_sampled), so a guest looping on one cannot flood the shared console. */
 	unsigned long guest_faults;
+	/* Its devices' SMMU fault storms (vm_iommu.c "Fault storms"). */
+	struct dma_storm {
+		spinlock_t lock;
+		bool paused;          /* its streams abort silently until resume_at_us */
+		u32 events;           /* SMMU events in the window that began at window_us */
+		u32 pause_ms;         /* the next pause's length */
+		u64 window_us, resume_at_us, resumed_at_us;
+		unsigned long pauses;
+	} storm;
 };
 
 /* The VMID tagging the VM's TLB entries, in the CPUs and the SMMU alike (0 is never a

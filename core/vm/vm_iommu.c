@@ -8,6 +8,7 @@
 #include "core/vm/vm_device.h"
 #include "drivers/gic/its.h"
 #include "drivers/pci/pci.h"
+#include "drivers/timer/timer.h"
 #include "iommu/smmuv3/smmuv3.h"
 
 /* ASIDs of the hypervisor-owned stage-1 contexts: one per VM, numbered like its VMID. */
@@ -153,8 +154,82 @@ int vm_iommu_attach(struct vm *vm)
 	return 0;
 }
 
+/* ---- Fault storms (vm_iommu.h) ---- */
+
+/* Pause or resume every stream of the VM's; with vm->storm.lock held. */
+static void storm_streams(struct vm *vm, int (*change)(u32 sid))
+{
+	for (unsigned i = 0; i < vm->cfg->n_pci; i++) {
+		const struct pci_dev *d = vm_pci_dev(vm, i);
+
+		if (d && d->has_sid)
+			change(d->sid);
+	}
+}
+
+static void storm_resume(struct vm *vm, u64 now)
+{
+	storm_streams(vm, smmu_resume_stream);
+	vm->storm.resumed_at_us = now;
+	vm->storm.window_us = now;
+	vm->storm.events = 0;
+	__atomic_store_n(&vm->storm.paused, false, __ATOMIC_RELAXED);
+}
+
+/* One more SMMU event of the VM's (from the event interrupt, on CPU 0). */
+static void storm_count(struct vm *vm)
+{
+	u64 now = timer_now_us();
+	struct dma_storm *s = &vm->storm;
+
+	spin_lock(&s->lock);
+	if (now - s->window_us >= STORM_WINDOW_US) {
+		s->window_us = now;
+		s->events = 0;
+	}
+	if (!s->paused && ++s->events > STORM_EVENTS) {
+		/* Right after a pause, the storm went on: the next one lasts longer. */
+		bool again = s->pauses && now - s->resumed_at_us < 2 * STORM_WINDOW_US;
+
+		s->pause_ms = again ? MIN(2 * s->pause_ms, STORM_PAUSE_MAX_MS) : STORM_PAUSE_MIN_MS;
+		s->resume_at_us = now + 1000ULL * s->pause_ms;
+		s->pauses++;
+		storm_streams(vm, smmu_pause_stream);
+		__atomic_store_n(&s->paused, true, __ATOMIC_RELAXED);
+		if (log_sampled(s->pauses - 1))
+			log_warn("vm '%s': its devices made over %u SMMU faults in %u ms: their DMA "
+				 "is paused for %u ms (%lu pauses so far)\n", vm->cfg->name,
+				 STORM_EVENTS, STORM_WINDOW_US / 1000, s->pause_ms, s->pauses);
+	}
+	spin_unlock(&s->lock);
+}
+
+/* Every caller runs at EL2 with interrupts masked (an exit, the event interrupt, a stop),
+ * so the storm lock needs no masking of its own. */
+void vm_iommu_storm_resume_due(struct vm *vm)
+{
+	u64 now = timer_now_us();
+
+	if (now < vm->storm.resume_at_us)
+		return;
+	spin_lock(&vm->storm.lock);
+	if (vm->storm.paused && now >= vm->storm.resume_at_us)
+		storm_resume(vm, now);
+	spin_unlock(&vm->storm.lock);
+}
+
+/* A stopping VM's pause ends at once: its streams then abort for the stop itself. */
+static void storm_end(struct vm *vm)
+{
+	spin_lock(&vm->storm.lock);
+	if (vm->storm.paused)
+		storm_resume(vm, timer_now_us());
+	spin_unlock(&vm->storm.lock);
+}
+
 void vm_iommu_detach(struct vm *vm)
 {
+	storm_end(vm);
 	for (unsigned i = 0; i < vm->cfg->n_pci; i++) {
 		const struct pci_dev *d = vm_pci_dev(vm, i);
 
@@ -186,8 +261,10 @@ static void on_event(const struct smmu_event *ev)
 	struct vm *vm = owner_of(ev->sid);
 	unsigned long n = seen[vm ? vm->id : VM_MAX]++;
 
-	if (vm)
+	if (vm) {
+		storm_count(vm);
 		vm_devices_dma_fault(vm, ev);
+	}
 	if (!log_sampled(n))
 		return;
 	log_warn("SMMU: %s from StreamID 0x%x (%s%s%s) at %s %lx%s (event %lu)\n", ev->name, ev->sid,

@@ -10,6 +10,7 @@
 #define CORE_VM_IOMMU_H
 
 #include "core/lib/types.h"
+#include "core/vm/vm.h"
 #include "core/vm/vmconfig.h"
 
 /* Table pages of a VM's devices' table (RAM mapped with blocks). */
@@ -43,5 +44,21 @@ int vm_iommu_identity(struct vm *vm, u32 sid);
 void vm_iommu_detach(struct vm *vm);
 /* Name the owner of SMMU events (called once at boot). */
 void vm_iommu_report_events(void);
+/* Fault storms: a VM whose devices make more than STORM_EVENTS SMMU events within
+ * STORM_WINDOW_US has their streams paused (smmu_pause_stream: aborted, recording nothing),
+ * so that the one event queue all VMs share keeps room for the others' faults. A pause
+ * lasts STORM_PAUSE_MIN_MS, twice as long each time the storm goes on right after one
+ * (up to STORM_PAUSE_MAX_MS), and ends on one of the VM's own CPUs: on an exit of one of
+ * its vCPUs once the time is up (vm_iommu_storm_check). Stopping the VM ends it too. */
+#define STORM_WINDOW_US 10000
+#define STORM_EVENTS 64
+#define STORM_PAUSE_MIN_MS 10
+#define STORM_PAUSE_MAX_MS 1000
+void vm_iommu_storm_resume_due(struct vm *vm);
+static inline void vm_iommu_storm_check(struct vm *vm)
+{
+	if (__builtin_expect(__atomic_load_n(&vm->storm.paused, __ATOMIC_RELAXED), 0))
+		vm_iommu_storm_resume_due(vm);
+}
 
 #endif

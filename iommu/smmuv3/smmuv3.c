@@ -18,9 +18,11 @@
 #include "drivers/timer/timer.h"
 #include "iommu/smmuv3/smmuv3_ste.h"
 
-/* Queue sizes (log2 entries), capped by IDR1: one page each. */
+/* Queue sizes (log2 entries), capped by IDR1: the command and PRI queues a page each; the
+ * event queue, which every VM's faults share, 4,096 records (128 KiB), room for the whole
+ * burst of one faulting transfer (docs/livelock.md "Fault storms"). */
 #define SMMU_CMDQ_BITS 8
-#define SMMU_EVTQ_BITS 7
+#define SMMU_EVTQ_BITS 12
 #define SMMU_PRIQ_BITS 8
 
 struct smmu_state smmu = { .lock = SPINLOCK_INIT, .evt_lock = SPINLOCK_INIT };

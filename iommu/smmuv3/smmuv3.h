@@ -55,6 +55,14 @@ void smmu_write_cd(struct smmu_cd *slot, u16 asid, const struct pgtable *s1);
  * s1's table pointers are IPAs too. vmid tags both stages' TLB entries. Moving a stream
  * between two such contexts of one s2 is one store (no moment of abort). */
 int smmu_set_nested(u32 sid, u16 vmid, const struct pgtable *s2, ipa_t cd_ipa);
+/* Pausing a stream (a device whose faults flood the event queue): it aborts silently, as
+ * in smmu_set_abort(), until smmu_resume_stream() gives it back the state it had, or the
+ * one the calls above set meanwhile (they return 0 as soon as the hardware would have it,
+ * their CDs and TLB invalidations done; only the STE waits). At most SMMU_MAX_PAUSED streams
+ * at once (-E_NOMEM beyond). Pausing a paused stream, or resuming one that is not, does
+ * nothing. 0 or -E_*, as above. */
+int smmu_pause_stream(u32 sid);
+int smmu_resume_stream(u32 sid);
 
 /* TLB invalidation: queued, complete after smmu_sync(). [addr, addr + size) in 4 KiB
  * pages; leaf: only last-level entries changed (else walk caches too). Large ranges

@@ -43,6 +43,14 @@ struct ste_group {
 	bool fresh; /* its L1 descriptor is new: the next CFGI_STE must not be leaf-only */
 };
 
+/* A stream smmu_pause_stream() stopped: the STE it aborts instead of, which every change
+ * made meanwhile updates, and smmu_resume_stream() writes back. */
+struct paused_stream {
+	u32 sid;
+	struct smmu_ste ste;
+};
+#define SMMU_MAX_PAUSED 16
+
 struct smmu_state {
 	u64 base;
 	struct smmu_features f;
@@ -58,6 +66,8 @@ struct smmu_state {
 	smmu_event_fn handler;
 	unsigned long events_logged; /* events no handler took */
 	u64 gerror_counts[32]; /* each GERROR bit's occurrences (its log lines are sampled) */
+	struct paused_stream paused[SMMU_MAX_PAUSED];
+	unsigned n_paused;
 	struct smmu_stats st;
 };
 extern struct smmu_state smmu;

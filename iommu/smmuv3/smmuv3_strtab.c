@@ -69,8 +69,8 @@ static void ste_store(struct smmu_ste *ste, const struct smmu_ste *img)
 
 /* Carry out smmu_ste_update_plan(): each synced step ends with CFGI_STE + CMD_SYNC. If a
  * sync fails, the STE is set to abort (one store) and invalidated once more. */
-static int ste_run(struct ste_group *g, u32 sid, const struct smmu_ste *tgt,
-		   const struct ste_prep *prep)
+static int ste_apply(struct ste_group *g, u32 sid, const struct smmu_ste *tgt,
+		     const struct ste_prep *prep)
 {
 	struct smmu_ste_step steps[SMMU_STE_MAX_STEPS];
 	struct smmu_ste *ste = ste_of(g, sid);
@@ -112,6 +112,43 @@ static int ste_run(struct ste_group *g, u32 sid, const struct smmu_ste *tgt,
 		smmu_cmdq_issue(cmds, 1, true);
 	}
 	return ret;
+}
+
+static struct paused_stream *paused_of(u32 sid)
+{
+	for (unsigned i = 0; i < smmu.n_paused; i++)
+		if (smmu.paused[i].sid == sid)
+			return &smmu.paused[i];
+	return NULL;
+}
+
+/* A change to a paused stream: what must precede its STE (the CD, the TLB invalidation)
+ * is done now, while the stream aborts; the STE waits for smmu_resume_stream(). */
+static int ste_defer(struct paused_stream *p, u32 sid, const struct smmu_ste *tgt,
+		     const struct ste_prep *prep)
+{
+	struct smmu_cmd cmds[2];
+	unsigned nc = 0;
+
+	if (prep && prep->cd) {
+		memcpy(prep->cd_slot, prep->cd, sizeof(*prep->cd));
+		smmu_publish(prep->cd_slot, sizeof(*prep->cd_slot));
+		smmu_cmd_cfgi_cd(&cmds[nc++], sid, 0, true);
+	}
+	if (prep && prep->has_tlbi)
+		cmds[nc++] = prep->tlbi;
+	p->ste = *tgt;
+	return nc ? smmu_cmdq_issue(cmds, nc, true) : 0;
+}
+
+/* Every STE change but pausing and resuming: into the hardware, or for a paused stream
+ * into what it will resume with. */
+static int ste_run(struct ste_group *g, u32 sid, const struct smmu_ste *tgt,
+		   const struct ste_prep *prep)
+{
+	struct paused_stream *p = smmu.n_paused ? paused_of(sid) : NULL;
+
+	return p ? ste_defer(p, sid, tgt, prep) : ste_apply(g, sid, tgt, prep);
 }
 
 static bool sid_ok(u32 sid, const char *what)
@@ -320,6 +357,57 @@ int smmu_set_nested(u32 sid, u16 vmid, const struct pgtable *s2, ipa_t cd_ipa)
 	if (ret)
 		log_err("SMMUv3: StreamID %x: nested (VMID %u) failed (%s)\n", sid, vmid,
 			err_name(ret));
+	return ret;
+}
+
+int smmu_pause_stream(u32 sid)
+{
+	struct smmu_ste abort;
+	struct ste_group *g;
+	u64 flags;
+	int ret = 0;
+
+	if (!sid_ok(sid, "pause"))
+		return smmu.enabled ? -E_RANGE : -E_NODEV;
+	smmu_ste_abort(&abort);
+	flags = smmu_lock_irqsave(&smmu.lock);
+	g = group_of(sid);
+	if (!g || smmu.n_paused == SMMU_MAX_PAUSED)
+		ret = -E_NOMEM;
+	else if (!paused_of(sid)) {
+		struct paused_stream *p = &smmu.paused[smmu.n_paused++];
+
+		p->sid = sid;
+		p->ste = *ste_of(g, sid);
+		/* If this fails the stream aborts all the same (ste_apply's rule): it is paused. */
+		ret = ste_apply(g, sid, &abort, NULL);
+	}
+	smmu_unlock_irqrestore(&smmu.lock, flags);
+	return ret;
+}
+
+int smmu_resume_stream(u32 sid)
+{
+	/* The CD cache is indexed by StreamID (4.3.2): whatever it held for the stream before
+	 * the pause may be stale now. */
+	const struct ste_prep prep = { .cfgi_cd = true };
+	struct paused_stream *p;
+	u64 flags;
+	int ret = 0;
+
+	if (!sid_ok(sid, "resume"))
+		return smmu.enabled ? -E_RANGE : -E_NODEV;
+	flags = smmu_lock_irqsave(&smmu.lock);
+	p = paused_of(sid);
+	if (p) {
+		struct smmu_ste ste = p->ste;
+
+		*p = smmu.paused[--smmu.n_paused];
+		ret = ste_apply(group_of(sid), sid, &ste, &prep);
+	}
+	smmu_unlock_irqrestore(&smmu.lock, flags);
+	if (ret)
+		log_err("SMMUv3: StreamID %x: resuming failed (%s): it aborts\n", sid, err_name(ret));
 	return ret;
 }
 

@@ -24,8 +24,13 @@
 #define PCI_BAR0 0x10
 #define PCI_BAR_MEM_ADDR 0xfffffff0U
 #define EDU_VENDOR_DEVICE 0x11e81234U /* device << 16 | vendor */
-#define EDU_DEVFN (2 << 3)             /* 00:02.0, where dma.dts gives it */
 #define UNOWNED_DEVFN (3 << 3)         /* 00:03.0: the test puts an edu nobody owns there */
+
+/* Where the VM's edu is: 00:02.0 (dma.dts and most configs), or edu_use()'s choice. */
+static unsigned edu_devfn = 2 << 3;
+
+void edu_use(unsigned device) { edu_devfn = device << 3; }
+unsigned edu_rid(void) { return edu_devfn; }
 
 /* edu's BAR0 registers (QEMU docs/specs/edu.rst) */
 #define EDU_ID 0x00
@@ -95,7 +100,7 @@ static int scan_bus0(void)
 		put_bdf(devfn);
 		puts(" ");
 		puthex(id);
-		edu_found |= devfn == EDU_DEVFN && id == EDU_VENDOR_DEVICE;
+		edu_found |= devfn == edu_devfn && id == EDU_VENDOR_DEVICE;
 	}
 	puts("; 00:00.0 reads ");
 	puthex(cfg_read32(0, PCI_VENDOR_ID));
@@ -107,27 +112,27 @@ static int scan_bus0(void)
 
 int edu_bar_assigned(void)
 {
-	return (cfg_read32(EDU_DEVFN, PCI_BAR0) & PCI_BAR_MEM_ADDR) != 0;
+	return (cfg_read32(edu_devfn, PCI_BAR0) & PCI_BAR_MEM_ADDR) != 0;
 }
 
 void edu_assign_bar(uint32_t addr)
 {
-	cfg_write32(EDU_DEVFN, PCI_BAR0, addr);
+	cfg_write32(edu_devfn, PCI_BAR0, addr);
 }
 
 /* BAR0 sizing through the emulated ECAM, then memory decoding and bus mastering on. */
 uint64_t edu_setup(void)
 {
-	uint32_t bar = cfg_read32(EDU_DEVFN, PCI_BAR0), mask, restored;
+	uint32_t bar = cfg_read32(edu_devfn, PCI_BAR0), mask, restored;
 	uint16_t cmd;
 
-	cfg_write32(EDU_DEVFN, PCI_BAR0, 0xffffffffU);
-	mask = cfg_read32(EDU_DEVFN, PCI_BAR0);
-	cfg_write32(EDU_DEVFN, PCI_BAR0, bar);
-	restored = cfg_read32(EDU_DEVFN, PCI_BAR0);
-	cfg_write16(EDU_DEVFN, PCI_COMMAND,
-		    cfg_read16(EDU_DEVFN, PCI_COMMAND) | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-	cmd = cfg_read16(EDU_DEVFN, PCI_COMMAND);
+	cfg_write32(edu_devfn, PCI_BAR0, 0xffffffffU);
+	mask = cfg_read32(edu_devfn, PCI_BAR0);
+	cfg_write32(edu_devfn, PCI_BAR0, bar);
+	restored = cfg_read32(edu_devfn, PCI_BAR0);
+	cfg_write16(edu_devfn, PCI_COMMAND,
+		    cfg_read16(edu_devfn, PCI_COMMAND) | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	cmd = cfg_read16(edu_devfn, PCI_COMMAND);
 	puts("GUEST: dma: BAR0 ");
 	puthex(bar);
 	puts(" sizing ");

@@ -61,6 +61,10 @@ int probe(uint64_t ipa);
 #define EDU_DMA_TO_RAM (1U << 1) /* device buffer -> RAM; clear: RAM -> device buffer */
 #define EDU_DMA_BUF 0x40000ULL   /* the device buffer's device address */
 uint64_t edu_setup(void);
+/* The edu the VM drives: 00:02.0 unless edu_use(device) says 00:<device>.0 (before
+ * edu_setup); its requester ID (bus 0), which is also its virtio-iommu endpoint ID. */
+void edu_use(unsigned device);
+unsigned edu_rid(void);
 /* Whether edu's BAR0 has an address (Portcullis assigns every BAR; straight on QEMU no
  * firmware does), and giving it one: QEMU virt's 32-bit PCI window starts there. */
 #define EDU_BAR_DEFAULT 0x10000000U
@@ -84,5 +88,6 @@ void viommu(void);
 void viommu_secondary(void);
 void viommu_bench(void);
 void viommu_flood(void);
+void viommu_faulter(void);
 
 #endif

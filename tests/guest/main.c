@@ -11,6 +11,8 @@
  * - "role=rtc" (rtc.c): a passed-through device and its forwarded interrupt.
  * - "role=viommu" (viommu.c): its own virtio-iommu driver, checked through edu's DMA.
  * - "role=flood" (viommu.c): edu's DMA into an IOVA nothing maps, in a loop: SMMU faults.
+ * - "role=faulter" (viommu.c): its edu (00:05.0) faults now and then, each fault at an IOVA
+ *   of its own; it counts which of them its virtio-iommu reported (beside a flood).
  * - "role=dma" (dma.c): a passed-through PCI device (QEMU's edu) found through the emulated
  *   ECAM, and its DMA, inside and outside the VM's RAM.
  * - "role=msi" (msi.c): edu's MSI through the VM's virtual ITS, and what a hostile guest
@@ -40,6 +42,8 @@ void guest_main(const uint8_t *dtb)
 		viommu_bench();
 	else if (has_arg(args, "role=flood"))
 		viommu_flood();
+	else if (has_arg(args, "role=faulter"))
+		viommu_faulter();
 	else if (has_arg(args, "role=viommu"))
 		viommu();
 	else if (has_arg(args, "role=dma"))

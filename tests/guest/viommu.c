@@ -44,7 +44,7 @@
 #define MAP_MMIO 4U   /* VIRTIO_IOMMU_MAP_F_MMIO */
 
 #define QSIZE 8U
-#define EDU_SID 0x10     /* 00:02.0, the VM's */
+#define EDU_SID edu_rid() /* 00:02.0, the VM's, or role=faulter's 00:05.0 */
 #define FOREIGN_EP 0x18  /* 00:03.0: an edu nobody gave this VM */
 #define DOMAIN 1
 #define PAGE 0x1000ULL
@@ -537,6 +537,59 @@ void viommu_flood(void)
 		putdec(events);
 		puts(" fault events\n");
 	}
+}
+
+/* ---- role=faulter: its own faults heard beside a flood (tests/boot/test_storm.py) ----
+ * Its edu at 00:05.0 DMAs FAULTER_DMAS times, FAULTER_GAP_MS apart, each time into an
+ * unmapped IOVA of its own; every fault event's address says which DMA it was. A fault the
+ * SMMU's shared event queue lost (another VM's device filled it) is never reported. */
+#define FAULTER_DMAS 32U
+#define FAULTER_GAP_MS 50U
+#define FAULTER_IOVA 0x4000000ULL
+#define FAULTER_STRIDE 0x10000ULL
+
+/* Which of the faulter's DMAs the fault events since the last call were about. */
+static uint64_t faults_reported(void)
+{
+	uint64_t seen = 0;
+
+	while (used_idx(&evtq) != evtq.used_seen) {
+		unsigned slot = evtq.used_seen++ % QSIZE;
+		uint16_t id = (uint16_t)mmio_read32(used_at(&evtq) + 4 + 8 * slot);
+		uint64_t a = *(volatile uint64_t *)(EVT_BUFS + 64 * id + 16) - FAULTER_IOVA;
+
+		if (a / FAULTER_STRIDE < FAULTER_DMAS)
+			seen |= 1ULL << (a / FAULTER_STRIDE);
+		make_available(&evtq, id);
+	}
+	return seen;
+}
+
+void viommu_faulter(void)
+{
+	uint64_t seen = 0;
+	unsigned heard = 0;
+	uint64_t bar;
+
+	edu_use(5);
+	bar = edu_setup();
+	if (!start_device() || attach(EDU_SID) != 0) {
+		puts("GUEST: faulter: no domain for the device\n");
+		return;
+	}
+	delay_ms(1500); /* the flood beside it is under way */
+	for (unsigned k = 0; k < FAULTER_DMAS; k++) {
+		edu_dma(bar, EDU_DMA_BUF, FAULTER_IOVA + k * FAULTER_STRIDE, 64, EDU_DMA_TO_RAM);
+		delay_ms(FAULTER_GAP_MS);
+		seen |= faults_reported();
+	}
+	for (unsigned k = 0; k < FAULTER_DMAS; k++)
+		heard += (seen >> k) & 1;
+	puts("GUEST: faulter: ");
+	putdec(heard);
+	puts(" of ");
+	putdec(FAULTER_DMAS);
+	puts(" faults reported\n");
 }
 
 /* ---- role=viommubench: the hypervisor's costs as the guest sees them (make bench) ---- */

@@ -5,6 +5,8 @@
  * error (7.5). The shipped driver runs over a register file in host memory; a thread plays
  * the SMMU (it consumes commands, or does not, or rejects one) and, while it stalls, the
  * counter, so that the bounded waits end. Each failure must come back as an error, never as success.
+ * And pausing a stream (a VM's fault storm, core/vm/vm_iommu.h) over the shipped stream
+ * table: the stream aborts, changes made meanwhile wait, resuming gives the latest back.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,7 +19,9 @@
 
 #include "arch/sysreg.h"
 #include "core/lib/errno.h"
+#include "iommu/smmuv3/smmuv3.h"
 #include "iommu/smmuv3/smmuv3_internal.h"
+#include "iommu/smmuv3/smmuv3_ste.h"
 
 #define QUEUE_BITS 4 /* 16 commands */
 #define NS_PER_STEP 1000 /* what a stalled model adds to the counter each round: 1 us */
@@ -171,6 +175,80 @@ static void test_global_error_is_acknowledged(void **state)
 	assert_int_equal(smmu_sync(), 0);
 }
 
+/* ---- Pausing streams: a linear stream table of 32 entries in host memory ---- */
+
+#define PAUSE_SID_BITS 5
+static struct smmu_ste stes[1U << PAUSE_SID_BITS] __attribute__((aligned(64)));
+
+static int setup_table(void **state)
+{
+	memset(stes, 0, sizeof(stes));
+	memset(smmu.paused, 0, sizeof(smmu.paused));
+	smmu.n_paused = 0;
+	smmu.sid_bits = smmu.group_bits = PAUSE_SID_BITS;
+	smmu.groups[0] = (struct ste_group){ .ste = stes };
+	smmu.coherent = true;
+	smmu.f.s2 = smmu.f.vmid16 = true;
+	smmu.f.oas_bits = 48;
+	return setup(state);
+}
+
+static struct pgtable s2_table(void)
+{
+	return (struct pgtable){ .fmt = PGT_FMT_S2, .ias = 40, .start_level = 1,
+				 .root = { 0x80000000 } };
+}
+
+static u16 ste_vmid(u32 sid) { return (u16)FIELD_GET(STE_2_S2VMID, stes[sid].data[2]); }
+
+static void test_paused_stream_aborts_and_resumes_with_the_latest(void **state)
+{
+	struct pgtable t = s2_table();
+
+	assert_int_equal(smmu_set_s2(3, 5, &t), 0);
+	assert_int_equal(smmu_ste_kind(&stes[3]), SMMU_STE_TRANSLATE);
+	assert_int_equal(smmu_pause_stream(3), 0);
+	assert_int_equal(smmu_ste_kind(&stes[3]), SMMU_STE_ABORT);
+	assert_int_equal(smmu_pause_stream(3), 0); /* again: nothing more */
+	/* Moved to another table while paused: it keeps aborting. */
+	assert_int_equal(smmu_set_s2(3, 6, &t), 0);
+	assert_int_equal(smmu_ste_kind(&stes[3]), SMMU_STE_ABORT);
+	/* Other streams are untouched by the pause. */
+	assert_int_equal(smmu_set_s2(4, 7, &t), 0);
+	assert_int_equal(ste_vmid(4), 7);
+	assert_int_equal(smmu_resume_stream(3), 0);
+	assert_int_equal(smmu_ste_kind(&stes[3]), SMMU_STE_TRANSLATE);
+	assert_int_equal(ste_vmid(3), 6);
+	assert_int_equal(smmu_resume_stream(3), 0); /* not paused: nothing */
+	assert_int_equal(ste_vmid(3), 6);
+	assert_int_equal(smmu.n_paused, 0);
+}
+
+/* A stream unconfigured while paused resumes unconfigured (what a stopped VM wants). */
+static void test_paused_stream_resumes_to_abort_if_told_so(void **state)
+{
+	struct pgtable t = s2_table();
+
+	assert_int_equal(smmu_set_s2(9, 5, &t), 0);
+	assert_int_equal(smmu_pause_stream(9), 0);
+	assert_int_equal(smmu_set_unconfigured(9), 0);
+	assert_int_equal(smmu_ste_kind(&stes[9]), SMMU_STE_ABORT);
+	assert_int_equal(smmu_resume_stream(9), 0);
+	assert_int_equal(smmu_ste_kind(&stes[9]), SMMU_STE_INVALID);
+}
+
+static void test_paused_streams_are_bounded(void **state)
+{
+	for (u32 sid = 0; sid < SMMU_MAX_PAUSED; sid++)
+		assert_int_equal(smmu_pause_stream(sid), 0);
+	assert_int_equal(smmu_pause_stream(SMMU_MAX_PAUSED), -E_NOMEM);
+	assert_int_equal(smmu_ste_kind(&stes[SMMU_MAX_PAUSED]), SMMU_STE_INVALID);
+	for (u32 sid = 0; sid < SMMU_MAX_PAUSED; sid++)
+		assert_int_equal(smmu_resume_stream(sid), 0);
+	assert_int_equal(smmu.n_paused, 0);
+	assert_int_equal(smmu_pause_stream(1U << PAUSE_SID_BITS), -E_RANGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,6 +259,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rejected_command_is_skipped_and_its_sync_fails,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_global_error_is_acknowledged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_paused_stream_aborts_and_resumes_with_the_latest,
+						setup_table, teardown),
+		cmocka_unit_test_setup_teardown(test_paused_stream_resumes_to_abort_if_told_so,
+						setup_table, teardown),
+		cmocka_unit_test_setup_teardown(test_paused_streams_are_bounded, setup_table,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

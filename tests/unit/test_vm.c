@@ -82,6 +82,7 @@ int vm_load_images(struct vm *vm)
 int vm_iommu_init(struct vm *vm) { (void)vm; return 0; }
 int vm_iommu_attach(struct vm *vm) { (void)vm; event("%s", "DMA attached"); return 0; }
 void vm_iommu_detach(struct vm *vm) { (void)vm; event("%s", "DMA detached"); }
+void vm_iommu_storm_resume_due(struct vm *vm) { (void)vm; } /* no device, no storm */
 u64 timer_counter(void) { return 1000; }
 
 /* No SMMU: no device walks the VMs' stage 2. */
