@@ -16,8 +16,6 @@
 
 #define PCI_ROM_ADDRESS 0x30
 /* Capabilities (PCI Local Bus 3.0, 6.7-6.8; PCI Express Base 4.0, 7.7.2 for MSI-X). */
-#define PCI_STATUS_CAP_LIST BIT(4)
-#define PCI_CAPABILITY_LIST 0x34
 #define PCI_CAP_ID_MSI 0x05
 #define PCI_CAP_ID_MSIX 0x11
 #define PCI_MSI_FLAGS 2         /* Message Control, after the ID and next pointer */
@@ -25,7 +23,6 @@
 #define PCI_MSI_FLAGS_MASKBIT BIT(8)
 #define PCI_MSI_FLAGS_ENABLE BIT(0)
 #define PCI_MSIX_FLAGS_ENABLE BIT(15)
-#define PCI_MAX_CAPS 48         /* (256 - 64) / 4: a longer list is a loop */
 
 static const struct plat_pci *host(void)
 {
@@ -203,23 +200,6 @@ static int forward_intx(struct vm *vm, unsigned i)
 	return vgic_forward_spi(vm, d->intid);
 }
 
-/* The offset of the device's capability id, or 0 (a list that loops or points into the
- * header ends the walk). */
-static u8 find_cap(u16 bdf, u8 id)
-{
-	unsigned at;
-
-	if (!(pci_cfg_read(bdf, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
-		return 0;
-	at = pci_cfg_read(bdf, PCI_CAPABILITY_LIST, 1) & 0xfc;
-	for (unsigned n = 0; n < PCI_MAX_CAPS && at >= 0x40; n++) {
-		if (pci_cfg_read(bdf, at, 1) == id)
-			return (u8)at;
-		at = pci_cfg_read(bdf, at + 1, 1) & 0xfc;
-	}
-	return 0;
-}
-
 /* MSIs off, as at power-on: the ITS mapped none of the VM's events any more. */
 static void msi_disable(const struct vpci_dev *vd)
 {
@@ -251,8 +231,8 @@ static int vpci_vm_init(struct vm *vm)
 
 		vm->vpci->dev[vm->vpci->n++] = (struct vpci_dev){
 			.pdev = d,
-			.msi_cap = vm->msi ? find_cap(d->bdf, PCI_CAP_ID_MSI) : 0,
-			.msix_cap = vm->msi ? find_cap(d->bdf, PCI_CAP_ID_MSIX) : 0,
+			.msi_cap = vm->msi ? pci_find_cap(d->bdf, PCI_CAP_ID_MSI) : 0,
+			.msix_cap = vm->msi ? pci_find_cap(d->bdf, PCI_CAP_ID_MSIX) : 0,
 		};
 		msi_disable(&vm->vpci->dev[i]);
 	}

@@ -130,6 +130,18 @@ int vm_iommu_identity(struct vm *vm, u32 sid)
 			     : smmu_set_s2(sid, vm_vmid(vm), &vm->dma);
 }
 
+/* Point d's streams at the isolation-mode translation: its own and its DMA alias's (PCI
+ * Express to PCI/PCI-X Bridge 1.0, 2.3: behind a PCIe-to-PCI bridge its DMA arrives as the
+ * alias; vpci_check_configs saw that the alias has a StreamID no other VM's device uses). */
+static int identity_streams(struct vm *vm, const struct pci_dev *d)
+{
+	int ret = vm_iommu_identity(vm, d->sid);
+
+	if (!ret && d->has_alias_sid)
+		ret = vm_iommu_identity(vm, d->alias_sid);
+	return ret;
+}
+
 int vm_iommu_attach(struct vm *vm)
 {
 	bool guest_programmed = vm->cfg->virtio_iommu;
@@ -140,7 +152,7 @@ int vm_iommu_attach(struct vm *vm)
 
 		if (!d || !d->has_sid)
 			continue; /* vpci_check_configs refused it: no StreamID, no isolation */
-		ret = guest_programmed ? 0 : vm_iommu_identity(vm, d->sid);
+		ret = guest_programmed ? 0 : identity_streams(vm, d);
 		if (!ret)
 			ret = pci_set_bus_master(d->bdf, true);
 		if (ret) {
@@ -153,6 +165,12 @@ int vm_iommu_attach(struct vm *vm)
 	return 0;
 }
 
+static void abort_stream(const struct vm *vm, u32 sid)
+{
+	if (smmu_set_abort(sid))
+		log_err("vm '%s': StreamID 0x%x did not go to abort\n", vm->cfg->name, sid);
+}
+
 void vm_iommu_detach(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->cfg->n_pci; i++) {
@@ -161,8 +179,10 @@ void vm_iommu_detach(struct vm *vm)
 		if (!d)
 			continue;
 		pci_set_bus_master(d->bdf, false);
-		if (d->has_sid && smmu_set_abort(d->sid))
-			log_err("vm '%s': StreamID 0x%x did not go to abort\n", vm->cfg->name, d->sid);
+		if (d->has_sid)
+			abort_stream(vm, d->sid);
+		if (d->has_alias_sid)
+			abort_stream(vm, d->alias_sid);
 	}
 }
 
@@ -172,7 +192,8 @@ static struct vm *owner_of(u32 sid)
 		for (unsigned j = 0; j < vms[i].cfg->n_pci; j++) {
 			const struct pci_dev *d = vm_pci_dev(&vms[i], j);
 
-			if (d && d->has_sid && d->sid == sid)
+			if (d && ((d->has_sid && d->sid == sid) ||
+				  (d->has_alias_sid && d->alias_sid == sid)))
 				return &vms[i];
 		}
 	return NULL;

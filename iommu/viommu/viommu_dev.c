@@ -289,6 +289,24 @@ static void describe_bars(struct viommu_dev *d)
 			 "reachable peer to peer\n", d->vm->cfg->name);
 }
 
+/* Each device and its DMA alias (a bridge's Requester ID, PCI Express to PCI/PCI-X Bridge
+ * 1.0, 2.3) are endpoints, as Linux attaches every DMA alias of a device behind a
+ * PCIe-to-PCI bridge; devices behind one bridge share their alias's endpoint. No two
+ * endpoints share a stream (vpci_check_configs), so each endpoint's domain is its STE's. */
+_Static_assert(2 * VM_MAX_PCI <= VIOMMU_MAX_ENDPOINTS, "each device and its alias fit");
+
+static void add_endpoint(struct viommu_dev *d, u16 rid, u32 sid)
+{
+	for (unsigned ep = 0; ep < d->ctx.n_ep; ep++)
+		if (d->ep[ep].id == rid)
+			return;
+	/* Endpoint ID = requester ID: the guest's iommu-map is the identity. */
+	d->ep[d->ctx.n_ep] = (struct viommu_endpoint){ .id = rid };
+	if (d->vm->msi)
+		d->ep[d->ctx.n_ep] = (struct viommu_endpoint){ rid, &d->msi_resv, 1 };
+	d->ep_sid[d->ctx.n_ep++] = sid;
+}
+
 static void describe_vm(struct viommu_dev *d)
 {
 	const struct vm_config *cfg = d->vm->cfg;
@@ -317,11 +335,9 @@ static void describe_vm(struct viommu_dev *d)
 
 		if (!p || !p->has_sid)
 			continue;
-		/* Endpoint ID = requester ID: the guest's iommu-map is the identity. */
-		d->ep[d->ctx.n_ep] = (struct viommu_endpoint){ .id = p->bdf };
-		if (d->vm->msi)
-			d->ep[d->ctx.n_ep] = (struct viommu_endpoint){ p->bdf, &d->msi_resv, 1 };
-		d->ep_sid[d->ctx.n_ep++] = p->sid;
+		add_endpoint(d, p->bdf, p->sid);
+		if (p->has_alias_sid)
+			add_endpoint(d, p->alias_rid, p->alias_sid);
 	}
 	d->cfg = (struct virtio_iommu_config){
 		.page_size_mask = VIOMMU_PAGE_SIZES,
