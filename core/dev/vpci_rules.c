@@ -120,8 +120,8 @@ static int check_alias(const struct vm_configs *cfgs, unsigned v, const struct p
 	return -E_INVAL;
 }
 
-/* The Requester IDs a VM's devices' DMA may carry (their own and their aliases') with a
- * StreamID: its virtio-iommu's endpoints (iommu/viommu/viommu_dev.c). */
+/* The Requester IDs with a StreamID of a VM's devices, their aliases and aliasing bridges:
+ * its virtio-iommu's endpoints (iommu/viommu/viommu_dev.c). */
 struct vpci_stream {
 	u16 rid;
 	u32 sid;
@@ -138,6 +138,8 @@ static unsigned streams_of(const struct vm_config *c, struct vpci_stream *s)
 			s[n++] = (struct vpci_stream){ d->bdf, d->sid };
 		if (d && d->has_alias_sid)
 			s[n++] = (struct vpci_stream){ d->alias_rid, d->alias_sid };
+		if (d && d->has_alias && d->alias_bridge->has_sid)
+			s[n++] = (struct vpci_stream){ d->alias_bridge->bdf, d->alias_bridge->sid };
 	}
 	return n;
 }
@@ -147,7 +149,7 @@ static unsigned streams_of(const struct vm_config *c, struct vpci_stream *s)
  * two RIDs to one StreamID) would let the model and the hardware disagree. */
 static int check_shared_streams(const struct vm_config *c, char *err, size_t err_len)
 {
-	struct vpci_stream s[2 * VM_MAX_PCI];
+	struct vpci_stream s[3 * VM_MAX_PCI];
 	unsigned n = c->virtio_iommu ? streams_of(c, s) : 0;
 
 	for (unsigned i = 0; i < n; i++)

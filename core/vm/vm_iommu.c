@@ -183,6 +183,8 @@ void vm_iommu_detach(struct vm *vm)
 			abort_stream(vm, d->sid);
 		if (d->has_alias_sid)
 			abort_stream(vm, d->alias_sid);
+		if (d->has_alias && d->alias_bridge->has_sid) /* a virtio-iommu endpoint */
+			abort_stream(vm, d->alias_bridge->sid);
 	}
 }
 

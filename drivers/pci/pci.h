@@ -77,6 +77,9 @@ struct pci_dev {
 	bool has_alias;
 	bool nested_alias; /* more than one bridge above aliases it: alias_rid is the topmost's */
 	u16 alias_rid;
+	/* The bridge whose alias it is: Linux puts it in the device's IOMMU group and attaches
+	 * its RID too (a virtio-iommu endpoint, iommu/viommu/viommu_dev.c) */
+	const struct pci_dev *alias_bridge;
 	bool has_alias_sid;
 	u32 alias_sid; /* StreamID of alias_rid, by iommu-map */
 	const struct pci_dev *parent; /* the bridge above, NULL on the root bus */

@@ -126,6 +126,7 @@ static void find_alias(struct pci_dev *d)
 		d->nested_alias = d->has_alias;
 		d->has_alias = true;
 		d->alias_rid = rid;
+		d->alias_bridge = b;
 	}
 }
 

@@ -975,6 +975,7 @@ static void expect_alias(uint16_t bdf, uint16_t alias, bool nested)
 {
 	assert_true(dev(bdf)->has_alias);
 	assert_int_equal(dev(bdf)->alias_rid, alias);
+	assert_non_null(dev(bdf)->alias_bridge);
 	assert_int_equal(dev(bdf)->nested_alias, nested);
 	assert_true(dev(bdf)->has_alias_sid);
 	assert_int_equal(dev(bdf)->alias_sid, alias); /* QEMU's iommu-map: StreamID = RID */
@@ -992,6 +993,8 @@ static void test_dma_aliases(void **state)
 	expect_alias(0x0118, 0x0100, false); /* the conventional bridge behind it, too */
 	expect_alias(0x0210, 0x0100, true);  /* 01:03.0's RID, then the topmost's */
 	expect_alias(0x0328, 0x0038, false); /* a conventional bridge's own RID */
+	assert_int_equal(dev(0x0108)->alias_bridge->bdf, 0x0030);
+	assert_int_equal(dev(0x0210)->alias_bridge->bdf, 0x0030);
 	assert_false(dev(0x0100)->has_alias); /* the alias is its own RID */
 	assert_false(dev(0x0400)->has_alias); /* root ports forward RIDs as they are */
 	assert_false(dev(0x0010)->has_alias);
