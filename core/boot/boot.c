@@ -223,14 +223,20 @@ static void register_vm_devices(void)
 	vm_device_register(&viommu_device);
 }
 
-/* The largest ITS DeviceID of the devices enumeration found (0 if none has one). */
+/* The largest ITS DeviceID of the devices enumeration found, their DMA aliases' included
+ * (0 if none has one). */
 static u32 max_device_id(const struct plat_pci *host)
 {
 	u32 max = 0, id;
 
-	for (unsigned i = 0; i < pci_count(); i++)
-		if (!pci_rid_to_devid(host, pci_dev_at(i)->bdf, &id))
+	for (unsigned i = 0; i < pci_count(); i++) {
+		const struct pci_dev *d = pci_dev_at(i);
+
+		if (!pci_rid_to_devid(host, d->bdf, &id))
 			max = MAX(max, id);
+		if (d->has_alias && !pci_rid_to_devid(host, d->alias_rid, &id))
+			max = MAX(max, id);
+	}
 	return max;
 }
 

@@ -15,17 +15,16 @@
 #include "drivers/pci/pci_regs.h"
 
 #define PCI_ROM_ADDRESS 0x30
+#define PCI_BRIDGE_ROM_ADDRESS 0x38 /* PCI-to-PCI Bridge 1.2, 3.2.5.16 */
 /* Capabilities (PCI Local Bus 3.0, 6.7-6.8; PCI Express Base 4.0, 7.7.2 for MSI-X). */
-#define PCI_STATUS_CAP_LIST BIT(4)
-#define PCI_CAPABILITY_LIST 0x34
 #define PCI_CAP_ID_MSI 0x05
 #define PCI_CAP_ID_MSIX 0x11
+#define PCI_CAP_ID_SHPC 0x0c /* Standard Hot-Plug Controller 1.0, 4.1 */
 #define PCI_MSI_FLAGS 2         /* Message Control, after the ID and next pointer */
 #define PCI_MSI_FLAGS_64BIT BIT(7)
 #define PCI_MSI_FLAGS_MASKBIT BIT(8)
 #define PCI_MSI_FLAGS_ENABLE BIT(0)
 #define PCI_MSIX_FLAGS_ENABLE BIT(15)
-#define PCI_MAX_CAPS 48         /* (256 - 64) / 4: a longer list is a loop */
 
 static const struct plat_pci *host(void)
 {
@@ -142,6 +141,47 @@ static void device_write(struct vpci_dev *vd, unsigned reg, unsigned size, u32 v
 	msi_write(vd, reg, size, v);
 }
 
+/* The offset of the byte that links capability cap into bdf's list (the capabilities
+ * pointer or the previous capability's next), or 0. */
+static unsigned cap_link(u16 bdf, u8 cap)
+{
+	unsigned link = PCI_CAPABILITY_LIST;
+
+	for (unsigned n = 0; n < PCI_MAX_CAPS; n++) {
+		unsigned at = pci_cfg_read(bdf, link, 1) & 0xfc;
+
+		if (at < 0x40)
+			return 0;
+		if (at == cap)
+			return link;
+		link = at + 1;
+	}
+	return 0;
+}
+
+/*
+ * A bridge above the VM's devices, as the VM reads it: as it is but for what is the
+ * hypervisor's (the VM's writes to the bridge never reach it): its own BARs and expansion
+ * ROM (PCI-to-PCI Bridge 1.2, 3.2.5.1) read as not implemented, and a PCIe-to-PCI bridge's
+ * hotplug controller (SHPC 1.0, 4.1: its registers are in BAR0) is unlinked from its
+ * capabilities list, so that no guest driver (Linux's shpchp) maps what it cannot reach.
+ */
+static u32 bridge_read(u16 bdf, unsigned reg, unsigned size)
+{
+	unsigned word = reg & ~3U, shift = (reg & 3) * 8;
+	u8 shpc = pci_find_cap(bdf, PCI_CAP_ID_SHPC);
+	unsigned link = shpc ? cap_link(bdf, shpc) : 0;
+	u32 v;
+
+	if (word == PCI_BAR(0) || word == PCI_BAR(1) || word == PCI_BRIDGE_ROM_ADDRESS)
+		return 0;
+	if (!link || (link & ~3U) != word)
+		return pci_cfg_read(bdf, reg, size);
+	v = pci_cfg_read(bdf, word, 4);
+	v = (v & ~(0xffU << (link & 3) * 8)) | pci_cfg_read(bdf, shpc + 1, 1) << (link & 3) * 8;
+	return size == 4 ? v : (v >> shift) & (u32)(BIT(size * 8) - 1);
+}
+
 static bool ecam_access(struct vcpu *vcpu, void *dev, struct mmio_access *a)
 {
 	struct vm *vm = vcpu->vm;
@@ -156,7 +196,7 @@ static bool ecam_access(struct vcpu *vcpu, void *dev, struct mmio_access *a)
 		if (vd)
 			a->value = device_read(vd, reg, a->size);
 		else if (on_path(vm, bdf))
-			a->value = pci_cfg_read(bdf, reg, a->size);
+			a->value = bridge_read(bdf, reg, a->size);
 		else
 			a->value = BIT(a->size * 8) - 1; /* absent: master abort reads all ones */
 		return true;
@@ -203,23 +243,6 @@ static int forward_intx(struct vm *vm, unsigned i)
 	return vgic_forward_spi(vm, d->intid);
 }
 
-/* The offset of the device's capability id, or 0 (a list that loops or points into the
- * header ends the walk). */
-static u8 find_cap(u16 bdf, u8 id)
-{
-	unsigned at;
-
-	if (!(pci_cfg_read(bdf, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
-		return 0;
-	at = pci_cfg_read(bdf, PCI_CAPABILITY_LIST, 1) & 0xfc;
-	for (unsigned n = 0; n < PCI_MAX_CAPS && at >= 0x40; n++) {
-		if (pci_cfg_read(bdf, at, 1) == id)
-			return (u8)at;
-		at = pci_cfg_read(bdf, at + 1, 1) & 0xfc;
-	}
-	return 0;
-}
-
 /* MSIs off, as at power-on: the ITS mapped none of the VM's events any more. */
 static void msi_disable(const struct vpci_dev *vd)
 {
@@ -251,8 +274,8 @@ static int vpci_vm_init(struct vm *vm)
 
 		vm->vpci->dev[vm->vpci->n++] = (struct vpci_dev){
 			.pdev = d,
-			.msi_cap = vm->msi ? find_cap(d->bdf, PCI_CAP_ID_MSI) : 0,
-			.msix_cap = vm->msi ? find_cap(d->bdf, PCI_CAP_ID_MSIX) : 0,
+			.msi_cap = vm->msi ? pci_find_cap(d->bdf, PCI_CAP_ID_MSI) : 0,
+			.msix_cap = vm->msi ? pci_find_cap(d->bdf, PCI_CAP_ID_MSIX) : 0,
 		};
 		msi_disable(&vm->vpci->dev[i]);
 	}

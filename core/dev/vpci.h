@@ -30,9 +30,12 @@ struct vpci {
 struct vm;
 
 /* Check every VM's devices against what enumeration found: each must exist and be usable,
- * no INTx line may reach two VMs (nor a VM's own intids and another VM's device), and no
- * VM may be given a bridge with another VM's device below it. Returns 0, or -E_INVAL with
- * one line in err naming the VM, the device and the reason. (core/dev/vpci_rules.c) */
+ * no INTx line may reach two VMs (nor a VM's own intids and another VM's device), no VM
+ * may be given a bridge with another VM's device below it, a device's DMA alias must have
+ * a StreamID no other VM's device uses (devices behind one PCIe-to-PCI bridge go to one
+ * VM), and a VM with a virtio-iommu must have no two Requester IDs on one StreamID.
+ * Returns 0, or -E_INVAL with one line in err naming the VM, the device and the reason.
+ * (core/dev/vpci_rules.c) */
 int vpci_check_configs(const struct vm_configs *cfgs, char *err, size_t err_len);
 
 /* One configuration write to a device. */

@@ -1,7 +1,8 @@
 /*
  * vPCI's rules that need no VM (core/dev/vpci.h): which PCI devices the VMs' configs may
  * be given, and which bytes of a guest's configuration write reach its device. Config space
- * layout: PCI Local Bus 3.0, 6.1-6.2; bridges: PCI-to-PCI Bridge 1.2, 3.2.
+ * layout: PCI Local Bus 3.0, 6.1-6.2; bridges: PCI-to-PCI Bridge 1.2, 3.2; DMA aliases:
+ * PCI Express to PCI/PCI-X Bridge 1.0, 2.3 (drivers/pci/pci_route.c).
  */
 #include "core/dev/vpci.h"
 
@@ -67,6 +68,102 @@ static const char *foreign_below(const struct vm_configs *cfgs, unsigned self,
 	return NULL;
 }
 
+/* Another VM's device whose DMA carries StreamID sid, as its own or its alias's: its VM's
+ * name and *bdf; or NULL. */
+static const char *sid_user(const struct vm_configs *cfgs, unsigned self, u32 sid, u16 *bdf)
+{
+	for (unsigned v = 0; v < cfgs->n; v++) {
+		const struct vm_config *c = &cfgs->vm[v];
+
+		for (unsigned i = 0; i < c->n_pci && v != self; i++) {
+			const struct pci_dev *d = pci_find((u16)c->pci_bdf[i]);
+
+			if (d && ((d->has_sid && d->sid == sid) ||
+				  (d->has_alias_sid && d->alias_sid == sid))) {
+				*bdf = d->bdf;
+				return c->name;
+			}
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A device behind a PCIe-to-PCI (or conventional) bridge does its DMA and MSI writes as the
+ * bridge's alias, which every device behind that bridge shares: the SMMU cannot tell them
+ * apart, so they all go to one VM, and the alias's stream to no other. One aliasing bridge
+ * only (nested ones would give Linux two aliases to attach). 0, or -E_INVAL and err.
+ */
+static int check_alias(const struct vm_configs *cfgs, unsigned v, const struct pci_dev *d,
+		       const char *name, char *err, size_t err_len)
+{
+	const char *vm = cfgs->vm[v].name, *other;
+	u16 bdf;
+
+	if (!d->has_alias)
+		return 0;
+	if (d->nested_alias)
+		fmt_snprintf(err, err_len, "vm '%s': pci-devices: %s is behind more than one "
+			     "aliasing bridge (nested conventional PCI bridges): not supported", vm,
+			     name);
+	else if (d->has_sid && !d->has_alias_sid)
+		fmt_snprintf(err, err_len, "vm '%s': pci-devices: %s does its DMA as its alias "
+			     PCI_BDF_FMT ", which has no StreamID in 'iommu-map'", vm, name,
+			     PCI_BDF_ARGS(d->alias_rid));
+	else if (d->has_alias_sid && (other = sid_user(cfgs, v, d->alias_sid, &bdf)))
+		fmt_snprintf(err, err_len, "vm '%s': pci-devices: %s does its DMA as its alias "
+			     PCI_BDF_FMT ", StreamID 0x%x, which " PCI_BDF_FMT " of vm '%s' uses too",
+			     vm, name, PCI_BDF_ARGS(d->alias_rid), d->alias_sid, PCI_BDF_ARGS(bdf),
+			     other);
+	else
+		return 0;
+	return -E_INVAL;
+}
+
+/* The Requester IDs with a StreamID of a VM's devices, their aliases and aliasing bridges:
+ * its virtio-iommu's endpoints (iommu/viommu/viommu_dev.c). */
+struct vpci_stream {
+	u16 rid;
+	u32 sid;
+};
+
+static unsigned streams_of(const struct vm_config *c, struct vpci_stream *s)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < c->n_pci; i++) {
+		const struct pci_dev *d = pci_find((u16)c->pci_bdf[i]);
+
+		if (d && d->has_sid)
+			s[n++] = (struct vpci_stream){ d->bdf, d->sid };
+		if (d && d->has_alias_sid)
+			s[n++] = (struct vpci_stream){ d->alias_rid, d->alias_sid };
+		if (d && d->has_alias && d->alias_bridge->has_sid)
+			s[n++] = (struct vpci_stream){ d->alias_bridge->bdf, d->alias_bridge->sid };
+	}
+	return n;
+}
+
+/* A virtio-iommu attaches each endpoint (Requester ID) to a domain of the guest's choice,
+ * and an STE holds one (SMMUv3 5.2): two endpoints on one stream (an iommu-map that maps
+ * two RIDs to one StreamID) would let the model and the hardware disagree. */
+static int check_shared_streams(const struct vm_config *c, char *err, size_t err_len)
+{
+	struct vpci_stream s[3 * VM_MAX_PCI];
+	unsigned n = c->virtio_iommu ? streams_of(c, s) : 0;
+
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned j = i + 1; j < n; j++)
+			if (s[i].sid == s[j].sid && s[i].rid != s[j].rid) {
+				fmt_snprintf(err, err_len, "vm '%s': pci-devices: RIDs " PCI_BDF_FMT
+					     " and " PCI_BDF_FMT " share StreamID 0x%x, which its "
+					     "virtio-iommu cannot attach to two domains", c->name,
+					     PCI_BDF_ARGS(s[i].rid), PCI_BDF_ARGS(s[j].rid), s[i].sid);
+				return -E_INVAL;
+			}
+	return 0;
+}
+
 int vpci_check_configs(const struct vm_configs *cfgs, char *err, size_t err_len)
 {
 	for (unsigned v = 0; v < cfgs->n; v++) {
@@ -99,7 +196,11 @@ int vpci_check_configs(const struct vm_configs *cfgs, char *err, size_t err_len)
 					     PCI_BDF_ARGS(below), other);
 				return -E_INVAL;
 			}
+			if (check_alias(cfgs, v, d, name, err, err_len))
+				return -E_INVAL;
 		}
+		if (check_shared_streams(c, err, err_len))
+			return -E_INVAL;
 	}
 	return 0;
 }

@@ -129,21 +129,41 @@ static bool gits_mmio(struct vcpu *v, void *dev, struct mmio_access *a)
 	return ok;
 }
 
-/* Each of the VM's PCI devices gets its ITT in the physical ITS now, for good; a VM
- * whose devices cannot have one keeps INTx (after a warning). */
-static int its_devices(struct vm *vm, u16 *rid, u32 *pdevid)
+/* DeviceID rid of the VM's (GICv3 ITS, 5.2: its ITT; the PCI host's msi-map gives the
+ * physical one) gets its ITT in the physical ITS, once: devices behind one PCIe-to-PCI
+ * bridge share their alias. */
+static int add_its_device(u16 rid, u16 *rids, u32 *pdevid, unsigned *n)
 {
+	int ret;
+
+	for (unsigned i = 0; i < *n; i++)
+		if (rids[i] == rid)
+			return 0;
+	ret = pci_rid_to_devid(&platform()->pci, rid, &pdevid[*n]);
+	ret = ret ? ret : its_map_device(pdevid[*n], VITS_EVENT_BITS);
+	if (!ret)
+		rids[(*n)++] = rid;
+	return ret;
+}
+
+/* Each of the VM's PCI devices, and its DMA alias (the DeviceID its MSI writes carry behind
+ * a PCIe-to-PCI bridge, PCI Express to PCI/PCI-X Bridge 1.0, 2.3), gets its ITT in the
+ * physical ITS now, for good; a VM whose devices cannot have one keeps INTx (after a
+ * warning). */
+static int its_devices(struct vm *vm, u16 *rid, u32 *pdevid, unsigned *n)
+{
+	*n = 0;
 	for (unsigned i = 0; i < vm->cfg->n_pci; i++) {
 		const struct pci_dev *d = vm_pci_dev(vm, i);
-		int ret = d ? pci_rid_to_devid(&platform()->pci, d->bdf, &pdevid[i]) : -E_NODEV;
+		int ret = d ? add_its_device(d->bdf, rid, pdevid, n) : -E_NODEV;
 
-		ret = ret ? ret : its_map_device(pdevid[i], VITS_EVENT_BITS);
+		if (!ret && d->has_alias)
+			ret = add_its_device(d->alias_rid, rid, pdevid, n);
 		if (ret) {
 			log_warn("vm %u: no MSIs for PCI device %u (%s): its devices keep INTx\n",
 				 vm->id, i, err_name(ret));
 			return ret;
 		}
-		rid[i] = d->bdf;
 	}
 	return 0;
 }
@@ -152,14 +172,15 @@ static struct vits its_of_vm[VM_MAX];
 
 static int vits_vm_init(struct vm *vm)
 {
-	u16 rid[VM_MAX_PCI];
-	u32 pdevid[VM_MAX_PCI];
+	u16 rid[VITS_MAX_DEVICES];
+	u32 pdevid[VITS_MAX_DEVICES];
+	unsigned n;
 
-	if (!its_ready() || !vm->cfg->n_pci || its_devices(vm, rid, pdevid))
+	if (!its_ready() || !vm->cfg->n_pci || its_devices(vm, rid, pdevid, &n))
 		return 0;
 	for (unsigned i = 0; i < VGIC_MAX_LPIS; i++)
 		gic_set_lpi_handler(gic_vm_lpi(vm->id, i), on_vm_lpi, vm);
-	vits_init(vm, &its_of_vm[vm->id], &its_ops, rid, pdevid, vm->cfg->n_pci);
+	vits_init(vm, &its_of_vm[vm->id], &its_ops, rid, pdevid, n);
 	vm->msi = true;
 	return emul_register(vm, GUEST_ITS_BASE, GUEST_ITS_SIZE, gits_mmio, vm, "GITS");
 }

@@ -27,7 +27,7 @@ static const u64 vits_typer =
 void vits_init(struct vm *vm, struct vits *its, const struct vits_hw_ops *hw, const u16 *rid,
 	       const u32 *pdevid, unsigned n)
 {
-	*its = (struct vits){ .hw = hw, .n_dev = MIN(n, (unsigned)VM_MAX_PCI) };
+	*its = (struct vits){ .hw = hw, .n_dev = MIN(n, (unsigned)VITS_MAX_DEVICES) };
 	for (unsigned i = 0; i < its->n_dev; i++)
 		its->dev[i] = (struct vits_device){ .rid = rid[i], .pdevid = pdevid[i] };
 	for (unsigned i = 0; i < VITS_COLLECTIONS; i++)

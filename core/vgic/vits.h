@@ -17,6 +17,10 @@
 #define VITS_DEVICE_BITS 16
 #define VITS_EVENT_BITS 10
 #define VITS_COLLECTIONS VM_MAX_VCPUS
+/* The VM's DeviceIDs: each PCI device's and its DMA alias's (a device behind a PCIe-to-PCI
+ * bridge writes its MSIs as the bridge's Requester ID, PCI Express to PCI/PCI-X Bridge 1.0,
+ * 2.3, which Linux's ITS driver takes as its DeviceID). */
+#define VITS_MAX_DEVICES (2 * VM_MAX_PCI)
 /* Commands taken from the queue per CWRITER write or CREADR read: a guest that fills a
  * 1 MiB queue waits on CREADR while the rest are done, in bounded steps. */
 #define VITS_CMDS_PER_ACCESS 64
@@ -50,7 +54,7 @@ struct vits {
 	u32 ctlr;           /* GITS_CTLR.Enabled */
 	u64 cbaser;
 	u32 creadr, cwriter; /* byte offsets in the queue */
-	struct vits_device dev[VM_MAX_PCI];
+	struct vits_device dev[VITS_MAX_DEVICES];
 	unsigned n_dev;
 	u8 collection[VITS_COLLECTIONS]; /* the vCPU each maps to, or VGIC_NO_VCPU */
 	struct vits_event ev[VGIC_MAX_LPIS];
@@ -58,8 +62,8 @@ struct vits {
 	unsigned long refused; /* commands and accesses refused, for the log's sampling */
 };
 
-/* Give the VM (its vGIC set up) a virtual ITS for its PCI devices: rid[i] has physical
- * DeviceID pdevid[i]. */
+/* Give the VM (its vGIC set up) a virtual ITS for its PCI devices: rid[i] (a device's
+ * requester ID or DMA alias, at most VITS_MAX_DEVICES) has physical DeviceID pdevid[i]. */
 void vits_init(struct vm *vm, struct vits *its, const struct vits_hw_ops *hw, const u16 *rid,
 	       const u32 *pdevid, unsigned n);
 /* An access to the ITS's two frames (offset from ITS_base). False: a size the register

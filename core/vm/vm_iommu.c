@@ -131,6 +131,18 @@ int vm_iommu_identity(struct vm *vm, u32 sid)
 			     : smmu_set_s2(sid, vm_vmid(vm), &vm->dma);
 }
 
+/* Point d's streams at the isolation-mode translation: its own and its DMA alias's (PCI
+ * Express to PCI/PCI-X Bridge 1.0, 2.3: behind a PCIe-to-PCI bridge its DMA arrives as the
+ * alias; vpci_check_configs saw that the alias has a StreamID no other VM's device uses). */
+static int identity_streams(struct vm *vm, const struct pci_dev *d)
+{
+	int ret = vm_iommu_identity(vm, d->sid);
+
+	if (!ret && d->has_alias_sid)
+		ret = vm_iommu_identity(vm, d->alias_sid);
+	return ret;
+}
+
 int vm_iommu_attach(struct vm *vm)
 {
 	bool guest_programmed = vm->cfg->virtio_iommu;
@@ -141,7 +153,7 @@ int vm_iommu_attach(struct vm *vm)
 
 		if (!d || !d->has_sid)
 			continue; /* vpci_check_configs refused it: no StreamID, no isolation */
-		ret = guest_programmed ? 0 : vm_iommu_identity(vm, d->sid);
+		ret = guest_programmed ? 0 : identity_streams(vm, d);
 		if (!ret)
 			ret = pci_set_bus_master(d->bdf, true);
 		if (ret) {
@@ -156,14 +168,21 @@ int vm_iommu_attach(struct vm *vm)
 
 /* ---- Fault storms (vm_iommu.h) ---- */
 
-/* Pause or resume every stream of the VM's; with vm->storm.lock held. */
+/* Pause or resume every stream of the VM's: its devices', their DMA aliases' and the
+ * aliasing bridges' (a virtio-iommu endpoint too); with vm->storm.lock held. */
 static void storm_streams(struct vm *vm, int (*change)(u32 sid))
 {
 	for (unsigned i = 0; i < vm->cfg->n_pci; i++) {
 		const struct pci_dev *d = vm_pci_dev(vm, i);
 
-		if (d && d->has_sid)
+		if (!d)
+			continue;
+		if (d->has_sid)
 			change(d->sid);
+		if (d->has_alias_sid)
+			change(d->alias_sid);
+		if (d->has_alias && d->alias_bridge->has_sid)
+			change(d->alias_bridge->sid);
 	}
 }
 
@@ -227,6 +246,12 @@ static void storm_end(struct vm *vm)
 	spin_unlock(&vm->storm.lock);
 }
 
+static void abort_stream(const struct vm *vm, u32 sid)
+{
+	if (smmu_set_abort(sid))
+		log_err("vm '%s': StreamID 0x%x did not go to abort\n", vm->cfg->name, sid);
+}
+
 void vm_iommu_detach(struct vm *vm)
 {
 	storm_end(vm);
@@ -236,8 +261,12 @@ void vm_iommu_detach(struct vm *vm)
 		if (!d)
 			continue;
 		pci_set_bus_master(d->bdf, false);
-		if (d->has_sid && smmu_set_abort(d->sid))
-			log_err("vm '%s': StreamID 0x%x did not go to abort\n", vm->cfg->name, d->sid);
+		if (d->has_sid)
+			abort_stream(vm, d->sid);
+		if (d->has_alias_sid)
+			abort_stream(vm, d->alias_sid);
+		if (d->has_alias && d->alias_bridge->has_sid) /* a virtio-iommu endpoint */
+			abort_stream(vm, d->alias_bridge->sid);
 	}
 }
 
@@ -247,7 +276,8 @@ static struct vm *owner_of(u32 sid)
 		for (unsigned j = 0; j < vms[i].cfg->n_pci; j++) {
 			const struct pci_dev *d = vm_pci_dev(&vms[i], j);
 
-			if (d && d->has_sid && d->sid == sid)
+			if (d && ((d->has_sid && d->sid == sid) ||
+				  (d->has_alias_sid && d->alias_sid == sid)))
 				return &vms[i];
 		}
 	return NULL;

@@ -64,6 +64,21 @@ void pci_cfg_write(u16 bdf, unsigned off, unsigned size, u32 v)
 	spin_unlock(&cfg_lock);
 }
 
+u8 pci_find_cap(u16 bdf, u8 id)
+{
+	unsigned at;
+
+	if (!(pci_cfg_read(bdf, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
+		return 0;
+	at = pci_cfg_read(bdf, PCI_CAPABILITY_LIST, 1) & 0xfc;
+	for (unsigned n = 0; n < PCI_MAX_CAPS && at >= 0x40; n++) {
+		if (pci_cfg_read(bdf, at, 1) == id)
+			return (u8)at;
+		at = pci_cfg_read(bdf, at + 1, 1) & 0xfc;
+	}
+	return 0;
+}
+
 /* Set or clear bits of the Command register atomically with respect to pci_cfg_write. */
 static void command_update(u16 bdf, u16 clear, u16 set)
 {
@@ -203,6 +218,10 @@ void pci_describe(const struct pci_dev *d, char *buf, size_t len)
 		append(buf, len, ", StreamID 0x%x", d->sid);
 	else
 		append(buf, len, ", no StreamID");
+	if (d->has_alias)
+		append(buf, len, ", DMA alias " PCI_BDF_FMT, PCI_BDF_ARGS(d->alias_rid));
+	if (d->has_alias_sid)
+		append(buf, len, " (StreamID 0x%x)", d->alias_sid);
 	if (!d->usable)
 		append(buf, len, ", NOT USABLE");
 }

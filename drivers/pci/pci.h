@@ -7,7 +7,8 @@
  * bridge's windows, bridge windows are opened around what is behind them, and Memory Space
  * decoding is turned on. Bus mastering (DMA) stays off on every function until
  * pci_set_bus_master() allows it, once the device is isolated behind the SMMU. Each device
- * also gets the GIC INTID of its INTx pin and the StreamID of its Requester ID.
+ * also gets the GIC INTID of its INTx pin, the StreamID of its Requester ID, and its DMA
+ * alias: the Requester ID a bridge above puts on its requests instead (pci_route.c).
  *
  * The walk itself (pci_enumerate) reaches configuration space only through struct
  * pci_cfg_ops, so that it runs on the host against a fake configuration space.
@@ -70,8 +71,21 @@ struct pci_dev {
 	u32 intid; /* the GIC INTID pin raises (through bridge swizzles and interrupt-map), 0 if unknown */
 	bool has_sid;
 	u32 sid;                      /* StreamID of the Requester ID, by iommu-map */
+	/* The DMA alias: a PCIe-to-PCI or conventional bridge above it takes its requests
+	 * (DMA and MSI writes) over with this Requester ID of its own, which the SMMU and the
+	 * ITS then see (pci_route.c). Never the device's own RID. */
+	bool has_alias;
+	bool nested_alias; /* more than one bridge above aliases it: alias_rid is the topmost's */
+	u16 alias_rid;
+	/* The bridge whose alias it is: Linux puts it in the device's IOMMU group and attaches
+	 * its RID too (a virtio-iommu endpoint, iommu/viommu/viommu_dev.c) */
+	const struct pci_dev *alias_bridge;
+	bool has_alias_sid;
+	u32 alias_sid; /* StreamID of alias_rid, by iommu-map */
 	const struct pci_dev *parent; /* the bridge above, NULL on the root bus */
 	/* header type 1 (PCI-to-PCI bridge) only */
+	bool is_pcie;  /* it has a PCI Express Capability, whose Device/Port Type is: */
+	u8 pcie_type;  /* PCI_EXP_TYPE_* */
 	u8 secondary, subordinate; /* 0, 0: no bus behind it */
 	bool pref64;               /* its prefetchable window decodes 64-bit addresses */
 	struct pci_window win[PCI_NUM_WIN];
@@ -102,6 +116,9 @@ const struct pci_dev *pci_find(u16 bdf);
  */
 u32 pci_cfg_read(u16 bdf, unsigned off, unsigned size);
 void pci_cfg_write(u16 bdf, unsigned off, unsigned size, u32 v);
+/* The offset of an enumerated function's capability id (PCI Local Bus 3.0, 6.7), or 0 (none;
+ * a list that loops or points into the header ends the walk). */
+u8 pci_find_cap(u16 bdf, u8 id);
 
 /*
  * Allow (or stop) DMA from a usable device: its Bus Master Enable, and with on also every
@@ -111,7 +128,8 @@ void pci_cfg_write(u16 bdf, unsigned off, unsigned size, u32 v);
 int pci_set_bus_master(u16 bdf, bool on);
 
 /* One line for the boot summary, e.g.
- * "PCI 00:02.0 [1234:11e8] class 00ff00, BAR0 10000000 1M, INTA -> INTID 37, StreamID 0x10" */
+ * "PCI 00:02.0 [1234:11e8] class 00ff00, BAR0 10000000 1M, INTA -> INTID 37, StreamID 0x10",
+ * with ", DMA alias 02:00.0 (StreamID 0x200)" for a device behind a PCIe-to-PCI bridge */
 void pci_describe(const struct pci_dev *d, char *buf, size_t len);
 
 /* ---- routing, from the host bridge's device-tree maps ---- */

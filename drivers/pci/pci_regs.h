@@ -26,6 +26,7 @@
 #define PCI_COMMAND_MASTER BIT(2)
 #define PCI_COMMAND_INTX_DISABLE BIT(10)
 #define PCI_STATUS 0x06
+#define PCI_STATUS_CAP_LIST BIT(4)
 #define PCI_CLASS_REVISION 0x08
 #define PCI_CLASS_REVISION_CLASS GENMASK(31, 8) /* base class, sub-class, programming i/f */
 #define PCI_HEADER_TYPE 0x0e
@@ -45,6 +46,21 @@
 #define PCI_BAR_MEM_ADDR GENMASK(31, 4)
 #define PCI_NUM_BARS_NORMAL 6
 #define PCI_NUM_BARS_BRIDGE 2
+
+/* [PCI] 6.7: the capabilities list */
+#define PCI_CAPABILITY_LIST 0x34
+#define PCI_MAX_CAPS 48 /* (256 - 64) / 4: a longer list is a loop */
+
+/* [PCIE] 7.5.3.2: the PCI Express Capability's Device/Port Type, of the bridges a walk up
+ * from a device meets (PCIe Base 2.2.6.2 and the PCIe-to-PCI Bridge 1.0, 2.3: their DMA
+ * aliases, drivers/pci/pci_route.c) */
+#define PCI_CAP_ID_EXP 0x10
+#define PCI_EXP_FLAGS 2 /* after the ID and next pointer */
+#define PCI_EXP_FLAGS_TYPE GENMASK(7, 4)
+#define PCI_EXP_TYPE_ROOT_PORT 0x4
+#define PCI_EXP_TYPE_UPSTREAM 0x5
+#define PCI_EXP_TYPE_DOWNSTREAM 0x6
+#define PCI_EXP_TYPE_PCI_BRIDGE 0x7 /* PCI Express to PCI/PCI-X bridge */
 
 /* [PCI] 6.2.4: interrupt pin, 0 = none, 1..4 = INTA#..INTD# */
 #define PCI_INTERRUPT_PIN 0x3d

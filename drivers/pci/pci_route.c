@@ -1,7 +1,10 @@
 /*
  * Where a device's interrupts and DMA go (see pci.h): INTx through bridge swizzles and the
- * host bridge's interrupt-map, Requester IDs through its iommu-map. Sources, cited by tag:
+ * host bridge's interrupt-map, Requester IDs (the device's own and its DMA alias) through
+ * its iommu-map. Sources, cited by tag:
  *   [P2P]   PCI-to-PCI Bridge Architecture Specification 1.2
+ *   [PCIE]  PCI Express Base Specification 4.0
+ *   [X2P]   PCI Express to PCI/PCI-X Bridge Specification 1.0
  *   [DT]    Devicetree Specification v0.4
  *   [BIND]  Linux Documentation/devicetree/bindings/pci/pci.txt
  *   [PCIIO] .../bindings/pci/pci-iommu.txt
@@ -9,6 +12,7 @@
 #include "core/lib/errno.h"
 #include "core/log/log.h"
 #include "drivers/pci/pci_internal.h"
+#include "drivers/pci/pci_regs.h"
 
 #define PCI_NUM_PINS 4
 
@@ -88,6 +92,44 @@ static void route_intx(struct pci_dev *d)
 			 'A' + d->pin - 1, 'A' + (int)pin - 1, PCI_BDF_ARGS(at->bdf));
 }
 
+/*
+ * The Requester ID bridge b puts on the requests it forwards upstream from below, if not
+ * theirs. [PCIE] 2.2.6.2: root and switch ports forward requests as they are. [X2P] 2.3: a
+ * PCIe-to-PCI bridge takes over those of the conventional devices behind it, as (its
+ * secondary bus, device 0, function 0). A bridge without a PCI Express Capability (or of
+ * another type) is conventional and forwards them as its own (Linux's
+ * pci_for_each_dma_alias and QEMU's pci_device_iommu_address_space assume the same).
+ */
+static bool bridge_alias(const struct pci_dev *b, u16 *rid)
+{
+	u8 type = b->pcie_type;
+
+	if (b->is_pcie && (type == PCI_EXP_TYPE_ROOT_PORT || type == PCI_EXP_TYPE_UPSTREAM ||
+			   type == PCI_EXP_TYPE_DOWNSTREAM))
+		return false;
+	if (b->is_pcie && type == PCI_EXP_TYPE_PCI_BRIDGE)
+		*rid = PCI_BDF(b->secondary, 0, 0);
+	else
+		*rid = b->bdf;
+	return true;
+}
+
+/* Walk up from d: each bridge that aliases replaces the Requester ID, so the SMMU and the
+ * ITS see the topmost alias. */
+static void find_alias(struct pci_dev *d)
+{
+	for (const struct pci_dev *b = d->parent; b; b = b->parent) {
+		u16 rid;
+
+		if (!bridge_alias(b, &rid) || rid == (d->has_alias ? d->alias_rid : d->bdf))
+			continue;
+		d->nested_alias = d->has_alias;
+		d->has_alias = true;
+		d->alias_rid = rid;
+		d->alias_bridge = b;
+	}
+}
+
 static void route_dma(struct pci_dev *d)
 {
 	const struct plat_pci *host = pci_state.host;
@@ -96,6 +138,14 @@ static void route_dma(struct pci_dev *d)
 	if (!d->has_sid && host->n_iommu_map)
 		log_warn("PCI " PCI_BDF_FMT ": RID 0x%x is not in 'iommu-map': no StreamID, its "
 			 "DMA cannot be isolated\n", PCI_BDF_ARGS(d->bdf), d->bdf);
+	find_alias(d);
+	if (!d->has_alias)
+		return;
+	d->has_alias_sid = pci_rid_to_sid(host, d->alias_rid, &d->alias_sid) == 0;
+	if (!d->has_alias_sid && host->n_iommu_map)
+		log_warn("PCI " PCI_BDF_FMT ": its DMA alias " PCI_BDF_FMT " is not in 'iommu-map': "
+			 "its DMA cannot be isolated\n", PCI_BDF_ARGS(d->bdf),
+			 PCI_BDF_ARGS(d->alias_rid));
 }
 
 void pci_route(struct pci_dev *d)

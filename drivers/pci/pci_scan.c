@@ -5,6 +5,7 @@
  * does reaches memory until pci_set_bus_master(). Sources, cited by tag below:
  *   [PCI] PCI Local Bus Specification 3.0
  *   [P2P] PCI-to-PCI Bridge Architecture Specification 1.2
+ *   [PCIE] PCI Express Base Specification 4.0
  */
 #include "core/log/log.h"
 #include "drivers/pci/pci_internal.h"
@@ -161,6 +162,18 @@ static bool can_scan(const struct pci_dev *b, unsigned depth)
 	return false;
 }
 
+/* [PCIE] 7.5.3.2: whether the bridge is a PCI Express one, and which kind (its DMA alias
+ * depends on it: pci_route.c). */
+static void read_pcie_type(struct pci_dev *b)
+{
+	u8 cap = pci_find_cap(b->bdf, PCI_CAP_ID_EXP);
+
+	b->is_pcie = cap != 0;
+	if (cap)
+		b->pcie_type = (u8)FIELD_GET(PCI_EXP_FLAGS_TYPE,
+					     pci_raw_read(b->bdf, cap + PCI_EXP_FLAGS, 2));
+}
+
 /* [P2P] 3.2.5.3-5: number the buses behind a bridge depth-first, then walk them. */
 static void scan_bridge(struct pci_dev *b, unsigned depth)
 {
@@ -168,6 +181,7 @@ static void scan_bridge(struct pci_dev *b, unsigned depth)
 	u32 bus = (u32)FIELD_GET(PCI_BDF_BUS, b->bdf);
 
 	probe_windows(b);
+	read_pcie_type(b);
 	if (!can_scan(b, depth)) {
 		set_buses(b->bdf, bus, 0, 0);
 		return;

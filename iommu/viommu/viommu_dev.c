@@ -289,6 +289,29 @@ static void describe_bars(struct viommu_dev *d)
 			 "reachable peer to peer\n", d->vm->cfg->name);
 }
 
+/* Each device, its DMA alias (a bridge's Requester ID, PCI Express to PCI/PCI-X Bridge 1.0,
+ * 2.3) and the aliasing bridge are endpoints: Linux attaches every DMA alias of a device
+ * behind a PCIe-to-PCI bridge, and puts the bridge in its IOMMU group (which it cannot
+ * probe without it). Devices behind one bridge share the alias's and the bridge's
+ * endpoints, and go to one VM (vpci_check_configs), which also saw that no two endpoints
+ * share a stream: each endpoint's domain is its STE's. */
+static void add_endpoint(struct viommu_dev *d, u16 rid, u32 sid)
+{
+	for (unsigned ep = 0; ep < d->ctx.n_ep; ep++)
+		if (d->ep[ep].id == rid)
+			return;
+	if (d->ctx.n_ep == VIOMMU_MAX_ENDPOINTS) {
+		log_err("vm '%s': virtio-iommu: more than %u endpoints: " PCI_BDF_FMT " is none\n",
+			d->vm->cfg->name, VIOMMU_MAX_ENDPOINTS, PCI_BDF_ARGS(rid));
+		return;
+	}
+	/* Endpoint ID = requester ID: the guest's iommu-map is the identity. */
+	d->ep[d->ctx.n_ep] = (struct viommu_endpoint){ .id = rid };
+	if (d->vm->msi)
+		d->ep[d->ctx.n_ep] = (struct viommu_endpoint){ rid, &d->msi_resv, 1 };
+	d->ep_sid[d->ctx.n_ep++] = sid;
+}
+
 static void describe_vm(struct viommu_dev *d)
 {
 	const struct vm_config *cfg = d->vm->cfg;
@@ -317,11 +340,11 @@ static void describe_vm(struct viommu_dev *d)
 
 		if (!p || !p->has_sid)
 			continue;
-		/* Endpoint ID = requester ID: the guest's iommu-map is the identity. */
-		d->ep[d->ctx.n_ep] = (struct viommu_endpoint){ .id = p->bdf };
-		if (d->vm->msi)
-			d->ep[d->ctx.n_ep] = (struct viommu_endpoint){ p->bdf, &d->msi_resv, 1 };
-		d->ep_sid[d->ctx.n_ep++] = p->sid;
+		add_endpoint(d, p->bdf, p->sid);
+		if (p->has_alias_sid)
+			add_endpoint(d, p->alias_rid, p->alias_sid);
+		if (p->has_alias && p->alias_bridge->has_sid)
+			add_endpoint(d, p->alias_bridge->bdf, p->alias_bridge->sid);
 	}
 	d->cfg = (struct virtio_iommu_config){
 		.page_size_mask = VIOMMU_PAGE_SIZES,

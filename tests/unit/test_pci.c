@@ -182,7 +182,26 @@ static void fk_bar(int i, unsigned n, uint64_t size, enum fake_bar kind)
 		put(wm + 4, 4, (uint32_t)(addr_mask >> 32));
 }
 
-/* A PCI-to-PCI bridge: bus numbers, a memory window, optional I/O and prefetchable ones. */
+/* A PCI Express Capability at 0x40 of Device/Port Type type (PCIe Base 4.0, 7.5.3.2). */
+static void fk_pcie(int i, uint8_t type)
+{
+	uint8_t *cfg = fk.f[i].cfg;
+
+	cfg[PCI_STATUS] |= PCI_STATUS_CAP_LIST;
+	cfg[PCI_CAPABILITY_LIST] = 0x40;
+	cfg[0x40] = PCI_CAP_ID_EXP;
+	cfg[0x41] = 0; /* the last capability */
+	put(cfg + 0x40 + PCI_EXP_FLAGS, 2, (uint32_t)type << 4 | 2);
+}
+
+/* A conventional PCI bridge: no capabilities at all. */
+static void fk_conventional(int i)
+{
+	fk.f[i].cfg[PCI_STATUS] &= (uint8_t)~PCI_STATUS_CAP_LIST;
+}
+
+/* A PCI-to-PCI bridge: bus numbers, a memory window, optional I/O and prefetchable ones. It
+ * is a PCI Express root port (fk_pcie to make it another kind, fk_conventional none). */
 static int fk_bridge(int parent, uint8_t dev, bool io, bool pref, bool pref64)
 {
 	int i = fk_fn(parent, dev, 0, 0x1b36, 0x000c, 0x060400);
@@ -207,6 +226,7 @@ static int fk_bridge(int parent, uint8_t dev, bool io, bool pref, bool pref64)
 	/* what firmware might have left: stale bus numbers and an open window */
 	f->cfg[PCI_SECONDARY_BUS] = 0x42;
 	put(f->cfg + PCI_MEMORY_BASE, 4, 0x10001000);
+	fk_pcie(i, PCI_EXP_TYPE_ROOT_PORT);
 	return i;
 }
 
@@ -924,6 +944,139 @@ static void test_bridge_above_another_vms_device_is_refused(void **state)
 	assert_int_equal(vpci_check_configs(&cfgs, err, sizeof(err)), 0);
 }
 
+/*
+ * DMA aliases (PCI Express to PCI/PCI-X Bridge 1.0, 2.3), as Linux's pci_for_each_dma_alias
+ * and QEMU's SMMU see them: a QEMU pcie-pci-bridge at 00:06.0 with devices at 01:00.0,
+ * 01:01.0, 01:02.0 and a conventional bridge at 01:03.0 with 02:02.0 behind it; a
+ * conventional bridge at 00:07.0 with 03:05.0; a root port at 00:08.0 with 04:00.0; 00:02.0
+ * on the root bus.
+ */
+static void aliased_tree(void)
+{
+	int x2p, inner, conv, rp;
+
+	fk_fn(-1, 0, 0, 0x1b36, 0x0008, 0x060000);
+	fk_fn(-1, 2, 0, 0x1b36, 0x0010, 0x010802);
+	x2p = fk_bridge(-1, 6, false, true, true);
+	fk_pcie(x2p, PCI_EXP_TYPE_PCI_BRIDGE);
+	for (uint8_t d = 0; d < 3; d++)
+		fk_fn(x2p, d, 0, 0x1af4, 0x1042, 0x010000);
+	inner = fk_bridge(x2p, 3, false, false, false);
+	fk_conventional(inner);
+	fk_fn(inner, 2, 0, 0x1af4, 0x1042, 0x010000);
+	conv = fk_bridge(-1, 7, false, false, false);
+	fk_conventional(conv);
+	fk_fn(conv, 5, 0, 0x1af4, 0x1042, 0x010000);
+	rp = fk_bridge(-1, 8, false, false, false);
+	fk_fn(rp, 0, 0, 0x1af4, 0x1042, 0x010000);
+}
+
+static void expect_alias(uint16_t bdf, uint16_t alias, bool nested)
+{
+	assert_true(dev(bdf)->has_alias);
+	assert_int_equal(dev(bdf)->alias_rid, alias);
+	assert_non_null(dev(bdf)->alias_bridge);
+	assert_int_equal(dev(bdf)->nested_alias, nested);
+	assert_true(dev(bdf)->has_alias_sid);
+	assert_int_equal(dev(bdf)->alias_sid, alias); /* QEMU's iommu-map: StreamID = RID */
+}
+
+/* Before, no device had an alias: its DMA went out on a StreamID nothing configured. */
+static void test_dma_aliases(void **state)
+{
+	aliased_tree();
+	pci_enumerate(&plat.pci, &fake_ops);
+
+	assert_int_equal(pci_count(), 12);
+	expect_alias(0x0108, 0x0100, false); /* (secondary bus, 0, 0) of the pcie-pci-bridge */
+	expect_alias(0x0110, 0x0100, false);
+	expect_alias(0x0118, 0x0100, false); /* the conventional bridge behind it, too */
+	expect_alias(0x0210, 0x0100, true);  /* 01:03.0's RID, then the topmost's */
+	expect_alias(0x0328, 0x0038, false); /* a conventional bridge's own RID */
+	assert_int_equal(dev(0x0108)->alias_bridge->bdf, 0x0030);
+	assert_int_equal(dev(0x0210)->alias_bridge->bdf, 0x0030);
+	assert_false(dev(0x0100)->has_alias); /* the alias is its own RID */
+	assert_false(dev(0x0400)->has_alias); /* root ports forward RIDs as they are */
+	assert_false(dev(0x0010)->has_alias);
+	assert_false(dev(0x0030)->has_alias);
+	expect_desc(0x0108, "PCI 01:01.0 [1af4:1042] class 010000, StreamID 0x108, DMA alias "
+			    "01:00.0 (StreamID 0x100)");
+	assert_int_equal(fake_log_count, 0);
+}
+
+/* Devices behind one PCIe-to-PCI bridge share its alias's stream: they go to one VM, and no
+ * other VM's device may use that stream. Before, such configs ran. */
+static void test_shared_alias_across_vms_is_refused(void **state)
+{
+	char err[200];
+
+	aliased_tree();
+	pci_enumerate(&plat.pci, &fake_ops);
+	cfgs = (struct vm_configs){ 0 };
+	give(0, "a", 0x0108);
+	give(1, "b", 0x0110);
+	assert_int_equal(vpci_check_configs(&cfgs, err, sizeof(err)), -E_INVAL);
+	assert_string_equal(err, "vm 'a': pci-devices: 01:01.0 does its DMA as its alias "
+				 "01:00.0, StreamID 0x100, which 01:02.0 of vm 'b' uses too");
+	cfgs = (struct vm_configs){ 0 };
+	give(0, "a", 0x0010);
+	give(1, "b", 0x0100); /* the device whose RID is the alias */
+	give(0, "a", 0x0110);
+	assert_int_equal(vpci_check_configs(&cfgs, err, sizeof(err)), -E_INVAL);
+	assert_string_equal(err, "vm 'a': pci-devices: 01:02.0 does its DMA as its alias "
+				 "01:00.0, StreamID 0x100, which 01:00.0 of vm 'b' uses too");
+	cfgs = (struct vm_configs){ 0 };
+	give(0, "a", 0x0210);
+	assert_int_equal(vpci_check_configs(&cfgs, err, sizeof(err)), -E_INVAL);
+	assert_string_equal(err, "vm 'a': pci-devices: 02:02.0 is behind more than one aliasing "
+				 "bridge (nested conventional PCI bridges): not supported");
+	/* All of them in one VM, with or without a virtio-iommu: fine. */
+	cfgs = (struct vm_configs){ 0 };
+	give(0, "a", 0x0100);
+	give(0, "a", 0x0108);
+	give(0, "a", 0x0110);
+	give(1, "b", 0x0010);
+	give(1, "b", 0x0328);
+	assert_int_equal(vpci_check_configs(&cfgs, err, sizeof(err)), 0);
+	cfgs.vm[0].virtio_iommu = true;
+	assert_int_equal(vpci_check_configs(&cfgs, err, sizeof(err)), 0);
+}
+
+/* An alias outside iommu-map cannot be isolated; an alias whose StreamID is another RID's
+ * would give a virtio-iommu two endpoints on one stream. */
+static void test_alias_streams_are_checked(void **state)
+{
+	char err[200];
+
+	plat.pci.iommu_map[0] = (struct plat_rid_map){ 0, plat.smmu.phandle, 0, 0x100 };
+	plat.pci.iommu_map[1] = (struct plat_rid_map){ 0x101, plat.smmu.phandle, 0x101, 0xfeff };
+	plat.pci.n_iommu_map = 2;
+	aliased_tree();
+	pci_enumerate(&plat.pci, &fake_ops);
+	assert_int_equal(fake_log_count, 5); /* 01:00.0's own RID, then each alias: the last */
+	assert_true(logged("PCI 02:02.0: its DMA alias 01:00.0 is not in 'iommu-map': its DMA "
+			   "cannot be isolated\n"));
+	cfgs = (struct vm_configs){ 0 };
+	give(0, "a", 0x0108);
+	assert_int_equal(vpci_check_configs(&cfgs, err, sizeof(err)), -E_INVAL);
+	assert_string_equal(err, "vm 'a': pci-devices: 01:01.0 does its DMA as its alias "
+				 "01:00.0, which has no StreamID in 'iommu-map'");
+
+	plat.pci.iommu_map[2] = (struct plat_rid_map){ 0x100, plat.smmu.phandle, 0x10, 1 };
+	plat.pci.n_iommu_map = 3; /* RID 01:00.0 -> StreamID 0x10, 00:02.0's */
+	fake_reset(0);
+	aliased_tree();
+	pci_enumerate(&plat.pci, &fake_ops);
+	cfgs = (struct vm_configs){ 0 };
+	give(0, "a", 0x0010);
+	give(0, "a", 0x0108);
+	assert_int_equal(vpci_check_configs(&cfgs, err, sizeof(err)), 0);
+	cfgs.vm[0].virtio_iommu = true;
+	assert_int_equal(vpci_check_configs(&cfgs, err, sizeof(err)), -E_INVAL);
+	assert_string_equal(err, "vm 'a': pci-devices: RIDs 00:02.0 and 01:00.0 share StreamID "
+				 "0x10, which its virtio-iommu cannot attach to two domains");
+}
+
 static unsigned filter(unsigned reg, unsigned size, u32 v, u16 cmd, struct vpci_write *w)
 {
 	memset(w, 0xa5, VPCI_MAX_WRITES * sizeof(*w));
@@ -988,6 +1141,9 @@ int main(void)
 		cmocka_unit_test_setup(test_cfg_access, setup),
 		cmocka_unit_test_setup(test_bus_master, setup),
 		cmocka_unit_test_setup(test_bridge_above_another_vms_device_is_refused, setup),
+		cmocka_unit_test_setup(test_dma_aliases, setup),
+		cmocka_unit_test_setup(test_shared_alias_across_vms_is_refused, setup),
+		cmocka_unit_test_setup(test_alias_streams_are_checked, setup),
 		cmocka_unit_test(test_vpci_filters_writes_by_byte),
 	};
 
