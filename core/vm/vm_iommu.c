@@ -208,7 +208,7 @@ static void storm_count(struct vm *vm)
 	}
 	if (!s->paused && ++s->events > STORM_EVENTS) {
 		/* Right after a pause, the storm went on: the next one lasts longer. */
-		bool again = s->pauses && now - s->resumed_at_us < 2 * STORM_WINDOW_US;
+		bool again = s->pauses && now - s->resumed_at_us < 1000ULL * STORM_AGAIN_MS;
 
 		s->pause_ms = again ? MIN(2 * s->pause_ms, STORM_PAUSE_MAX_MS) : STORM_PAUSE_MIN_MS;
 		s->resume_at_us = now + 1000ULL * s->pause_ms;

@@ -47,13 +47,16 @@ void vm_iommu_report_events(void);
 /* Fault storms: a VM whose devices make more than STORM_EVENTS SMMU events within
  * STORM_WINDOW_US has their streams paused (smmu_pause_stream: aborted, recording nothing),
  * so that the one event queue all VMs share keeps room for the others' faults. A pause
- * lasts STORM_PAUSE_MIN_MS, twice as long each time the storm goes on right after one
- * (up to STORM_PAUSE_MAX_MS), and ends on one of the VM's own CPUs: on an exit of one of
- * its vCPUs once the time is up (vm_iommu_storm_check). Stopping the VM ends it too. */
+ * lasts STORM_PAUSE_MIN_MS, twice as long each time the storm starts again within
+ * STORM_AGAIN_MS of the last pause's end (up to STORM_PAUSE_MAX_MS: a device that faults on
+ * every transfer bursts into the queue ever more rarely), and ends on one of the VM's own
+ * CPUs: on an exit of one of its vCPUs once the time is up (vm_iommu_storm_check).
+ * Stopping the VM ends it too. */
 #define STORM_WINDOW_US 10000
 #define STORM_EVENTS 64
 #define STORM_PAUSE_MIN_MS 10
-#define STORM_PAUSE_MAX_MS 1000
+#define STORM_PAUSE_MAX_MS 60000
+#define STORM_AGAIN_MS 1000
 void vm_iommu_storm_resume_due(struct vm *vm);
 static inline void vm_iommu_storm_check(struct vm *vm)
 {

@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from qemu import Qemu, assert_clean, machine_args, printed
+from qemu import Qemu, assert_clean, hypervisor_prompt_stats, machine_args, printed
 from test_dma import FLAVOURS, edu
 
-FAULTER_DONE = r"\[faulter\] GUEST: faulter: (\d+) of (\d+) faults reported$"
+FAULTER_DONE = r"\[faulter\] GUEST: faulter: (\d+) of (\d+) faults reported, missing (\S+), (\d+) DMA\(s\) timed out$"
 
 
 @pytest.fixture(scope="module", params=sorted(FLAVOURS))
@@ -23,6 +23,7 @@ def storm_run(request):
     try:
         end = q.wait_for(FAULTER_DONE, timeout=60).end()
         q.wait_for(r"\[flood\] GUEST: flood: \d+ DMAs, \d+ fault events\n", since=end)
+        q.stats = hypervisor_prompt_stats(q)
     except AssertionError:
         pass
     yield q
@@ -32,7 +33,7 @@ def storm_run(request):
 def test_the_other_vm_hears_of_each_of_its_faults(storm_run):
     """Every one of the faulter's faults reached its virtio-iommu's event queue."""
     m = printed(storm_run, FAULTER_DONE)
-    assert m.group(1) == m.group(2), storm_run.output
+    assert m.group(1) == m.group(2), getattr(storm_run, "stats", "") + storm_run.output
 
 
 def test_the_storming_vm_is_paused_and_still_hears_of_its_faults(storm_run):
