@@ -1,6 +1,6 @@
 """A fault storm in one VM beside another VM's occasional faults (the hostile issue's item 5,
 tests/guest/storm.dts). "flood"'s edu faults in a loop, each transfer enough to fill the
-SMMU's one event queue; "faulter"'s edu faults twenty times, 100 ms apart, each at an IOVA of
+SMMU's one event queue; "faulter"'s edu faults 32 times, 150 ms apart, each at an IOVA of
 its own. The hypervisor pauses a storming VM's streams (core/vm/vm_iommu.h "Fault storms"),
 so the queue keeps room for the other VM: each of the faulter's faults is reported to it,
 while the flood still hears of its own between pauses. On both SMMU flavours."""

@@ -540,8 +540,8 @@ void viommu_flood(void)
 }
 
 /* ---- role=faulter: its own faults heard beside a flood (tests/boot/test_storm.py) ----
- * Its edu at 00:05.0 DMAs FAULTER_DMAS times, FAULTER_GAP_MS apart, each time into an
- * unmapped IOVA of its own; every fault event's address says which DMA it was. A fault the
+ * Its edu at 00:05.0 DMAs FAULTER_DMAS times (100 ms each, edu's pace), FAULTER_GAP_MS
+ * apart, each time into an unmapped IOVA of its own; every fault event's address says which DMA it was. A fault the
  * SMMU's shared event queue lost (another VM's device filled it) is never reported. */
 #define FAULTER_DMAS 32U
 #define FAULTER_GAP_MS 50U
