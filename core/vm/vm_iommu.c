@@ -277,7 +277,9 @@ static struct vm *owner_of(u32 sid)
 			const struct pci_dev *d = vm_pci_dev(&vms[i], j);
 
 			if (d && ((d->has_sid && d->sid == sid) ||
-				  (d->has_alias_sid && d->alias_sid == sid)))
+				  (d->has_alias_sid && d->alias_sid == sid) ||
+				  (d->has_alias && d->alias_bridge->has_sid &&
+				   d->alias_bridge->sid == sid)))
 				return &vms[i];
 		}
 	return NULL;
