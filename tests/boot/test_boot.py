@@ -54,8 +54,9 @@ def test_allocator_owns_ram_outside_image_and_dtb(qemu):
     image_kib = sum(int(x) for x in image.groups())
     # All of RAM but the image and the DTB (QEMU's is 1 MiB) belongs to the allocator ...
     assert 1024 * 1024 - image_kib - 1024 - 64 <= total <= 1024 * 1024 - image_kib
-    # ... and boot itself used little of it (bitmaps, a few table pages).
-    assert total - 128 <= free < total
+    # ... and boot itself used little of it: bitmaps, a few table pages and the SMMU's
+    # queues (its event queue alone is 128 KiB, room for a fault storm's burst).
+    assert total - 256 <= free < total
 
 
 def test_without_smmu_warns_and_boots(qemu):
