@@ -116,20 +116,21 @@ static void cmdq_write(const struct smmu_cmd *cmd)
 }
 
 /* Wait until CONS reaches PROD: with the lock held nobody adds commands, so the CMD_SYNC
- * just written, and everything before it, has completed (4.7). */
+ * just written, and everything before it, has completed (4.7). An SMMU that consumed the
+ * queue before the first look (QEMU's does as PROD is written) costs that one read: the
+ * deadline is taken at the second. */
 static int cmdq_wait_sync(void)
 {
 	struct smmu_queue *q = &smmu.cmdq;
-	u64 start = timer_counter(), deadline = timer_now_us() + SMMU_TIMEOUT_US, ns;
+	u64 start = timer_counter(), deadline = 0, ns;
 	int ret = 0;
 
-	for (;;) {
-		cmdq_read_cons();
-		if (q->cons == q->prod)
-			break;
+	for (cmdq_read_cons(); q->cons != q->prod; cmdq_read_cons()) {
 		if (smmu_gerror_handle_locked() & GERROR_CMDQ_ERR)
 			ret = -E_IO;
-		if (timer_now_us() > deadline) {
+		if (!deadline) {
+			deadline = timer_now_us() + SMMU_TIMEOUT_US;
+		} else if (timer_now_us() > deadline) {
 			log_err("SMMUv3: CMD_SYNC not complete after %u us (PROD %x CONS %x, "
 				"GERROR %x GERRORN %x)\n", SMMU_TIMEOUT_US, q->prod,
 				smmu_rd32(ARM_SMMU_CMDQ_CONS), smmu_rd32(ARM_SMMU_GERROR), smmu_rd32(ARM_SMMU_GERRORN));
