@@ -31,33 +31,42 @@
 
 enum cost_source { SOURCE_TIMER, SOURCE_INSTRUCTIONS, SOURCE_CYCLES };
 
-/* Decided by each CPU alike (the same PMU everywhere); read by cost_now() on any. */
+/* Decided by each CPU alike (the same PMU everywhere); read by cost_unit() on any. */
 static enum cost_source source;
-static unsigned counter; /* the event counter kept for EL2: the last one */
 /* The system counter's frequency (drivers/timer says: the firmware's or the device tree's). */
 static u32 counter_hz;
 
 /* PMEVCNTR<n>_EL0 is S3_3_C14_C<8 + n / 8>_<n % 8>: the counter number is in the
- * instruction, so reading a counter chosen at boot takes a switch. */
-#define READ_CNTR(crm, op2) \
-	case ((crm) - 8) * 8 + (op2): \
+ * instruction, so each counter has its reader, and cost_now() calls the one chosen at boot
+ * (a switch on the number cost more than the rest of a reading). */
+#define CNTR_READER(crm, op2) \
+	static cost_t read_cntr_##crm##_##op2(void) \
+	{ \
+		u64 v; \
 		__asm__ volatile("mrs %0, S3_3_C14_C" #crm "_" #op2 : "=r"(v)); \
-		break;
-#define READ_CNTR_ROW(crm) \
-	READ_CNTR(crm, 0) READ_CNTR(crm, 1) READ_CNTR(crm, 2) READ_CNTR(crm, 3) \
-	READ_CNTR(crm, 4) READ_CNTR(crm, 5) READ_CNTR(crm, 6) READ_CNTR(crm, 7)
-
-static u64 read_event_counter(unsigned n)
-{
-	u64 v = 0;
-
-	switch (n) {
-	READ_CNTR_ROW(8) READ_CNTR_ROW(9) READ_CNTR_ROW(10)
-	READ_CNTR(11, 0) READ_CNTR(11, 1) READ_CNTR(11, 2) READ_CNTR(11, 3)
-	READ_CNTR(11, 4) READ_CNTR(11, 5) READ_CNTR(11, 6)
+		return (cost_t)v; \
 	}
-	return v;
-}
+#define CNTR_READER_ROW(crm) \
+	CNTR_READER(crm, 0) CNTR_READER(crm, 1) CNTR_READER(crm, 2) CNTR_READER(crm, 3) \
+	CNTR_READER(crm, 4) CNTR_READER(crm, 5) CNTR_READER(crm, 6) CNTR_READER(crm, 7)
+CNTR_READER_ROW(8) CNTR_READER_ROW(9) CNTR_READER_ROW(10)
+CNTR_READER(11, 0) CNTR_READER(11, 1) CNTR_READER(11, 2) CNTR_READER(11, 3)
+CNTR_READER(11, 4) CNTR_READER(11, 5) CNTR_READER(11, 6)
+
+#define CNTR_ROW(crm) \
+	read_cntr_##crm##_0, read_cntr_##crm##_1, read_cntr_##crm##_2, read_cntr_##crm##_3, \
+	read_cntr_##crm##_4, read_cntr_##crm##_5, read_cntr_##crm##_6, read_cntr_##crm##_7
+/* PMEVCNTR0_EL0 .. PMEVCNTR30_EL0 */
+static cost_t (*const event_counter_readers[31])(void) = {
+	CNTR_ROW(8), CNTR_ROW(9), CNTR_ROW(10),
+	read_cntr_11_0, read_cntr_11_1, read_cntr_11_2, read_cntr_11_3,
+	read_cntr_11_4, read_cntr_11_5, read_cntr_11_6,
+};
+
+static cost_t read_timer(void) { return (cost_t)counter_read(); }
+
+/* What cost_now() reads; decided by each CPU alike in pmu_cpu_init(). */
+static cost_t (*read_cost)(void) = read_timer;
 
 static enum cost_source pick_source(u64 dfr0, u64 pmcr)
 {
@@ -91,6 +100,7 @@ void pmu_cpu_init(void)
 	u64 pmcr = read_sysreg(pmcr_el0);
 	unsigned n = (unsigned)FIELD_GET(PMCR_N, pmcr);
 	unsigned ver = (unsigned)FIELD_GET(DFR0_PMUVER, dfr0);
+	unsigned counter = n - 1; /* the event counter kept for EL2: the last one */
 	u64 mdcr;
 
 	source = pick_source(dfr0, pmcr);
@@ -100,7 +110,7 @@ void pmu_cpu_init(void)
 		isb();
 		return;
 	}
-	counter = n - 1;
+	read_cost = event_counter_readers[counter];
 	mdcr = FIELD_PREP(MDCR_EL2_HPMN, counter) | MDCR_EL2_HPME;
 	if (ver >= PMUVER_V3P1)
 		mdcr |= MDCR_EL2_HPMD;
@@ -114,8 +124,7 @@ void pmu_cpu_init(void)
 cost_t cost_now(void)
 {
 	isb(); /* count what came before, not what is speculated */
-	return (cost_t)(source == SOURCE_TIMER ? counter_read()
-						: read_event_counter(counter));
+	return read_cost();
 }
 
 const char *cost_unit(void)

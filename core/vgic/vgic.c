@@ -24,12 +24,16 @@
 /* Where the device tree names none: the PPI the SBSA recommends, and QEMU's. */
 #define MAINT_INTID_DEFAULT 25
 
-/* Interrupts are masked while the lock is held: the sources call in from IRQ context. */
+/* Interrupts are masked while the lock is held: the sources call in from IRQ context.
+ * Every acquisition counts as a change (vgic_flush), counted before anything under the lock
+ * can kick a vCPU: the kick's SGI follows a DSB (gic_send_sgi), so the kicked CPU sees the
+ * new count. */
 static struct vgic_locked vgic_lock(struct vm *vm)
 {
 	u64 flags = irq_save();
 
 	spin_lock(&vm->vgic->lock);
+	__atomic_store_n(&vm->vgic->changes, vm->vgic->changes + 1, __ATOMIC_RELAXED);
 	return (struct vgic_locked){ vm, flags };
 }
 
@@ -337,29 +341,37 @@ void vgic_sgi1r_write(struct vcpu *v, u64 value)
 
 /* ---- the virtual CPU interface ---- */
 
+/* Most exits change no interrupt state (an MMIO access, a trapped register): after a flush
+ * that listed nothing and wanted nothing, the next one is skipped while the VM's vGIC state
+ * stays as it was. A change on another CPU that concerns this vCPU kicks it (vgic_notify),
+ * and the exit that follows sees the change counted. */
 void vgic_flush(struct vcpu *v)
 {
 	struct vgic_cpu *c = v->vgic;
-	struct vgic_locked g = vgic_lock(v->vm);
-	u64 hcr = vgic_fill_lrs(g, v);
+	struct vgic_locked g;
+	u64 hcr;
 
+	if (c->idle && __atomic_load_n(&v->vm->vgic->changes, __ATOMIC_RELAXED) == c->idle_at)
+		return; /* ICH_HCR_EL2 stays En, as vgic_sync left it */
+	g = vgic_lock(v->vm);
+	hcr = vgic_fill_lrs(g, v);
+	c->idle = !c->used_lrs && !c->lr_overflow;
+	c->idle_at = v->vm->vgic->changes;
 	vgic_unlock(g);
 	for (unsigned i = 0; i < c->used_lrs; i++)
 		ich_write_lr(i, c->lr[i]);
 	write_sysreg(ich_hcr_el2, hcr);
 }
 
-void vgic_sync(struct vcpu *v)
+/* The n list registers v used, taken back. Apart from vgic_sync so that an exit with none
+ * in use does not pay for the array's stack protection. */
+static __attribute__((noinline)) void take_back_lrs(struct vcpu *v, unsigned n)
 {
-	struct vgic_cpu *c = v->vgic;
-	unsigned n = MIN(c->used_lrs, VGIC_MAX_LRS);
 	u64 now[VGIC_MAX_LRS];
 	struct vgic_locked g;
 
 	/* En = 0 drops a maintenance interrupt: its condition is handled below. */
 	write_sysreg(ich_hcr_el2, 0);
-	if (!n)
-		return;
 	for (unsigned i = 0; i < n; i++) {
 		now[i] = ich_read_lr(i);
 		ich_write_lr(i, 0);
@@ -369,12 +381,23 @@ void vgic_sync(struct vcpu *v)
 	vgic_unlock(g);
 }
 
+void vgic_sync(struct vcpu *v)
+{
+	unsigned n = MIN(v->vgic->used_lrs, VGIC_MAX_LRS);
+
+	/* No list register used: ICH_HCR_EL2 is En alone (UIE needs two in use), so no
+	 * maintenance interrupt can be pending (IHI 0069, ICH_HCR_EL2, ICH_MISR_EL2). */
+	if (n)
+		take_back_lrs(v, n);
+}
+
 void vgic_cpu_load(struct vcpu *v)
 {
 	struct vgic_cpu *c = v->vgic;
 	unsigned aprs = ich_nr_aprs();
 
 	c->nr_lrs = MIN(ich_nr_lrs(), VGIC_MAX_LRS);
+	c->idle = false; /* the first entry flushes */
 	/* The guest uses the system-register interface only; the layout of ICH_VMCR_EL2
 	 * depends on ICC_SRE_EL1.SRE, so that comes first (IHI 0069, ICH_VMCR_EL2). */
 	write_sysreg(icc_sre_el1, ICC_SRE_EL1_SRE | ICC_SRE_EL1_DFB | ICC_SRE_EL1_DIB);

@@ -70,6 +70,10 @@ struct vgic_cpu {
 	/* Private interrupts that may want a list register (bit = INTID); see
 	 * vgic_dist.maybe_lr. */
 	u32 maybe_lr;
+	/* The last vgic_flush listed nothing and wanted nothing, when the VM's vgic_dist.changes
+	 * was idle_at: until that changes, entering needs no flush (core/vgic/vgic.c). */
+	bool idle;
+	u64 idle_at;
 };
 
 struct vgic_hw_ops;
@@ -92,6 +96,7 @@ struct vgic_dist {
 	u64 lpi_maybe_lr[VGIC_MAX_LPIS / 64];
 	u64 propbaser; /* GICR_PROPBASER: one configuration table for every redistributor */
 	struct vits *its; /* the VM's virtual ITS, or NULL (then no LPIs) */
+	u64 changes; /* counts the lock's acquisitions: whatever changes the state takes it */
 };
 
 struct vm;

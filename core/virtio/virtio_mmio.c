@@ -113,8 +113,8 @@ void virtio_mmio_process(struct virtio_mmio *t, unsigned queue)
 	if (used) {
 		if (t->ops->sync)
 			t->ops->sync(t->dev, queue, t->status_at);
-		vq_publish(&q->vq, &t->host.mem);
-		if (vq_should_notify(&q->vq, &t->host.mem))
+		vq_publish(&q->vq);
+		if (vq_should_notify(&q->vq))
 			notify(t, VIRTIO_MMIO_INT_USED_BUFFER);
 	}
 	if (st)
@@ -138,7 +138,7 @@ bool virtio_queue_fill(struct virtio_mmio *t, unsigned queue, const void *data, 
 		t->stats.fill_dropped++;
 		return false;
 	}
-	if (vq_should_notify(&q->vq, &t->host.mem))
+	if (vq_should_notify(&q->vq))
 		notify(t, VIRTIO_MMIO_INT_USED_BUFFER);
 	return true;
 }

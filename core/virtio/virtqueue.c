@@ -83,19 +83,19 @@ enum vq_status vq_setup(struct virtqueue *vq, const struct vq_mem *mem, u32 num,
 			ipa_t desc, ipa_t avail, ipa_t used)
 {
 	enum vq_status st;
-	u8 *p;
+	u8 *d = NULL, *a = NULL, *u = NULL;
 
 	*vq = (struct virtqueue){ 0 };
 	if (!size_ok(num, num_max))
 		return VQ_ERR_SIZE;
-	st = map_ring(mem, desc, VIRTQ_DESC_BYTES(num), VIRTQ_DESC_ALIGN, &p);
+	st = map_ring(mem, desc, VIRTQ_DESC_BYTES(num), VIRTQ_DESC_ALIGN, &d);
 	if (!st)
-		st = map_ring(mem, avail, VIRTQ_AVAIL_BYTES(num), VIRTQ_AVAIL_ALIGN, &p);
+		st = map_ring(mem, avail, VIRTQ_AVAIL_BYTES(num), VIRTQ_AVAIL_ALIGN, &a);
 	if (!st)
-		st = map_ring(mem, used, VIRTQ_USED_BYTES(num), VIRTQ_USED_ALIGN, &p);
+		st = map_ring(mem, used, VIRTQ_USED_BYTES(num), VIRTQ_USED_ALIGN, &u);
 	if (st)
 		return st;
-	*vq = (struct virtqueue){ .num = (u16)num, .desc = desc, .avail = avail, .used = used };
+	*vq = (struct virtqueue){ .num = (u16)num, .desc = d, .avail = a, .used = u };
 	return VQ_OK;
 }
 
@@ -143,8 +143,8 @@ static void chain_start(struct vq_chain *c, u16 head)
  * translated before it is touched, at most num descriptors (so a loop ends), the total
  * bounded, readable before writable. Nothing is written to guest memory.
  */
-static enum vq_status walk(const struct virtqueue *vq, const struct vq_mem *mem, const u8 *table,
-			   u16 head, struct vq_chain *c, u8 *in, u32 in_cap, u32 out_max)
+static enum vq_status walk(const struct virtqueue *vq, const struct vq_mem *mem, u16 head,
+			   struct vq_chain *c, u8 *in, u32 in_cap, u32 out_max)
 {
 	u16 idx = head;
 	u64 total = 0;
@@ -154,7 +154,7 @@ static enum vq_status walk(const struct virtqueue *vq, const struct vq_mem *mem,
 	if (head >= vq->num)
 		return VQ_ERR_HEAD;
 	for (;;) {
-		const u8 *d = table + (u64)VIRTQ_DESC_SIZE * idx;
+		const u8 *d = vq->desc + (u64)VIRTQ_DESC_SIZE * idx;
 		u64 addr;
 		u32 len;
 		u16 flags, next;
@@ -201,33 +201,27 @@ static enum vq_status walk(const struct virtqueue *vq, const struct vq_mem *mem,
 	}
 }
 
-enum vq_status vq_pop(struct virtqueue *vq, const struct vq_mem *mem, struct vq_chain *c,
-		      u8 *in, u32 in_cap, u32 out_max)
+/* How many chains the driver has made available past the device's index: the available
+ * idx, read once (2.7.13), then a read barrier for what it publishes. */
+static enum vq_status available(const struct virtqueue *vq, u16 *pending)
 {
-	enum vq_status st;
-	u8 *table, *avail;
-	u16 idx, pending, head;
-
-	chain_start(c, 0);
-	if (!size_ok(vq->num, VIRTQ_SIZE_MAX))
+	if (!vq->num)
 		return VQ_ERR_SIZE;
-	st = map_ring(mem, vq->avail, VIRTQ_AVAIL_BYTES(vq->num), VIRTQ_AVAIL_ALIGN, &avail);
-	if (st)
-		return st;
-
-	idx = ld16(avail + VIRTQ_AVAIL_IDX);
-	pending = (u16)(idx - vq->last_avail);
+	*pending = (u16)(ld16(vq->avail + VIRTQ_AVAIL_IDX) - vq->last_avail);
 	/* The driver cannot have more than num chains outstanding (2.7.13). */
-	if (pending > vq->num)
+	if (*pending > vq->num)
 		return VQ_ERR_AVAIL_IDX;
-	if (!pending)
-		return VQ_EMPTY;
-	st = map_ring(mem, vq->desc, VIRTQ_DESC_BYTES(vq->num), VIRTQ_DESC_ALIGN, &table);
-	if (st)
-		return st;
-	vq_rmb(); /* the ring entry and the chain were written before idx */
-	head = ld16(avail + VIRTQ_AVAIL_RING + 2 * (u64)(vq->last_avail & (vq->num - 1)));
-	st = walk(vq, mem, table, head, c, in, in_cap, out_max);
+	vq_rmb(); /* the ring entries and the chains were written before idx */
+	return VQ_OK;
+}
+
+/* The chain of the next available ring entry, which available() counted. */
+static enum vq_status take(struct virtqueue *vq, const struct vq_mem *mem, struct vq_chain *c,
+			   u8 *in, u32 in_cap, u32 out_max)
+{
+	u16 head = ld16(vq->avail + VIRTQ_AVAIL_RING + 2 * (u64)(vq->last_avail & (vq->num - 1)));
+	enum vq_status st = walk(vq, mem, head, c, in, in_cap, out_max);
+
 	if (st)
 		return st;
 	vq->walked += c->n_desc;
@@ -235,18 +229,23 @@ enum vq_status vq_pop(struct virtqueue *vq, const struct vq_mem *mem, struct vq_
 	return VQ_OK;
 }
 
-enum vq_status vq_push(struct virtqueue *vq, const struct vq_mem *mem, const struct vq_chain *c,
-		       const u8 *out, u32 used_len)
+enum vq_status vq_pop(struct virtqueue *vq, const struct vq_mem *mem, struct vq_chain *c,
+		      u8 *in, u32 in_cap, u32 out_max)
 {
-	enum vq_status st;
-	u32 left;
-	u8 *used, *elem;
+	u16 pending;
+	enum vq_status st = available(vq, &pending);
 
-	if (!size_ok(vq->num, VIRTQ_SIZE_MAX))
-		return VQ_ERR_SIZE;
-	st = map_ring(mem, vq->used, VIRTQ_USED_BYTES(vq->num), VIRTQ_USED_ALIGN, &used);
+	chain_start(c, 0);
 	if (st)
 		return st;
+	return pending ? take(vq, mem, c, in, in_cap, out_max) : VQ_EMPTY;
+}
+
+/* vq_push on a queue that is set up. */
+static void push(struct virtqueue *vq, const struct vq_chain *c, const u8 *out, u32 used_len)
+{
+	u32 left;
+	u8 *elem;
 
 	used_len = MIN(used_len, c->out_cap);
 	left = used_len;
@@ -258,34 +257,36 @@ enum vq_status vq_push(struct virtqueue *vq, const struct vq_mem *mem, const str
 		left -= n;
 	}
 	/* A slot past the published idx: the driver does not read it yet. */
-	elem = used + VIRTQ_USED_RING + (u64)VIRTQ_USED_ELEM_SIZE * (vq->used_idx & (vq->num - 1));
+	elem = vq->used + VIRTQ_USED_RING + (u64)VIRTQ_USED_ELEM_SIZE * (vq->used_idx & (vq->num - 1));
 	st32(elem + VIRTQ_USED_ELEM_ID, c->head);
 	st32(elem + VIRTQ_USED_ELEM_LEN, used_len);
 	vq->used_idx++;
+}
+
+enum vq_status vq_push(struct virtqueue *vq, const struct vq_chain *c, const u8 *out,
+		       u32 used_len)
+{
+	if (!vq->num)
+		return VQ_ERR_SIZE;
+	push(vq, c, out, used_len);
 	return VQ_OK;
 }
 
-void vq_publish(struct virtqueue *vq, const struct vq_mem *mem)
+void vq_publish(struct virtqueue *vq)
 {
-	u8 *used;
-
 	vq->walked = 0;
-	if (!size_ok(vq->num, VIRTQ_SIZE_MAX) ||
-	    map_ring(mem, vq->used, VIRTQ_USED_BYTES(vq->num), VIRTQ_USED_ALIGN, &used))
+	if (!vq->num)
 		return; /* nothing can have been pushed */
 	vq_wmb(); /* buffers and elements before the idx that publishes them (2.7.8.2) */
-	st16(used + VIRTQ_USED_IDX, vq->used_idx);
+	st16(vq->used + VIRTQ_USED_IDX, vq->used_idx);
 }
 
-bool vq_should_notify(const struct virtqueue *vq, const struct vq_mem *mem)
+bool vq_should_notify(const struct virtqueue *vq)
 {
-	u8 *avail;
-
-	if (!size_ok(vq->num, VIRTQ_SIZE_MAX) ||
-	    map_ring(mem, vq->avail, VIRTQ_AVAIL_BYTES(vq->num), VIRTQ_AVAIL_ALIGN, &avail))
+	if (!vq->num)
 		return true; /* a spurious notification is harmless (2.7.7.1) */
 	vq_mb();
-	return !(ld16(avail + VIRTQ_AVAIL_FLAGS) & VIRTQ_AVAIL_F_NO_INTERRUPT);
+	return !(ld16(vq->avail + VIRTQ_AVAIL_FLAGS) & VIRTQ_AVAIL_F_NO_INTERRUPT);
 }
 
 /* Where byte off of c's device-writable part lies in guest memory. */
@@ -311,22 +312,21 @@ enum vq_status vq_process(struct virtqueue *vq, const struct vq_mem *mem, vq_han
 			  void *dev, unsigned queue, const struct vq_bufs *bufs, unsigned *used,
 			  struct vq_stats *stats)
 {
-	unsigned served = 0;
+	u16 pending;
+	enum vq_status st = available(vq, &pending);
 
 	*used = 0;
-	/* One queue's worth per call bounds the work a guest's single notification causes;
-	 * a driver always notifies for buffers it adds later (notifications are never
-	 * suppressed: VIRTQ_USED_F_NO_NOTIFY is never set). */
-	for (unsigned i = 0; i < vq->num; i++) {
+	/* The available idx is read once: at most one queue's worth per call, which bounds the
+	 * work a guest's single notification causes. A driver notifies for buffers it adds
+	 * later, since the device never suppresses notifications (no VIRTQ_USED_F_NO_NOTIFY,
+	 * no EVENT_IDX: 2.7.10). */
+	for (unsigned i = 0; !st && i < pending; i++) {
 		struct vq_chain c;
 		size_t n = 0;
-		enum vq_status st;
 
-		st = vq_pop(vq, mem, &c, bufs->in, bufs->in_cap, bufs->out_cap);
-		if (st == VQ_EMPTY)
-			return VQ_OK;
+		st = take(vq, mem, &c, bufs->in, bufs->in_cap, bufs->out_cap);
 		if (st)
-			return st;
+			break;
 		stats->chains++;
 		if (c.in_truncated) {
 			/* More to read than a request of this device can be: refuse it, used
@@ -336,14 +336,12 @@ enum vq_status vq_process(struct virtqueue *vq, const struct vq_mem *mem, vq_han
 			if (c.out_cap)
 				memset(bufs->out, 0, c.out_cap); /* nothing stale reaches the guest */
 			n = fn(dev, queue, bufs->in, c.in_len, bufs->out, c.out_cap);
-			note_status(bufs, served++, &c, (u32)MIN(n, (size_t)c.out_cap));
+			note_status(bufs, *used, &c, (u32)MIN(n, (size_t)c.out_cap));
 		}
-		st = vq_push(vq, mem, &c, bufs->out, (u32)MIN(n, (size_t)c.out_cap));
-		if (st)
-			return st;
+		push(vq, &c, bufs->out, (u32)MIN(n, (size_t)c.out_cap));
 		(*used)++;
 	}
-	return VQ_OK;
+	return st;
 }
 
 enum vq_status vq_fill(struct virtqueue *vq, const struct vq_mem *mem, const void *data,
@@ -357,10 +355,8 @@ enum vq_status vq_fill(struct virtqueue *vq, const struct vq_mem *mem, const voi
 	st = vq_pop(vq, mem, &c, NULL, 0, len);
 	if (st)
 		return st;
-	st = vq_push(vq, mem, &c, data, c.out_cap);
-	if (st)
-		return st;
-	vq_publish(vq, mem);
+	push(vq, &c, data, c.out_cap);
+	vq_publish(vq);
 	*written = c.out_cap;
 	return VQ_OK;
 }

@@ -16,7 +16,8 @@
 #include "core/lib/types.h"
 
 /* A hypervisor pointer to guest-physical [addr, addr + size), or NULL if any byte of it is
- * outside the guest's RAM. size is never 0. */
+ * outside the guest's RAM. size is never 0. The same range translates to the same pointer for
+ * as long as a queue is set up: its rings are translated once, by vq_setup. */
 typedef void *(*vq_translate_fn)(void *ctx, ipa_t addr, u64 size);
 
 struct vq_mem {
@@ -46,12 +47,14 @@ const char *vq_status_name(enum vq_status s);
 static inline bool vq_status_malformed(enum vq_status s) { return s > VQ_EMPTY; }
 
 /* One queue as the driver configured it, and the device's own progress. The indexes are
- * the device's shadows: guest memory is never trusted to hold them. */
+ * the device's shadows: guest memory is never trusted to hold them. The rings are where
+ * vq_setup found them in guest RAM, checked once: a queue's configuration is fixed while it
+ * is set up (4.2.2.2), and so is the translation of guest RAM (struct vq_mem). */
 struct virtqueue {
-	u16 num;         /* queue size, a power of 2 */
-	ipa_t desc;      /* descriptor table */
-	ipa_t avail;     /* driver area */
-	ipa_t used;      /* device area */
+	u16 num;         /* queue size, a power of 2; 0 while not set up */
+	u8 *desc;        /* descriptor table */
+	u8 *avail;       /* driver area */
+	u8 *used;        /* device area */
 	u16 last_avail;  /* next available ring entry the device takes */
 	u16 used_idx;    /* next used ring entry the device writes */
 	/* Descriptors walked since the last vq_publish. A driver puts chains in free
@@ -99,17 +102,16 @@ enum vq_status vq_pop(struct virtqueue *vq, const struct vq_mem *mem, struct vq_
 /* Complete a popped chain: copy out[0..used_len) into its device-writable buffers in
  * order and write its used element (used_len capped at c->out_cap). The driver does not see
  * it until vq_publish. Chains are pushed in the order they were popped, at most num between
- * two publications. Returns VQ_OK, or VQ_ERR_SIZE / VQ_ERR_RING_RANGE / VQ_ERR_RING_ALIGN for
- * a queue vq_setup did not accept. */
-enum vq_status vq_push(struct virtqueue *vq, const struct vq_mem *mem, const struct vq_chain *c,
-		       const u8 *out, u32 used_len);
+ * two publications. Returns VQ_OK, or VQ_ERR_SIZE for a queue vq_setup did not accept. */
+enum vq_status vq_push(struct virtqueue *vq, const struct vq_chain *c, const u8 *out,
+		       u32 used_len);
 
 /* Make every pushed chain used: a write barrier, then the used idx (2.7.8.2). */
-void vq_publish(struct virtqueue *vq, const struct vq_mem *mem);
+void vq_publish(struct virtqueue *vq);
 
 /* After publishing: whether the driver wants a used buffer notification (2.7.7: the
  * available ring's flags without VIRTQ_AVAIL_F_NO_INTERRUPT, read after a full barrier). */
-bool vq_should_notify(const struct virtqueue *vq, const struct vq_mem *mem);
+bool vq_should_notify(const struct virtqueue *vq);
 
 /* Serve one request: in[0..in_len) is its device-readable part, out[0..out_cap) (zeroed)
  * its device-writable part. Returns the bytes written from the start of out. */
@@ -139,9 +141,10 @@ struct vq_stats {
 };
 
 /*
- * Serve every chain available when called, in ring order, at most one queue's worth:
- * pop, handler, push for each (with bufs->status_at filled). Returns VQ_OK once the ring is empty (or one queue's worth
- * was served: the driver notifies again for later buffers), or the VQ_ERR_* of the first
+ * Serve every chain available when called, in ring order: the available idx is read once,
+ * so at most one queue's worth (a driver notifies again for buffers it adds later: the
+ * device never suppresses notifications); then pop, handler, push for each (with
+ * bufs->status_at filled). Returns VQ_OK once those were served, or the VQ_ERR_* of the first
  * malformed chain, the chains before it having been pushed. *used counts the chains pushed;
  * the caller publishes them (vq_publish), after completing whatever the handler left
  * pending for the batch. This is the function to fuzz: a guest's whole influence is the

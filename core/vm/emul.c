@@ -17,13 +17,24 @@ int emul_register(struct vm *vm, u64 ipa, u64 size, mmio_handler_t fn, void *dev
 	return 0;
 }
 
-const struct emul_region *emul_find(const struct vm *vm, u64 ipa)
+static bool holds(const struct emul_region *r, u64 ipa)
 {
-	for (unsigned i = 0; i < vm->n_emul; i++) {
-		const struct emul_region *r = &vm->emul[i];
+	return ipa >= r->ipa && ipa - r->ipa < r->size;
+}
 
-		if (ipa >= r->ipa && ipa - r->ipa < r->size)
-			return r;
+const struct emul_region *emul_find(struct vm *vm, u64 ipa)
+{
+	/* Regions are registered before the VM runs and never removed; the hint is shared by
+	 * the VM's vCPUs, so it is read and written whole (relaxed: it is only a guess). */
+	unsigned last = __atomic_load_n(&vm->emul_last, __ATOMIC_RELAXED);
+
+	if (last < vm->n_emul && holds(&vm->emul[last], ipa))
+		return &vm->emul[last];
+	for (unsigned i = 0; i < vm->n_emul; i++) {
+		if (holds(&vm->emul[i], ipa)) {
+			__atomic_store_n(&vm->emul_last, i, __ATOMIC_RELAXED);
+			return &vm->emul[i];
+		}
 	}
 	return NULL;
 }

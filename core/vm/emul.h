@@ -33,6 +33,8 @@ struct emul_region {
 struct vm;
 /* Returns 0, -E_NOMEM when the VM's table is full, -E_EXIST on overlap. */
 int emul_register(struct vm *vm, u64 ipa, u64 size, mmio_handler_t fn, void *dev, const char *name);
-const struct emul_region *emul_find(const struct vm *vm, u64 ipa);
+/* The region holding ipa, or NULL. The region found last is tried first: a guest's exits
+ * mostly go to one device at a time (a virtio queue's notifications). */
+const struct emul_region *emul_find(struct vm *vm, u64 ipa);
 
 #endif

@@ -59,6 +59,7 @@ struct vm {
 	struct vcpu vcpus[VM_MAX_VCPUS];
 	struct emul_region emul[VM_MAX_EMUL];
 	unsigned n_emul;
+	unsigned emul_last; /* the region emul_find found last: a hint, checked before use */
 	struct vgic_dist *vgic; /* each set by the device's init */
 	struct vuart *vuart;
 	struct vpci *vpci;

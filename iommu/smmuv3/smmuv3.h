@@ -76,6 +76,17 @@ int smmu_tlbi_s1_all(u16 vmid, u16 asid);
  * logging what was pending, or -E_IO if the SMMU rejected a command (logged, skipped). */
 int smmu_sync(void);
 
+/* For a caller that gathers invalidations and issues them later, with its CMD_SYNC: the
+ * commands of smmu_tlbi_s1(vmid, asid, iova, size, leaf), at most SMMU_TLBI_MAX_CMDS, into
+ * cmds; returns how many (0 for an empty range). */
+#define SMMU_TLBI_MAX_CMDS 16
+struct smmu_cmd;
+unsigned smmu_tlbi_s1_cmds(struct smmu_cmd *cmds, u16 vmid, u16 asid, u64 iova, u64 size,
+			   bool leaf);
+/* Queue n commands and, with sync, a CMD_SYNC after them, published by one write of PROD
+ * (SMMUv3 3.5); with sync, wait for it as smmu_sync() does. Returns as smmu_sync(). */
+int smmu_issue(const struct smmu_cmd *cmds, unsigned n, bool sync);
+
 /* For the table engine's break-before-make (struct pgtable.tlb): stage 2 with
  * tlb_ctx = smmu_tlb_ctx(0, vmid), stage 1 with tlb_ctx = smmu_tlb_ctx(vmid, asid). A VM's stage 2 is
  * walked by its CPUs too, so its owner chains these with the CPU's own invalidation. */

@@ -14,9 +14,6 @@
 #include "drivers/timer/timer.h"
 #include "iommu/smmuv3/smmuv3_ste.h"
 
-/* TLBI commands per request before a whole-VMID/ASID invalidation is cheaper. */
-#define SMMU_TLBI_MAX_CMDS 16
-
 static u32 q_used(const struct smmu_queue *q) { return (q->prod - q->cons) & smmu_q_mask(q); }
 
 /* ---- Global errors (7.5) and command queue errors (7.1) ---- */
@@ -116,20 +113,21 @@ static void cmdq_write(const struct smmu_cmd *cmd)
 }
 
 /* Wait until CONS reaches PROD: with the lock held nobody adds commands, so the CMD_SYNC
- * just written, and everything before it, has completed (4.7). */
+ * just written, and everything before it, has completed (4.7). An SMMU that consumed the
+ * queue before the first look (QEMU's does as PROD is written) costs that one read: the
+ * deadline is taken at the second. */
 static int cmdq_wait_sync(void)
 {
 	struct smmu_queue *q = &smmu.cmdq;
-	u64 start = timer_counter(), deadline = timer_now_us() + SMMU_TIMEOUT_US, ns;
+	u64 start = timer_counter(), deadline = 0, ns;
 	int ret = 0;
 
-	for (;;) {
-		cmdq_read_cons();
-		if (q->cons == q->prod)
-			break;
+	for (cmdq_read_cons(); q->cons != q->prod; cmdq_read_cons()) {
 		if (smmu_gerror_handle_locked() & GERROR_CMDQ_ERR)
 			ret = -E_IO;
-		if (timer_now_us() > deadline) {
+		if (!deadline) {
+			deadline = timer_now_us() + SMMU_TIMEOUT_US;
+		} else if (timer_now_us() > deadline) {
 			log_err("SMMUv3: CMD_SYNC not complete after %u us (PROD %x CONS %x, "
 				"GERROR %x GERRORN %x)\n", SMMU_TIMEOUT_US, q->prod,
 				smmu_rd32(ARM_SMMU_CMDQ_CONS), smmu_rd32(ARM_SMMU_GERROR), smmu_rd32(ARM_SMMU_GERRORN));
@@ -178,33 +176,53 @@ static int cmd_locked(const struct smmu_cmd *cmds, unsigned n, bool sync)
 	return ret;
 }
 
-int smmu_sync(void)
+int smmu_issue(const struct smmu_cmd *cmds, unsigned n, bool sync)
 {
 	if (!smmu.enabled)
 		return -E_NODEV;
-	return cmd_locked(NULL, 0, true);
+	return n || sync ? cmd_locked(cmds, n, sync) : 0;
+}
+
+int smmu_sync(void)
+{
+	return smmu_issue(NULL, 0, true);
 }
 
 /* ---- TLB invalidation (4.4) ---- */
 
+/* r's commands: its range, or the whole VMID / ASID where that takes more than
+ * SMMU_TLBI_MAX_CMDS. */
+static unsigned tlbi_cmds(struct smmu_cmd *cmds, const struct smmu_tlbi_req *r)
+{
+	unsigned n = smmu_cmd_tlbi_range(cmds, SMMU_TLBI_MAX_CMDS, r);
+
+	if (n)
+		return n;
+	if (r->stage2)
+		smmu_cmd_tlbi_s12_vmall(&cmds[0], r->vmid);
+	else
+		smmu_cmd_tlbi_nh_asid(&cmds[0], r->vmid, r->asid);
+	return 1;
+}
+
 static int tlbi(const struct smmu_tlbi_req *r)
 {
 	struct smmu_cmd cmds[SMMU_TLBI_MAX_CMDS];
-	unsigned n;
 
 	if (!smmu.enabled || !(r->stage2 ? smmu.f.s2 : smmu.f.s1))
 		return -E_NODEV;
 	if (!r->size)
 		return 0;
-	n = smmu_cmd_tlbi_range(cmds, SMMU_TLBI_MAX_CMDS, r);
-	if (!n) {
-		n = 1;
-		if (r->stage2)
-			smmu_cmd_tlbi_s12_vmall(&cmds[0], r->vmid);
-		else
-			smmu_cmd_tlbi_nh_asid(&cmds[0], r->vmid, r->asid);
-	}
-	return cmd_locked(cmds, n, false);
+	return cmd_locked(cmds, tlbi_cmds(cmds, r), false);
+}
+
+unsigned smmu_tlbi_s1_cmds(struct smmu_cmd *cmds, u16 vmid, u16 asid, u64 iova, u64 size,
+			   bool leaf)
+{
+	struct smmu_tlbi_req r = { .stage2 = false, .vmid = vmid, .asid = asid, .addr = iova,
+				   .size = size, .leaf = leaf, .range = smmu.f.ril };
+
+	return size ? tlbi_cmds(cmds, &r) : 0;
 }
 
 int smmu_tlbi_s2(u16 vmid, u64 ipa, u64 size, bool leaf)

@@ -11,6 +11,8 @@
 #include "core/virtio/virtio_mmio.h"
 #include "core/vm/vmconfig.h"
 #include "iommu/pgtable/pgtable.h"
+#include "iommu/smmuv3/smmuv3.h"
+#include "iommu/smmuv3/smmuv3_regs.h"
 #include "iommu/viommu/viommu_backend.h"
 #include "iommu/viommu/viommu_req.h"
 #include "iommu/viommu/virtio_iommu_abi.h"
@@ -28,9 +30,9 @@ struct hw_domain {
 	bool used;
 	bool bypass;     /* identity over the VM's RAM: no table */
 	u32 id;
-	struct pgtable pgt; /* its tlb_ctx: this hw_domain if timed, else smmu_ctx */
+	struct pgtable pgt; /* its tlb_ctx: this hw_domain */
 	struct viommu_dev *dev;
-	void *smmu_ctx;     /* smmu_tlb_ctx() of the domain's VMID and ASID */
+	u16 vmid, asid;     /* what tags its TLB entries */
 };
 
 /* Where the hypervisor's time goes (docs/performance.md), in cost_now() units (EL2
@@ -87,6 +89,12 @@ struct viommu_dev {
 	/* Invalidations issued but not yet synced, and table pages waiting for that sync. */
 	bool sync_owed;
 	pa_t freed;
+	/* The domains' TLBI commands, written to the command queue with that CMD_SYNC (or
+	 * before, when more would not fit): one lock and one PROD write for both. If writing
+	 * them before failed, stage_err makes that sync fail too: they never reached the SMMU. */
+	struct smmu_cmd staged[2 * SMMU_TLBI_MAX_CMDS];
+	unsigned n_staged;
+	int stage_err;
 	/* Slots whose last domain's ASID invalidation failed: invalidated again first. */
 	bool stale[VIOMMU_MAX_ENDPOINTS];
 	unsigned long leak_reports, sync_failures;
@@ -106,7 +114,8 @@ int viommu_tables_init(struct viommu_dev *d);
 extern const struct viommu_backend_ops viommu_smmu_ops;
 /* An endpoint in no domain: identity over the VM's RAM (bypass), or abort. */
 int viommu_unattached(struct viommu_dev *d, unsigned ep, bool bypass);
-/* CMD_SYNC, then the table pages the invalidations freed go back to the arena. */
+/* The staged TLBI commands and a CMD_SYNC, then the table pages the invalidations freed go
+ * back to the arena. */
 int viommu_sync_now(struct viommu_dev *d);
 
 #endif

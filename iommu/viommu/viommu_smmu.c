@@ -91,25 +91,39 @@ static struct hw_domain *table_domain(struct viommu_dev *d, const struct viommu_
 	return h && !h->bypass ? h : NULL;
 }
 
-/* When the VM measures costs, a domain's TLB maintenance is the SMMU's with its cost
- * counted apart from the table update's (docs/performance.md). */
-static int timed_inv_range(void *ctx, u64 ia, u64 size, bool leaf)
+/* A domain's invalidation: its TLBI commands are staged in the device, and the CMD_SYNC
+ * that completes them (viommu_sync_now) writes them to the command queue with it. When the
+ * VM measures costs, this is the SMMU invalidation's share, apart from the table update's
+ * (docs/performance.md). */
+static int stage_inv_range(void *ctx, u64 ia, u64 size, bool leaf)
 {
 	struct hw_domain *h = ctx;
-	cost_t t0 = cost_now();
-	int ret = smmu_s1_tlb_ops.inv_range(h->smmu_ctx, ia, size, leaf);
+	struct viommu_dev *d = h->dev;
+	cost_t t0 = viommu_now(d);
+	int ret = 0;
 
-	h->dev->stats.tlbi_cost += (cost_t)(cost_now() - t0);
+	if (d->n_staged > ARRAY_SIZE(d->staged) - SMMU_TLBI_MAX_CMDS) {
+		ret = smmu_issue(d->staged, d->n_staged, false);
+		d->n_staged = 0;
+		d->stage_err = d->stage_err ? d->stage_err : ret;
+	}
+	if (!ret)
+		d->n_staged += smmu_tlbi_s1_cmds(&d->staged[d->n_staged], h->vmid, h->asid, ia,
+						 size, leaf);
+	d->sync_owed = true;
+	d->stats.tlbi_cost += (cost_t)(viommu_now(d) - t0);
 	return ret;
 }
 
-static int timed_sync(void *ctx)
+/* The table engine's own sync (break-before-make): the staged commands, then CMD_SYNC. */
+static int stage_sync(void *ctx)
 {
 	struct hw_domain *h = ctx;
-	cost_t t0 = cost_now();
-	int ret = smmu_s1_tlb_ops.sync(h->smmu_ctx);
+	struct viommu_dev *d = h->dev;
+	cost_t t0 = viommu_now(d);
+	int ret = viommu_sync_now(d);
 
-	h->dev->stats.tlbi_cost += (cost_t)(cost_now() - t0);
+	d->stats.tlbi_cost += (cost_t)(viommu_now(d) - t0);
 	return ret;
 }
 
@@ -140,8 +154,8 @@ static int forget_stale_asid(struct viommu_dev *d, unsigned slot)
 	return ret;
 }
 
-static const struct pgt_tlb_ops timed_s1_tlb_ops = { .inv_range = timed_inv_range,
-						     .sync = timed_sync };
+static const struct pgt_tlb_ops staged_s1_tlb_ops = { .inv_range = stage_inv_range,
+						      .sync = stage_sync };
 
 /* The doorbell in a new paging domain, where PROBE's RESV_MEM MSI region says: at its
  * guest-physical address, which stage 2 translates when nested. */
@@ -174,9 +188,10 @@ static int create(void *hw, const struct viommu_op *op)
 		if (ret)
 			return ret;
 		h->pgt.keep_tables = true; /* map/unmap churn allocates nothing; see reclaim() */
-		h->smmu_ctx = smmu_tlb_ctx(s1_vmid(d), dom_asid(d, slot));
-		h->pgt.tlb = d->timed ? &timed_s1_tlb_ops : &smmu_s1_tlb_ops;
-		h->pgt.tlb_ctx = d->timed ? (void *)h : h->smmu_ctx;
+		h->vmid = s1_vmid(d);
+		h->asid = dom_asid(d, slot);
+		h->pgt.tlb = &staged_s1_tlb_ops;
+		h->pgt.tlb_ctx = h;
 		if (d->nested) {
 			h->pgt.walker_offset = d->window.v - d->arena.v;
 			smmu_write_cd(cd_slot(d, slot), dom_asid(d, slot), &h->pgt);
@@ -191,13 +206,18 @@ static int create(void *hw, const struct viommu_op *op)
 	return 0;
 }
 
-/* Every invalidation issued so far has completed; the tables it freed can be reused. If
- * the CMD_SYNC failed, a walker may still hold them (or an invalidation was skipped as
- * CERROR_ILL, SMMUv3 §7.1, which no later sync makes up for): they are leaked. */
+/* The staged invalidations go to the command queue with a CMD_SYNC (one PROD write for
+ * both): once it completes, every invalidation issued so far has, and the tables they freed
+ * can be reused. If the CMD_SYNC failed, or staged commands never reached the queue, a
+ * walker may still hold them (or an invalidation was skipped as CERROR_ILL, SMMUv3 §7.1,
+ * which no later sync makes up for): they are leaked. */
 int viommu_sync_now(struct viommu_dev *d)
 {
-	int ret = smmu_sync();
+	int ret = smmu_issue(d->staged, d->n_staged, true);
 
+	ret = ret ? ret : d->stage_err;
+	d->n_staged = 0;
+	d->stage_err = 0;
 	d->stats.syncs++;
 	d->sync_owed = false;
 	if (!ret) {

@@ -1042,7 +1042,7 @@ static void test_queue_config_frozen(void **state)
 	kick(REQ_Q);
 	assert_int_equal(D->handled, 1);
 	assert_int_equal(T->queues[REQ_Q].vq.num, 8);
-	assert_int_equal(T->queues[REQ_Q].vq.desc.v, Q(REQ_Q)->desc);
+	assert_ptr_equal(T->queues[REQ_Q].vq.desc, g(Q(REQ_Q)->desc));
 	assert_false(rd(VIRTIO_MMIO_STATUS) & S_NR);
 }
 
