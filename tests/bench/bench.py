@@ -35,12 +35,12 @@ RANDOM_READS = 1000
 DISK_TIMEOUT = 60  # seconds per diskbench run; a healthy one takes under 2
 # Linux guests: dma_map_benchmark keeps the CPU busy, so under -icount its figures are exact
 # instruction counts. The disk workload runs in a second boot without -icount and its
-# figures are wall-clock medians of DISK_RUNS runs: under -icount the guest's waits for the
+# figures are wall-clock medians of WALL_RUNS runs: under -icount the guest's waits for the
 # disk either pass in real time (sleep=on) or stretch to its next timer tick (sleep=off).
 ICOUNT = ["-icount", "shift=0"]
 # Our bare-metal guest idles only for its timer: skipping idle time keeps it exact.
 GUEST_ICOUNT = ["-icount", "shift=0,sleep=off"]
-DISK_RUNS = 3
+WALL_RUNS = 5  # each wall-clock figure: min, median and max of so many runs
 THREADS = 2  # dma_map_benchmark threads (and vCPUs) in the wall-clock boot
 def EDU_AT(addr):
     return ["-device", f"edu,dma_mask=0xffffffffffffffff,bus=pcie.0,addr={addr}"]
@@ -87,6 +87,8 @@ METRICS = {
     "unmap4k": "unmap 4 KiB (µs)",
     "map64k": "map 64 KiB (µs)",
     "unmap64k": "unmap 64 KiB (µs)",
+    "map1m": "map 1 MiB (µs)",
+    "unmap1m": "unmap 1 MiB (µs)",
     "seq": "seq 1 MiB reads (MiB/s)",
     "rand": "random 4 KiB reads (KiB/s)",
     "map4k_wall": "map 4 KiB, wall clock (µs)",
@@ -97,6 +99,9 @@ METRICS = {
     "nvme_rand": "nvme random 4 KiB reads (KiB/s)",
     "nvme_msi_s": "nvme MSIs per second (random reads)",
 }
+# The wall-clock figures: each the median of WALL_RUNS runs, printed with their min and max.
+WALL_METRICS = ("seq", "rand", "map4k_wall", "unmap4k_wall", "map4k_mt", "unmap4k_mt",
+                "nvme_seq", "nvme_rand", "nvme_msi_s")
 
 
 class Guest(Qemu):
@@ -168,6 +173,7 @@ def measure_dma_map(name, disk, kernel, initramfs):
         r = {}
         r["map4k"], r["unmap4k"] = dma_map(g, 1, 1)
         r["map64k"], r["unmap64k"] = dma_map(g, 16, 1)
+        r["map1m"], r["unmap1m"] = dma_map(g, 256, 1)
         if "viommu" in name and g.kind == "portcullis":
             r.update(hypervisor_stats(g))
         return r
@@ -177,6 +183,11 @@ def measure_dma_map(name, disk, kernel, initramfs):
 
 def median(values):
     return sorted(values)[len(values) // 2]
+
+
+def spread(values):
+    """(min, median, max) of a wall-clock figure's runs."""
+    return min(values), median(values), max(values)
 
 
 def diskbench(g, name, dev, reads):
@@ -212,8 +223,9 @@ def nvme_run(g, name, reads):
 
 
 def measure_wall_clock(name, disk, kernel, initramfs, runs, reads):
-    """Wall clock, THREADS vCPUs: the medians of runs diskbench runs (virtio-blk, then
-    nvme) and of runs dma_map_benchmark runs with one thread and with THREADS threads."""
+    """Wall clock, THREADS vCPUs: runs diskbench runs (virtio-blk, then nvme) and runs
+    dma_map_benchmark runs with one thread and with THREADS threads; each figure the median,
+    with its runs' min and max in r["spread"]."""
     g = boot(name, disk, kernel, initramfs, False)
     try:
         bind_edu(g)
@@ -229,14 +241,15 @@ def measure_wall_clock(name, disk, kernel, initramfs, runs, reads):
         # A storm of interrupts with nothing to handle makes Linux disable the nvme's line
         # and poll: such figures measure that, not the DMA path (docs/performance.md).
         storm = re.search(r"irq (\d+): nobody cared|Disabling IRQ #\d+", g.output)
-        return {"seq": median([x[0] for x in got]), "rand": median([x[1] for x in got]),
-                "nvme_seq": median([x[0] for x in nvme]),
-                "nvme_rand": median([x[1] for x in nvme]),
-                "nvme_msi_s": round(median([x[2] for x in nvme])),
-                "map4k_wall": median([x[0] for x in one]),
-                "unmap4k_wall": median([x[1] for x in one]),
-                "map4k_mt": median([x[0] for x in mt]), "unmap4k_mt": median([x[1] for x in mt]),
-                "storm": bool(storm)}
+        runs_of = {"seq": [x[0] for x in got], "rand": [x[1] for x in got],
+                   "nvme_seq": [x[0] for x in nvme], "nvme_rand": [x[1] for x in nvme],
+                   "nvme_msi_s": [round(x[2]) for x in nvme],
+                   "map4k_wall": [x[0] for x in one], "unmap4k_wall": [x[1] for x in one],
+                   "map4k_mt": [x[0] for x in mt], "unmap4k_mt": [x[1] for x in mt]}
+        r = {k: median(v) for k, v in runs_of.items()}
+        r["spread"] = {k: spread(v) for k, v in runs_of.items()}
+        r["storm"] = bool(storm)
+        return r
     finally:
         g.kill()
 
@@ -245,7 +258,7 @@ def measure(name, disk, kernel, initramfs, smoke):
     t = time.monotonic()
     try:
         r = measure_dma_map(name, disk, kernel, initramfs)
-        r.update(measure_wall_clock(name, disk, kernel, initramfs, 1 if smoke else DISK_RUNS,
+        r.update(measure_wall_clock(name, disk, kernel, initramfs, 1 if smoke else WALL_RUNS,
                                     100 if smoke else RANDOM_READS))
     except AssertionError as e:
         raise RuntimeError(f"{name}: {e}") from None
@@ -414,12 +427,21 @@ def ratio(value, peer):
 STORM_METRICS = ("seq", "rand", "nvme_seq", "nvme_rand", "nvme_msi_s")
 
 
+def cell(r, k):
+    """A figure as the table shows it: a wall-clock one with its runs' min and max."""
+    text = f"{r[k]:g}"
+    lo, _, hi = r.get("spread", {}).get(k, (r[k], r[k], r[k]))
+    if lo != hi:
+        text += f" ({lo:g}-{hi:g})"
+    if k in STORM_METRICS and r.get("storm"):
+        text += " (INTx storm)"
+    return text
+
+
 def table(results):
     names = list(results)
     head = ["configuration"] + [METRICS[k] for k in METRICS]
-    rows = [[n] + [f"{results[n][k]:g}" + (" (INTx storm)" if k in STORM_METRICS and
-                                           results[n].get("storm") else "")
-                   for k in METRICS] for n in names]
+    rows = [[n] + [cell(results[n], k) for k in METRICS] for n in names]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     if "P-viommu" in results and "Q-viommu" in results:
@@ -433,8 +455,8 @@ def table(results):
            "(and hypervisor) instructions, 1 ns each; QEMU's device models cost no virtual "
            f"time. The disk (64 MiB virtio-blk, O_DIRECT) and the wall-clock map/unmap "
            f"figures come from a second boot with {THREADS} vCPUs and no -icount: medians of "
-           f"{DISK_RUNS} runs on a shared machine, where QEMU's device models (its SMMU "
-           "included) do cost time.", "", *lines, ""]
+           f"{WALL_RUNS} runs, (min-max) beside each, on a shared machine, where QEMU's device "
+           "models (its SMMU included) do cost time.", "", *lines, ""]
     for peer in PEERS:
         if peer not in results:
             continue
@@ -488,12 +510,16 @@ def main():
     with open(OUT / "results.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["configuration", *METRICS, "intx_storm", "maps", "unmaps", "syncs",
-                    *(f"el2_{k}" for k in VIOMMU_COST_PARTS)])
+                    *(f"el2_{k}" for k in VIOMMU_COST_PARTS),
+                    *(f"{k}_{end}" for k in WALL_METRICS for end in ("min", "max"))])
         for n, r in results.items():
             cost = r.get("cost", {})
+            spreads = r.get("spread", {})
             w.writerow([n, *(r[k] for k in METRICS), int(r.get("storm", False)),
                         r.get("maps", ""), r.get("unmaps", ""), r.get("syncs", ""),
-                        *(cost.get(k, "") for k in VIOMMU_COST_PARTS)])
+                        *(cost.get(k, "") for k in VIOMMU_COST_PARTS),
+                        *(spreads.get(k, ("", "", ""))[i] for k in WALL_METRICS
+                          for i in (0, 2))])
     print(text)
 
 

@@ -9,8 +9,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE.parents[1] / "build" / "bench"
-METRICS = ["map4k", "unmap4k", "map64k", "unmap64k", "seq", "rand", "map4k_wall",
-           "unmap4k_wall", "map4k_mt", "unmap4k_mt", "nvme_seq", "nvme_rand", "nvme_msi_s"]
+METRICS = ["map4k", "unmap4k", "map64k", "unmap64k", "map1m", "unmap1m", "seq", "rand",
+           "map4k_wall", "unmap4k_wall", "map4k_mt", "unmap4k_mt", "nvme_seq", "nvme_rand",
+           "nvme_msi_s"]
+WALL_METRICS = ["seq", "rand", "map4k_wall", "unmap4k_wall", "map4k_mt", "unmap4k_mt",
+                "nvme_seq", "nvme_rand", "nvme_msi_s"]
 
 
 def test_bench_smoke_runs_and_parses():
@@ -26,6 +29,9 @@ def test_bench_smoke_runs_and_parses():
         # nvme on MSI-X in both (issue 16): it read, and its MSIs were counted.
         assert float(row["nvme_seq"]) > 0 and float(row["nvme_msi_s"]) > 0, row
         assert row["intx_storm"] == "0", row
+        # Each wall-clock figure comes with its runs' min and max around it.
+        for m in WALL_METRICS:
+            assert float(row[f"{m}_min"]) <= float(row[m]) <= float(row[f"{m}_max"]), (m, row)
     # The hypervisor's own counters came back from the prompt: linux0's DMA went through it.
     p = rows["P-viommu"]
     assert int(p["maps"]) > 0 and int(p["unmaps"]) > 0
