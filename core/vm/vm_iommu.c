@@ -166,6 +166,22 @@ int vm_iommu_attach(struct vm *vm)
 	return 0;
 }
 
+/* The StreamIDs d's DMA may carry: its own, its DMA alias's and the aliasing bridge's (a
+ * virtio-iommu endpoint too). Returns how many, at most DEV_MAX_STREAMS. */
+#define DEV_MAX_STREAMS 3
+static unsigned dev_streams(const struct pci_dev *d, u32 sid[DEV_MAX_STREAMS])
+{
+	unsigned n = 0;
+
+	if (d->has_sid)
+		sid[n++] = d->sid;
+	if (d->has_alias_sid)
+		sid[n++] = d->alias_sid;
+	if (d->has_alias && d->alias_bridge->has_sid)
+		sid[n++] = d->alias_bridge->sid;
+	return n;
+}
+
 /* ---- Fault storms (vm_iommu.h) ---- */
 
 /* Pause or resume every stream of the VM's: its devices', their DMA aliases' and the
@@ -174,15 +190,10 @@ static void storm_streams(struct vm *vm, int (*change)(u32 sid))
 {
 	for (unsigned i = 0; i < vm->cfg->n_pci; i++) {
 		const struct pci_dev *d = vm_pci_dev(vm, i);
+		u32 sid[DEV_MAX_STREAMS];
 
-		if (!d)
-			continue;
-		if (d->has_sid)
-			change(d->sid);
-		if (d->has_alias_sid)
-			change(d->alias_sid);
-		if (d->has_alias && d->alias_bridge->has_sid)
-			change(d->alias_bridge->sid);
+		for (unsigned k = 0, n = d ? dev_streams(d, sid) : 0; k < n; k++)
+			change(sid[k]);
 	}
 }
 
@@ -257,17 +268,24 @@ void vm_iommu_detach(struct vm *vm)
 	storm_end(vm);
 	for (unsigned i = 0; i < vm->cfg->n_pci; i++) {
 		const struct pci_dev *d = vm_pci_dev(vm, i);
+		u32 sid[DEV_MAX_STREAMS];
 
 		if (!d)
 			continue;
 		pci_set_bus_master(d->bdf, false);
-		if (d->has_sid)
-			abort_stream(vm, d->sid);
-		if (d->has_alias_sid)
-			abort_stream(vm, d->alias_sid);
-		if (d->has_alias && d->alias_bridge->has_sid) /* a virtio-iommu endpoint */
-			abort_stream(vm, d->alias_bridge->sid);
+		for (unsigned k = 0, n = dev_streams(d, sid); k < n; k++)
+			abort_stream(vm, sid[k]);
 	}
+}
+
+static bool dev_uses_stream(const struct pci_dev *d, u32 sid)
+{
+	u32 own[DEV_MAX_STREAMS];
+
+	for (unsigned k = 0, n = dev_streams(d, own); k < n; k++)
+		if (own[k] == sid)
+			return true;
+	return false;
 }
 
 static struct vm *owner_of(u32 sid)
@@ -276,10 +294,7 @@ static struct vm *owner_of(u32 sid)
 		for (unsigned j = 0; j < vms[i].cfg->n_pci; j++) {
 			const struct pci_dev *d = vm_pci_dev(&vms[i], j);
 
-			if (d && ((d->has_sid && d->sid == sid) ||
-				  (d->has_alias_sid && d->alias_sid == sid) ||
-				  (d->has_alias && d->alias_bridge->has_sid &&
-				   d->alias_bridge->sid == sid)))
+			if (d && dev_uses_stream(d, sid))
 				return &vms[i];
 		}
 	return NULL;
