@@ -920,6 +920,15 @@ static void give(unsigned v, const char *name, u16 bdf)
 
 /* A bridge's COMMAND and Secondary Bus Reset reach all behind it: no VM may be given a
  * bridge with another VM's device below it, however deep. Before, such a config ran. */
+
+/* vpci_check_configs refuses cfgs, saying why. */
+static void assert_configs_refused(const char *why)
+{
+	char err[200];
+
+	assert_int_equal(vpci_check_configs(&cfgs, err, sizeof(err)), -E_INVAL);
+	assert_string_equal(err, why);
+}
 static void test_bridge_above_another_vms_device_is_refused(void **state)
 {
 	char err[160];
@@ -929,13 +938,11 @@ static void test_bridge_above_another_vms_device_is_refused(void **state)
 	cfgs = (struct vm_configs){ 0 };
 	give(0, "a", 0x0028); /* 00:05.0, above 02:00.0 above 03:00.0 */
 	give(1, "b", 0x0300);
-	assert_int_equal(vpci_check_configs(&cfgs, err, sizeof(err)), -E_INVAL);
-	assert_string_equal(err, "vm 'a': pci-devices: 00:05.0 is a bridge above 03:00.0 of vm 'b'");
+	assert_configs_refused("vm 'a': pci-devices: 00:05.0 is a bridge above 03:00.0 of vm 'b'");
 	cfgs = (struct vm_configs){ 0 };
 	give(0, "a", 0x0300);
 	give(1, "b", 0x0200); /* the bridge right above, in the later VM */
-	assert_int_equal(vpci_check_configs(&cfgs, err, sizeof(err)), -E_INVAL);
-	assert_string_equal(err, "vm 'b': pci-devices: 02:00.0 is a bridge above 03:00.0 of vm 'a'");
+	assert_configs_refused("vm 'b': pci-devices: 02:00.0 is a bridge above 03:00.0 of vm 'a'");
 	/* The VM's own device below its bridge, and another VM's beside it: fine. */
 	cfgs = (struct vm_configs){ 0 };
 	give(0, "a", 0x0200);
@@ -1015,20 +1022,17 @@ static void test_shared_alias_across_vms_is_refused(void **state)
 	cfgs = (struct vm_configs){ 0 };
 	give(0, "a", 0x0108);
 	give(1, "b", 0x0110);
-	assert_int_equal(vpci_check_configs(&cfgs, err, sizeof(err)), -E_INVAL);
-	assert_string_equal(err, "vm 'a': pci-devices: 01:01.0 does its DMA as its alias "
+	assert_configs_refused("vm 'a': pci-devices: 01:01.0 does its DMA as its alias "
 				 "01:00.0, StreamID 0x100, which 01:02.0 of vm 'b' uses too");
 	cfgs = (struct vm_configs){ 0 };
 	give(0, "a", 0x0010);
 	give(1, "b", 0x0100); /* the device whose RID is the alias */
 	give(0, "a", 0x0110);
-	assert_int_equal(vpci_check_configs(&cfgs, err, sizeof(err)), -E_INVAL);
-	assert_string_equal(err, "vm 'a': pci-devices: 01:02.0 does its DMA as its alias "
+	assert_configs_refused("vm 'a': pci-devices: 01:02.0 does its DMA as its alias "
 				 "01:00.0, StreamID 0x100, which 01:00.0 of vm 'b' uses too");
 	cfgs = (struct vm_configs){ 0 };
 	give(0, "a", 0x0210);
-	assert_int_equal(vpci_check_configs(&cfgs, err, sizeof(err)), -E_INVAL);
-	assert_string_equal(err, "vm 'a': pci-devices: 02:02.0 is behind more than one aliasing "
+	assert_configs_refused("vm 'a': pci-devices: 02:02.0 is behind more than one aliasing "
 				 "bridge (nested conventional PCI bridges): not supported");
 	/* All of them in one VM, with or without a virtio-iommu: fine. */
 	cfgs = (struct vm_configs){ 0 };
@@ -1058,8 +1062,7 @@ static void test_alias_streams_are_checked(void **state)
 			   "cannot be isolated\n"));
 	cfgs = (struct vm_configs){ 0 };
 	give(0, "a", 0x0108);
-	assert_int_equal(vpci_check_configs(&cfgs, err, sizeof(err)), -E_INVAL);
-	assert_string_equal(err, "vm 'a': pci-devices: 01:01.0 does its DMA as its alias "
+	assert_configs_refused("vm 'a': pci-devices: 01:01.0 does its DMA as its alias "
 				 "01:00.0, which has no StreamID in 'iommu-map'");
 
 	plat.pci.iommu_map[2] = (struct plat_rid_map){ 0x100, plat.smmu.phandle, 0x10, 1 };
@@ -1072,8 +1075,7 @@ static void test_alias_streams_are_checked(void **state)
 	give(0, "a", 0x0108);
 	assert_int_equal(vpci_check_configs(&cfgs, err, sizeof(err)), 0);
 	cfgs.vm[0].virtio_iommu = true;
-	assert_int_equal(vpci_check_configs(&cfgs, err, sizeof(err)), -E_INVAL);
-	assert_string_equal(err, "vm 'a': pci-devices: RIDs 00:02.0 and 01:00.0 share StreamID "
+	assert_configs_refused("vm 'a': pci-devices: RIDs 00:02.0 and 01:00.0 share StreamID "
 				 "0x10, which its virtio-iommu cannot attach to two domains");
 }
 
